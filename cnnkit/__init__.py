@@ -1,0 +1,38 @@
+"""cnnkit: a small, readable numpy library for learning how convolutional networks work.
+
+Everything the course uses is importable from here, e.g. ``from cnnkit import conv2d``.
+"""
+from __future__ import annotations
+
+from .conv import conv2d, conv2d_backward, conv2d_backward_naive, conv2d_naive
+from .data import load_digits, sample_image, train_test_split
+from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
+from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
+from .losses import log_softmax, softmax, softmax_cross_entropy
+from .model import Sequential, Summary
+from .optim import SGD
+from .pool import (
+    avg_pool2d,
+    avg_pool2d_backward,
+    avg_pool2d_naive,
+    max_pool2d,
+    max_pool2d_backward,
+    max_pool2d_naive,
+)
+from .shapes import conv_output_size, explain_output_size, pool_output_size
+from .train import History, evaluate, fit, predict, predict_proba
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "conv_output_size", "pool_output_size", "explain_output_size",
+    "conv2d", "conv2d_naive", "conv2d_backward", "conv2d_backward_naive",
+    "max_pool2d", "max_pool2d_backward", "max_pool2d_naive",
+    "avg_pool2d", "avg_pool2d_backward", "avg_pool2d_naive",
+    "softmax", "log_softmax", "softmax_cross_entropy",
+    "Layer", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense",
+    "Sequential", "Summary", "SGD",
+    "fit", "evaluate", "predict", "predict_proba", "History",
+    "numerical_gradient", "relative_error", "check_layer_gradients",
+    "load_digits", "sample_image", "train_test_split",
+]

@@ -1,0 +1,283 @@
+"""Layers: each has ``forward``, a ``backward`` that mirrors it, and ``params``/``grads``.
+
+Every layer follows one contract:
+
+- ``forward(x)`` computes the output and keeps what ``backward`` will need;
+- ``backward(dout)`` takes d loss / d output, stores d loss / d parameter in ``grads``
+  (overwriting, never accumulating) and returns d loss / d input;
+- ``params`` and ``grads`` are dicts with PyTorch's keys (``"weight"``, ``"bias"``);
+- ``output_shape(input_shape)`` and ``n_params`` describe the layer without running it.
+
+Shapes of one example leave out the batch axis: ``(C, H, W)`` for images, ``(features,)``
+after :class:`Flatten`. Passing the batch axis too is fine; it is kept.
+"""
+from __future__ import annotations
+
+from typing import Optional, Union
+
+import numpy as np
+
+from ._validate import as_float_array, check_ndim, pair, positive_int
+from .conv import _forward, _setup, conv2d_backward
+from .pool import max_pool2d, max_pool2d_backward
+from .shapes import Padding, _axis_output, pool_output_size, resolve_padding
+
+__all__ = ["Layer", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense"]
+
+RNG = Union[None, int, np.random.Generator]
+
+
+def _rng(rng: RNG) -> np.random.Generator:
+    """A Generator from a seed, a Generator, or None (a fresh, unseeded one)."""
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def _short(value: object) -> str:
+    """Write (3, 3) as 3 and 'same' as 'same', for compact layer names."""
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == value[1]:
+        value = value[0]
+    return repr(value)
+
+
+class Layer:
+    """Base class: a layer with no parameters that passes its input through unchanged."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(input_shape)
+
+    @property
+    def n_params(self) -> int:
+        """Number of learnable numbers (weights and biases) in the layer."""
+        return int(sum(p.size for p in self.params.values()))
+
+    def _need_forward(self, attr: str) -> None:
+        if getattr(self, attr, None) is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+
+
+class Conv2D(Layer):
+    """A convolution layer: ``out_channels`` kernels of shape (in_channels, KH, KW).
+
+    Weights start He-normal (std ``sqrt(2 / fan_in)``, suited to ReLU), biases at 0.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size, stride, dilation : int or (int, int)
+    padding : int, (int, int), "valid" or "same"
+    rng : None, int or numpy Generator
+        Seed for the initial weights.
+    dtype : numpy dtype, default float64
+
+    Examples
+    --------
+    >>> Conv2D(1, 8, 3, padding=1, rng=0).forward(np.zeros((2, 1, 8, 8))).shape
+    (2, 8, 8, 8)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: Padding = 0,
+        dilation: int | tuple[int, int] = 1,
+        rng: RNG = None,
+        dtype: np.dtype | type = np.float64,
+    ) -> None:
+        super().__init__()
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride")
+        self.dilation = pair(dilation, "dilation")
+        self.padding = padding
+        resolve_padding(padding, self.kernel_size, self.stride, self.dilation)  # validate now
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        weight = _rng(rng).normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+        self.params = {"weight": weight.astype(dtype), "bias": np.zeros(out_channels, dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._x: Optional[np.ndarray] = None
+        self._cols: Optional[np.ndarray] = None
+
+    def __repr__(self) -> str:
+        text = f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={_short(self.kernel_size)}"
+        if self.stride != (1, 1):
+            text += f", stride={_short(self.stride)}"
+        if self.padding not in (0, (0, 0), "valid"):
+            text += f", padding={_short(self.padding)}"
+        if self.dilation != (1, 1):
+            text += f", dilation={_short(self.dilation)}"
+        return text + ")"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x, "x")
+        check_ndim(x, "x", 4, "(N, C, H, W)")
+        cfg = _setup(x, self.params["weight"], self.params["bias"], self.stride,
+                     self.padding, self.dilation)
+        out, self._cols = _forward(cfg)
+        self._x = cfg.x
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_forward("_x")
+        dx, self.grads["weight"], self.grads["bias"] = conv2d_backward(
+            dout, self._x, self.params["weight"], self.stride, self.padding, self.dilation,
+            cols=self._cols,
+        )
+        return dx
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        *lead, c, h, w = input_shape
+        if c != self.in_channels:
+            raise ValueError(
+                f"{self!r} expects {self.in_channels} input channels, got shape {input_shape}"
+            )
+        (pt, pb), (pl, pr) = resolve_padding(self.padding, self.kernel_size, self.stride,
+                                             self.dilation)
+        oh = _axis_output(h, self.kernel_size[0], self.stride[0], pt, pb, self.dilation[0])
+        ow = _axis_output(w, self.kernel_size[1], self.stride[1], pl, pr, self.dilation[1])
+        return (*lead, self.out_channels, oh, ow)
+
+
+class ReLU(Layer):
+    """``max(0, x)`` element by element; the gradient passes only where ``x > 0``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mask: Optional[np.ndarray] = None
+
+    def __repr__(self) -> str:
+        return "ReLU()"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x, "x")
+        self._mask = x > 0
+        return x * self._mask
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_forward("_mask")
+        return dout * self._mask  # d relu(x)/dx = 1 where x > 0, else 0
+
+
+class MaxPool2D(Layer):
+    """Max pooling over ``kernel_size`` windows (stride defaults to the kernel size)."""
+
+    def __init__(self, kernel_size: int | tuple[int, int],
+                 stride: Optional[int | tuple[int, int]] = None) -> None:
+        super().__init__()
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = self.kernel_size if stride is None else pair(stride, "stride")
+        self._x: Optional[np.ndarray] = None
+
+    def __repr__(self) -> str:
+        text = f"MaxPool2D(kernel_size={_short(self.kernel_size)}"
+        if self.stride != self.kernel_size:
+            text += f", stride={_short(self.stride)}"
+        return text + ")"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x, "x")
+        check_ndim(x, "x", 4, "(N, C, H, W)")
+        self._x = x
+        return max_pool2d(x, self.kernel_size, self.stride)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_forward("_x")
+        return max_pool2d_backward(dout, self._x, self.kernel_size, self.stride)
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        *lead, c, h, w = input_shape
+        return (*lead, c, pool_output_size(h, self.kernel_size[0], self.stride[0]),
+                pool_output_size(w, self.kernel_size[1], self.stride[1]))
+
+
+class Flatten(Layer):
+    """Reshape (N, C, H, W) to (N, C*H*W) so a Dense layer can follow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shape: Optional[tuple[int, ...]] = None
+
+    def __repr__(self) -> str:
+        return "Flatten()"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x, "x")
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_forward("_shape")
+        return dout.reshape(self._shape)
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_shape) == 4:
+            return (input_shape[0], int(np.prod(input_shape[1:])))
+        return (int(np.prod(input_shape)),)
+
+
+class Dense(Layer):
+    """A fully connected layer: ``y = x @ weight.T + bias``, weight of shape (out, in).
+
+    Weights start Glorot-uniform (limit ``sqrt(6 / (in + out))``), biases at 0.
+
+    Examples
+    --------
+    >>> Dense(64, 10, rng=0).forward(np.zeros((5, 64))).shape
+    (5, 10)
+    """
+
+    def __init__(self, in_features: int, out_features: int, rng: RNG = None,
+                 dtype: np.dtype | type = np.float64) -> None:
+        super().__init__()
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
+        limit = np.sqrt(6.0 / (self.in_features + self.out_features))
+        weight = _rng(rng).uniform(-limit, limit, size=(self.out_features, self.in_features))
+        self.params = {"weight": weight.astype(dtype), "bias": np.zeros(out_features, dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._x: Optional[np.ndarray] = None
+
+    def __repr__(self) -> str:
+        return f"Dense({self.in_features}, {self.out_features})"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x, "x")
+        check_ndim(x, "x", 2, "(N, in_features)")
+        if x.shape[1] != self.in_features:
+            raise ValueError(
+                f"{self!r} expects {self.in_features} features per example, got x of shape "
+                f"{x.shape}; check the Flatten output size in model.summary()"
+            )
+        self._x = x
+        return x @ self.params["weight"].T + self.params["bias"]
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_forward("_x")
+        self.grads["weight"] = dout.T @ self._x  # dW = dout^T x
+        self.grads["bias"] = dout.sum(axis=0)  # db = sum of dout over the batch
+        return dout @ self.params["weight"]  # dx = dout W
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        *lead, features = input_shape
+        if features != self.in_features:
+            raise ValueError(
+                f"{self!r} expects {self.in_features} input features, got shape {input_shape}"
+            )
+        return (*lead, self.out_features)

@@ -1,0 +1,152 @@
+"""A model is a list of layers run in order; its summary counts nodes and parameters."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from .layers import Layer
+
+__all__ = ["Sequential", "Summary", "SummaryRow"]
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of a model summary.
+
+    ``nodes`` is how many numbers the layer outputs for one example: for a feature map,
+    channels x height x width, each one a node (a neuron) with its own receptive field.
+    """
+
+    index: int
+    name: str
+    output_shape: tuple[int, ...]
+    nodes: int
+    params: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The table returned by :meth:`Sequential.summary`; ``str()`` prints it."""
+
+    input_shape: tuple[int, ...]
+    rows: tuple[SummaryRow, ...]
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params for r in self.rows)
+
+    @property
+    def total_nodes(self) -> int:
+        """Nodes in all layers after the input (the input pixels are not counted)."""
+        return sum(r.nodes for r in self.rows)
+
+    def __iter__(self) -> Iterator[SummaryRow]:
+        return iter(self.rows)
+
+    def __str__(self) -> str:
+        header = ("layer", "output shape", "nodes", "parameters")
+        body = [("input", _shape(self.input_shape), f"{int(np.prod(self.input_shape)):,}", "0")]
+        body += [(r.name, _shape(r.output_shape), f"{r.nodes:,}", f"{r.params:,}")
+                 for r in self.rows]
+        total = ("total", "", f"{self.total_nodes:,}", f"{self.total_params:,}")
+        widths = [max(len(row[i]) for row in [header, *body, total]) for i in range(4)]
+
+        def fmt(row: tuple[str, ...]) -> str:
+            return "  ".join([row[0].ljust(widths[0]), row[1].ljust(widths[1]),
+                              row[2].rjust(widths[2]), row[3].rjust(widths[3])]).rstrip()
+
+        rule = "-" * len(fmt(header))
+        return "\n".join([fmt(header), rule, *map(fmt, body), rule, fmt(total)])
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # shown as the table in notebooks
+        printer.text(str(self))
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return str(tuple(int(s) for s in shape))
+
+
+class Sequential:
+    """Layers applied one after the other: ``forward`` runs them in order, ``backward`` in
+    reverse, handing each layer the gradient of the one after it (the chain rule).
+
+    Examples
+    --------
+    >>> from cnnkit import Conv2D, ReLU, Flatten, Dense
+    >>> net = Sequential(Conv2D(1, 4, 3, padding=1, rng=0), ReLU(), Flatten(),
+    ...                  Dense(4 * 8 * 8, 10, rng=0))
+    >>> net.forward(np.zeros((2, 1, 8, 8))).shape
+    (2, 10)
+    """
+
+    def __init__(self, *layers: Layer) -> None:
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"layer {i} is {layer!r}, not a cnnkit layer; pass layers such as "
+                    "Conv2D(...), ReLU() (instances, with parentheses)"
+                )
+        self.layers: list[Layer] = list(layers)
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        return f"Sequential({inner}\n)"
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, i: int) -> Layer:
+        return self.layers[i]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    __call__ = forward
+
+    def forward_all(self, x: np.ndarray) -> list[np.ndarray]:
+        """The input and every layer's output, in order (for looking inside the network)."""
+        outputs = [x]
+        for layer in self.layers:
+            outputs.append(layer.forward(outputs[-1]))
+        return outputs
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+    def params(self) -> list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+        """The (params, grads) dict pairs of every layer that learns, for :class:`SGD`."""
+        return [(layer.params, layer.grads) for layer in self.layers if layer.params]
+
+    def zero_grad(self) -> None:
+        """Set every gradient to 0 (never required: ``backward`` overwrites them)."""
+        for layer in self.layers:
+            for g in layer.grads.values():
+                g[...] = 0
+
+    @property
+    def n_params(self) -> int:
+        return sum(layer.n_params for layer in self.layers)
+
+    def summary(self, input_shape: tuple[int, ...]) -> Summary:
+        """Output shape, nodes and parameters of every layer for one input of ``input_shape``.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One example's shape, e.g. ``(1, 8, 8)`` for a grayscale 8x8 image.
+        """
+        shape = tuple(int(s) for s in input_shape)
+        rows = []
+        for i, layer in enumerate(self.layers):
+            try:
+                shape = tuple(layer.output_shape(shape))
+            except ValueError as exc:
+                raise ValueError(f"layer {i} ({layer!r}) cannot take input {shape}: {exc}") from exc
+            rows.append(SummaryRow(i, repr(layer), shape, int(np.prod(shape)), layer.n_params))
+        return Summary(tuple(int(s) for s in input_shape), tuple(rows))

@@ -1,0 +1,265 @@
+"""Output-size arithmetic for convolution and pooling, and its explanation in words.
+
+Along one axis a convolution slides a window of ``k`` pixels, spread out by the dilation
+``d`` so it spans ``d*(k-1) + 1`` pixels, over an input of ``n`` pixels padded with ``p``
+zeros on each side, moving ``s`` pixels at a time. PyTorch's rule for how many positions
+that gives is::
+
+    out = floor((n + 2p - d(k-1) - 1) / s) + 1
+
+When ``s`` does not divide the room the window has to move, the last rows or columns that
+no full window reaches are dropped (that is the ``floor``).
+"""
+from __future__ import annotations
+
+import math
+from typing import Union
+
+from ._validate import nonnegative_int, pair, positive_int
+
+__all__ = [
+    "conv_output_size",
+    "pool_output_size",
+    "explain_output_size",
+    "same_padding",
+    "resolve_padding",
+    "window_starts",
+    "uncovered_pixels",
+]
+
+Padding = Union[int, tuple[int, int], str]
+
+
+def same_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
+    """Padding ``(before, after)`` that keeps the size at stride 1, as PyTorch's ``"same"``.
+
+    The total is ``d*(k-1)``; when it is odd the extra pixel goes after (bottom/right).
+
+    >>> same_padding(4)
+    (1, 2)
+    """
+    total = dilation * (kernel_size - 1)
+    return total // 2, total - total // 2
+
+
+def resolve_padding(
+    padding: object,
+    kernel_size: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Turn a padding argument into ``((top, bottom), (left, right))``.
+
+    ``padding`` is an int, an ``(h, w)`` pair (zeros on each side), ``"valid"`` (none) or
+    ``"same"`` (output as large as the input; stride 1 only).
+    """
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return (0, 0), (0, 0)
+        if mode == "same":
+            if stride != (1, 1):
+                raise ValueError(
+                    f"padding='same' needs stride=1, got stride={stride}; "
+                    "use a number for padding with a larger stride"
+                )
+            return (
+                same_padding(kernel_size[0], dilation[0]),
+                same_padding(kernel_size[1], dilation[1]),
+            )
+        raise ValueError(
+            f"padding={padding!r} is not understood; use an int, an (h, w) pair, "
+            "'valid' or 'same'"
+        )
+    ph, pw = pair(padding, "padding", allow_zero=True)
+    return (ph, ph), (pw, pw)
+
+
+def _axis_output(n: int, k: int, s: int, before: int, after: int, d: int) -> int:
+    padded = n + before + after
+    span = d * (k - 1) + 1
+    if span > padded:
+        what = f"kernel_size={k}" if d == 1 else f"the dilated kernel ({d}*({k}-1)+1 = {span})"
+        pads = f"2*{before}" if before == after else f"{before} + {after}"
+        raise ValueError(
+            f"{what} is larger than the padded input ({n} + {pads} = {padded}); "
+            "use a smaller kernel or more padding"
+        )
+    return (padded - span) // s + 1
+
+
+def conv_output_size(
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: Padding = 0,
+    dilation: int = 1,
+) -> int:
+    """Size of a convolution's output along one axis (PyTorch's floor rule).
+
+    Parameters
+    ----------
+    n : int
+        Input size along the axis (height or width).
+    kernel_size, stride, dilation : int
+        Window size, step between windows, spacing between kernel taps.
+    padding : int or {"valid", "same"}
+        Zeros added on each side.
+
+    Returns
+    -------
+    int
+        ``floor((n + 2*padding - dilation*(kernel_size-1) - 1) / stride) + 1``.
+
+    Examples
+    --------
+    >>> conv_output_size(128, 11, stride=2)
+    59
+    """
+    n = positive_int(n, "n")
+    k = positive_int(kernel_size, "kernel_size")
+    s = positive_int(stride, "stride")
+    d = positive_int(dilation, "dilation")
+    if isinstance(padding, str):
+        (before, after), _ = resolve_padding(padding, (k, k), (s, s), (d, d))
+    else:
+        before = after = nonnegative_int(padding, "padding")
+    return _axis_output(n, k, s, before, after, d)
+
+
+def pool_output_size(
+    n: int,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    ceil_mode: bool = False,
+) -> int:
+    """Size of a pooling layer's output along one axis, as ``torch.nn.MaxPool2d`` computes it.
+
+    ``stride`` defaults to ``kernel_size``. With ``ceil_mode=True`` the division rounds up,
+    so a last partial window is kept, unless it would start inside the right padding.
+    PyTorch allows at most half the kernel as padding; so does this function.
+
+    Examples
+    --------
+    >>> pool_output_size(7, 2), pool_output_size(7, 2, ceil_mode=True)
+    (3, 4)
+    """
+    n = positive_int(n, "n")
+    k = positive_int(kernel_size, "kernel_size")
+    s = k if stride is None else positive_int(stride, "stride")
+    p = nonnegative_int(padding, "padding")
+    if p > k // 2:
+        raise ValueError(
+            f"padding={p} is more than half of kernel_size={k}; pooling allows at most "
+            f"padding={k // 2}"
+        )
+    if k > n + 2 * p:
+        raise ValueError(
+            f"kernel_size={k} is larger than the padded input ({n} + 2*{p} = {n + 2 * p}); "
+            "use a smaller kernel"
+        )
+    room = n + 2 * p - k
+    if ceil_mode:
+        out = math.ceil(room / s) + 1
+        # PyTorch drops a last window that would start in the right padding.
+        if (out - 1) * s >= n + p:
+            out -= 1
+    else:
+        out = room // s + 1
+    return out
+
+
+def window_starts(
+    n: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> list[int]:
+    """First pixel of every window along one axis, counted in the padded input.
+
+    >>> window_starts(7, 3, stride=2)
+    [0, 2, 4]
+    """
+    out = conv_output_size(n, kernel_size, stride, padding, dilation)
+    return [i * stride for i in range(out)]
+
+
+def uncovered_pixels(
+    n: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> int:
+    """How many pixels at the end of the padded input no window reaches (dropped).
+
+    >>> uncovered_pixels(128, 11, stride=2)
+    1
+    """
+    out = conv_output_size(n, kernel_size, stride, padding, dilation)
+    span = dilation * (kernel_size - 1) + 1
+    return n + 2 * padding - ((out - 1) * stride + span)
+
+
+def explain_output_size(
+    n: int, kernel_size: int, stride: int = 1, padding: Padding = 0, dilation: int = 1
+) -> str:
+    """The output-size arithmetic worked out step by step, in words.
+
+    When the stride does not divide the room evenly, the text says how many rows/columns
+    no window reaches and which padding (or crop) would make every pixel count.
+
+    Examples
+    --------
+    >>> print(explain_output_size(7, 3, stride=2).splitlines()[-1])
+    out = 2 + 1 = 3
+    """
+    out = conv_output_size(n, kernel_size, stride, padding, dilation)
+    k, s, d = kernel_size, stride, dilation
+    if isinstance(padding, str):
+        (before, after), _ = resolve_padding(padding, (k, k), (s, s), (d, d))
+    else:
+        before = after = padding
+    span = d * (k - 1) + 1
+    padded = n + before + after
+    room = padded - span
+    steps, rest = divmod(room, s)
+    pad_text = f"{n} + 2*{before}" if before == after else f"{n} + {before} + {after}"
+    lines = [
+        "out = floor((n + 2p - d(k-1) - 1) / s) + 1",
+        f"with n={n}, k={k}, s={s}, p={before if before == after else (before, after)}, d={d}",
+    ]
+    if d != 1:
+        lines.append(f"dilated kernel spans d(k-1)+1 = {d}*{k - 1}+1 = {span} pixels")
+    lines += [
+        f"padded input: {pad_text} = {padded} pixels",
+        f"room to slide: {padded} - {span} = {room} pixels",
+    ]
+    if rest == 0:
+        lines.append(f"steps: {room} / {s} = {steps} exactly, so every pixel is used")
+    else:
+        lines.append(
+            f"steps: floor({room} / {s}) = floor({room / s:g}) = {steps}; "
+            f"{room} = {s}*{steps} + {rest}"
+        )
+        lines.append(
+            f"the stride does not divide {room} evenly: the last {rest} "
+            f"{'row/column of the padded input is' if rest == 1 else 'rows/columns of the padded input are'} "
+            "reached by no window and dropped"
+        )
+        lines.append(_how_to_fit(n, k, s, before, d, out, rest))
+    lines.append(f"out = {steps} + 1 = {out}")
+    return "\n".join(lines)
+
+
+def _how_to_fit(n: int, k: int, s: int, p: int, d: int, out: int, rest: int) -> str:
+    """Which padding or crop would leave no pixel unused (for explain_output_size)."""
+    span = d * (k - 1) + 1
+    for extra in range(1, s + 1):
+        if (n + 2 * (p + extra) - span) % s == 0:
+            bigger = conv_output_size(n, k, s, p + extra, d)
+            symmetric = f"padding={p + extra} on each side gives {bigger} with every pixel used"
+            break
+    else:
+        symmetric = (
+            f"no equal padding on both sides fits, since each step of padding adds 2 pixels "
+            f"and stride {s} still leaves a remainder"
+        )
+    return (
+        f"to fit: {symmetric}; or pad only the end by {s - rest} "
+        f"({out + 1} outputs), or crop the input to {n - rest} ({out} outputs)"
+    )
