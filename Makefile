@@ -15,9 +15,10 @@ $(STAMP): requirements-lock.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## Open the course in JupyterLab, starting at the index notebook.
+## Open the course in JupyterLab, starting at the index notebook
+## (extra options for jupyter lab in LAB_ARGS, e.g. LAB_ARGS=--no-browser).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/00_index.ipynb
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/00_index.ipynb
 
 ## The whole suite: unit, doctests, PyTorch oracle (when torch is installed), notebooks
 ## with strict nbval, and the browser tests (when Chromium is installed).

@@ -10,6 +10,7 @@ from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import log_softmax, softmax, softmax_cross_entropy
 from .model import Sequential, Summary
+from .networks import DIGITS_TRAINING, digits_cnn
 from .optim import SGD
 from .pool import (
     avg_pool2d,
@@ -31,7 +32,7 @@ __all__ = [
     "avg_pool2d", "avg_pool2d_backward", "avg_pool2d_naive",
     "softmax", "log_softmax", "softmax_cross_entropy",
     "Layer", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense",
-    "Sequential", "Summary", "SGD",
+    "Sequential", "Summary", "SGD", "digits_cnn", "DIGITS_TRAINING",
     "fit", "evaluate", "predict", "predict_proba", "History",
     "numerical_gradient", "relative_error", "check_layer_gradients",
     "load_digits", "sample_image", "train_test_split",

@@ -1,0 +1,4 @@
+"""viz helpers for the network notebook."""
+from __future__ import annotations
+
+__all__: list[str] = []
