@@ -15,9 +15,11 @@ from .optim import SGD
 from .pool import (
     avg_pool2d,
     avg_pool2d_backward,
+    avg_pool2d_backward_naive,
     avg_pool2d_naive,
     max_pool2d,
     max_pool2d_backward,
+    max_pool2d_backward_naive,
     max_pool2d_naive,
 )
 from .shapes import conv_output_size, explain_output_size, pool_output_size
@@ -28,8 +30,8 @@ __version__ = "0.1.0"
 __all__ = [
     "conv_output_size", "pool_output_size", "explain_output_size",
     "conv2d", "conv2d_naive", "conv2d_backward", "conv2d_backward_naive",
-    "max_pool2d", "max_pool2d_backward", "max_pool2d_naive",
-    "avg_pool2d", "avg_pool2d_backward", "avg_pool2d_naive",
+    "max_pool2d", "max_pool2d_backward", "max_pool2d_naive", "max_pool2d_backward_naive",
+    "avg_pool2d", "avg_pool2d_backward", "avg_pool2d_naive", "avg_pool2d_backward_naive",
     "softmax", "log_softmax", "softmax_cross_entropy",
     "Layer", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense",
     "Sequential", "Summary", "SGD", "digits_cnn", "DIGITS_TRAINING",

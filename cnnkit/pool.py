@@ -25,6 +25,8 @@ __all__ = [
     "avg_pool2d_backward",
     "max_pool2d_naive",
     "avg_pool2d_naive",
+    "max_pool2d_backward_naive",
+    "avg_pool2d_backward_naive",
 ]
 
 
@@ -206,3 +208,44 @@ def _pool_naive(x, kernel_size, stride, reduce) -> np.ndarray:
                     window = cfg.x[b, ch, i * sh : i * sh + kh, j * sw : j * sw + kw]
                     out[b, ch, i, j] = reduce(window)
     return _restore(out, cfg.input_ndim)
+
+
+def max_pool2d_backward_naive(
+    dout: np.ndarray,
+    x: np.ndarray,
+    kernel_size: int | tuple[int, int],
+    stride: Optional[int | tuple[int, int]] = None,
+) -> np.ndarray:
+    """:func:`max_pool2d_backward` as loops: each window sends its gradient to the
+    position of its first maximum (``argmax`` reads the window row by row)."""
+    cfg = _setup(x, kernel_size, stride)
+    dout = _check_dout(dout, cfg)
+    dx = np.zeros_like(cfg.x)
+    (kh, kw), (sh, sw), (oh, ow) = cfg.kernel, cfg.stride, cfg.out_hw
+    for b in range(cfg.x.shape[0]):
+        for ch in range(cfg.x.shape[1]):
+            for i in range(oh):
+                for j in range(ow):
+                    window = cfg.x[b, ch, i * sh : i * sh + kh, j * sw : j * sw + kw]
+                    r, c = np.unravel_index(np.argmax(window), window.shape)
+                    dx[b, ch, i * sh + r, j * sw + c] += dout[b, ch, i, j]
+    return _restore(dx, cfg.input_ndim)
+
+
+def avg_pool2d_backward_naive(
+    dout: np.ndarray,
+    x: np.ndarray,
+    kernel_size: int | tuple[int, int],
+    stride: Optional[int | tuple[int, int]] = None,
+) -> np.ndarray:
+    """:func:`avg_pool2d_backward` as loops: each window shares its gradient equally."""
+    cfg = _setup(x, kernel_size, stride)
+    dout = _check_dout(dout, cfg)
+    dx = np.zeros_like(cfg.x)
+    (kh, kw), (sh, sw), (oh, ow) = cfg.kernel, cfg.stride, cfg.out_hw
+    for b in range(cfg.x.shape[0]):
+        for ch in range(cfg.x.shape[1]):
+            for i in range(oh):
+                for j in range(ow):
+                    dx[b, ch, i * sh : i * sh + kh, j * sw : j * sw + kw] += dout[b, ch, i, j] / (kh * kw)
+    return _restore(dx, cfg.input_ndim)

@@ -1,0 +1,115 @@
+"""The one piece of wiring every explorer shares: controls -> pure draw function -> view.
+
+An :class:`Explorer` is a ``VBox`` of controls above an ``Output`` view. Whenever a control
+changes it calls ``draw(**values)``, a pure function returning a matplotlib ``Figure``, a
+string, or a list of them, and shows the result. Two kinds of failure are told apart:
+
+- a ``ValueError`` means the learner chose an impossible combination (a kernel larger than
+  the padded input, say): the view shows its message in words, no traceback;
+- anything else is a bug: the traceback is shown in the view *and* raised again, so a cell
+  that moves a control from code fails under nbval, and a browser test sees the error.
+
+In the browser the explorer carries the CSS class ``cnnkit-explorer``, its view
+``cnnkit-view`` and a friendly message ``cnnkit-message``, which the browser tests look for.
+"""
+from __future__ import annotations
+
+import html
+import traceback
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import HTML, display
+
+__all__ = ["Explorer", "friendly_message"]
+
+
+def friendly_message(text: str) -> HTML:
+    """An orange note for an impossible combination of controls."""
+    return HTML(f'<div class="cnnkit-message" style="color:#9a6700;padding:6px">'
+                f"<b>Not possible:</b> {html.escape(text)}</div>")
+
+
+class Explorer(widgets.VBox):
+    """Controls wired to a pure drawing function.
+
+    Parameters
+    ----------
+    controls : mapping of str to ipywidgets control
+        Keyword name of ``draw`` -> the control that sets it.
+    draw : callable
+        ``draw(**values)`` returns a Figure, a str, or a list of them.
+    title : str, optional
+        Shown above the controls.
+    columns : int
+        Controls are laid out in rows of this many.
+    """
+
+    def __init__(self, controls: Mapping[str, widgets.Widget], draw: Callable[..., Any],
+                 title: str = "", columns: int = 3) -> None:
+        self.controls = dict(controls)
+        self.draw = draw
+        self.view = widgets.Output()
+        self.view.add_class("cnnkit-view")
+        self.last_result: Any = None
+        self.last_message: str = ""
+        self._holding = False
+        items = list(self.controls.values())
+        rows = [widgets.HBox(items[i : i + columns]) for i in range(0, len(items), columns)]
+        header = [widgets.HTML(f"<b>{html.escape(title)}</b>")] if title else []
+        super().__init__([*header, *rows, self.view])
+        self.add_class("cnnkit-explorer")
+        for control in items:
+            control.observe(self.refresh, names="value")
+        self.refresh()
+
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by keyword."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Change several controls and redraw once at the end."""
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+        self.refresh()
+
+    def set(self, **values: Any) -> Any:
+        """Move controls from code (as a learner would) and return the new result."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"no control called {sorted(unknown)}; controls: {sorted(self.controls)}")
+        with self.hold():
+            for name, value in values.items():
+                self.controls[name].value = value
+        return self.last_result
+
+    def refresh(self, change: Any = None) -> None:
+        """Redraw from the current control values."""
+        if self._holding:
+            return
+        try:
+            result = self.draw(**self.values())
+            self.last_message = ""
+        except ValueError as exc:  # an impossible combination: explain, don't crash
+            result, self.last_message = friendly_message(str(exc)), str(exc)
+        except Exception:
+            with self.view:
+                self.view.clear_output(wait=True)
+                print(traceback.format_exc())
+            raise
+        self.last_result = result
+        with self.view:
+            self.view.clear_output(wait=True)
+            for item in result if isinstance(result, (list, tuple)) else [result]:
+                if isinstance(item, str):
+                    print(item)
+                else:
+                    display(item)
+                if isinstance(item, plt.Figure):
+                    plt.close(item)
