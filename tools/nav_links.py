@@ -43,8 +43,20 @@ def nav_cell(text: str) -> nbformat.NotebookNode:
     return cell
 
 
+def expected_links() -> dict[Path, str]:
+    """The nav text each notebook should carry, by path."""
+    paths = notebook_paths()
+    books = {p: nbformat.read(p, as_version=4) for p in paths}
+    titles = {p: title_of(nb, p) for p, nb in books.items()}
+    return {p: nav_text(paths, titles, i) for i, p in enumerate(paths)}
+
+
+def notebook_paths() -> list[Path]:
+    return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if PATTERN.match(p.name))
+
+
 def main() -> int:
-    paths = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if PATTERN.match(p.name))
+    paths = notebook_paths()
     books = {p: nbformat.read(p, as_version=4) for p in paths}
     titles = {p: title_of(nb, p) for p, nb in books.items()}
     for i, path in enumerate(paths):
