@@ -14,14 +14,16 @@ In the browser the explorer carries the CSS class ``cnnkit-explorer``, its view
 """
 from __future__ import annotations
 
+import base64
 import html
+import io
 import traceback
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Mapping
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-from IPython.display import HTML, display
+from IPython.display import HTML
 
 __all__ = ["Explorer", "friendly_message"]
 
@@ -98,18 +100,36 @@ class Explorer(widgets.VBox):
             self.last_message = ""
         except ValueError as exc:  # an impossible combination: explain, don't crash
             result, self.last_message = friendly_message(str(exc)), str(exc)
-        except Exception:
-            with self.view:
-                self.view.clear_output(wait=True)
-                print(traceback.format_exc())
+        except Exception as exc:
+            self.view.outputs = (_error_output(exc),)
             raise
         self.last_result = result
-        with self.view:
-            self.view.clear_output(wait=True)
-            for item in result if isinstance(result, (list, tuple)) else [result]:
-                if isinstance(item, str):
-                    print(item)
-                else:
-                    display(item)
-                if isinstance(item, plt.Figure):
-                    plt.close(item)
+        items = result if isinstance(result, (list, tuple)) else [result]
+        self.view.outputs = tuple(_as_output(item) for item in items)
+
+
+def _as_output(item: Any) -> dict:
+    """One item of a draw result as a notebook output for the view.
+
+    The view's ``outputs`` are set directly rather than printed inside ``with view:``: that
+    way nothing is sent as the running cell's own output, whichever client runs the kernel.
+    """
+    if isinstance(item, str):
+        return {"output_type": "stream", "name": "stdout", "text": item + "\n"}
+    if isinstance(item, plt.Figure):
+        buffer = io.BytesIO()
+        item.savefig(buffer, format="png", bbox_inches="tight")
+        plt.close(item)
+        return {"output_type": "display_data", "metadata": {},
+                "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+                         "text/plain": "<Figure>"}}
+    data = {"text/plain": repr(item)}
+    if hasattr(item, "_repr_html_"):
+        data["text/html"] = item._repr_html_()
+    return {"output_type": "display_data", "metadata": {}, "data": data}
+
+
+def _error_output(exc: BaseException) -> dict:
+    """A traceback shown in the view as an error output (red, as in any cell)."""
+    return {"output_type": "error", "ename": type(exc).__name__, "evalue": str(exc),
+            "traceback": traceback.format_exception(type(exc), exc, exc.__traceback__)}
