@@ -12,7 +12,6 @@ no full window reaches are dropped (that is the ``floor``).
 """
 from __future__ import annotations
 
-import math
 from typing import Union
 
 from ._validate import nonnegative_int, pair, positive_int
@@ -154,24 +153,34 @@ def pool_output_size(
             f"padding={p} is more than half of kernel_size={k}; pooling allows at most "
             f"padding={k // 2}"
         )
-    if k > n + 2 * p:
-        raise ValueError(
-            f"kernel_size={k} is larger than the padded input ({n} + 2*{p} = {n + 2 * p}); "
-            "use a smaller kernel"
-        )
     room = n + 2 * p - k
     if ceil_mode:
-        out = math.ceil(room / s) + 1
-        # PyTorch drops a last window that would start in the right padding.
+        # Rounding up keeps a last, partial window (PyTorch even keeps a first window
+        # larger than the input when the stride is long enough)...
+        out = -(-room // s) + 1
+        # ...but drops one that would start in the right padding.
         if (out - 1) * s >= n + p:
             out -= 1
     else:
         out = room // s + 1
+    if out < 1:
+        raise ValueError(
+            f"kernel_size={k} is larger than the padded input ({n} + 2*{p} = {n + 2 * p}); "
+            "use a smaller kernel"
+        )
     return out
 
 
+def _axis_padding(padding: Padding, k: int, s: int, d: int) -> tuple[int, int]:
+    """Padding ``(before, after)`` along one axis from an int, "valid" or "same"."""
+    if isinstance(padding, str):
+        return resolve_padding(padding, (k, k), (s, s), (d, d))[0]
+    p = nonnegative_int(padding, "padding")
+    return p, p
+
+
 def window_starts(
-    n: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+    n: int, kernel_size: int, stride: int = 1, padding: Padding = 0, dilation: int = 1
 ) -> list[int]:
     """First pixel of every window along one axis, counted in the padded input.
 
@@ -183,16 +192,20 @@ def window_starts(
 
 
 def uncovered_pixels(
-    n: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+    n: int, kernel_size: int, stride: int = 1, padding: Padding = 0, dilation: int = 1
 ) -> int:
     """How many pixels at the end of the padded input no window reaches (dropped).
+
+    Pixels skipped *between* windows (stride larger than the window) or between the taps
+    of a dilated kernel are not counted here: only the leftover at the end.
 
     >>> uncovered_pixels(128, 11, stride=2)
     1
     """
     out = conv_output_size(n, kernel_size, stride, padding, dilation)
+    before, after = _axis_padding(padding, kernel_size, stride, dilation)
     span = dilation * (kernel_size - 1) + 1
-    return n + 2 * padding - ((out - 1) * stride + span)
+    return n + before + after - ((out - 1) * stride + span)
 
 
 def explain_output_size(
@@ -201,7 +214,8 @@ def explain_output_size(
     """The output-size arithmetic worked out step by step, in words.
 
     When the stride does not divide the room evenly, the text says how many rows/columns
-    no window reaches and which padding (or crop) would make every pixel count.
+    at the end no window reaches and which padding (or crop) would leave nothing over; it
+    also notes pixels skipped between windows (stride longer than the window).
 
     Examples
     --------
@@ -210,10 +224,7 @@ def explain_output_size(
     """
     out = conv_output_size(n, kernel_size, stride, padding, dilation)
     k, s, d = kernel_size, stride, dilation
-    if isinstance(padding, str):
-        (before, after), _ = resolve_padding(padding, (k, k), (s, s), (d, d))
-    else:
-        before = after = padding
+    before, after = _axis_padding(padding, k, s, d)
     span = d * (k - 1) + 1
     padded = n + before + after
     room = padded - span
@@ -230,7 +241,9 @@ def explain_output_size(
         f"room to slide: {padded} - {span} = {room} pixels",
     ]
     if rest == 0:
-        lines.append(f"steps: {room} / {s} = {steps} exactly, so every pixel is used")
+        lines.append(
+            f"steps: {room} / {s} = {steps} exactly, so the last window ends on the last pixel"
+        )
     else:
         lines.append(
             f"steps: floor({room} / {s}) = floor({room / s:g}) = {steps}; "
@@ -242,6 +255,15 @@ def explain_output_size(
             "reached by no window and dropped"
         )
         lines.append(_how_to_fit(n, k, s, before, d, out, rest))
+    if s > span and out > 1:
+        gap = s - span
+        lines.append(
+            f"note: the stride {s} is longer than the {span}-pixel window, so {gap} "
+            f"{'pixel' if gap == 1 else 'pixels'} between neighbouring windows "
+            f"{'is' if gap == 1 else 'are'} read by no window"
+        )
+    if d > 1:
+        lines.append(f"note: the dilated kernel reads one pixel in every {d} inside its window")
     lines.append(f"out = {steps} + 1 = {out}")
     return "\n".join(lines)
 
@@ -252,7 +274,7 @@ def _how_to_fit(n: int, k: int, s: int, p: int, d: int, out: int, rest: int) -> 
     for extra in range(1, s + 1):
         if (n + 2 * (p + extra) - span) % s == 0:
             bigger = conv_output_size(n, k, s, p + extra, d)
-            symmetric = f"padding={p + extra} on each side gives {bigger} with every pixel used"
+            symmetric = f"padding={p + extra} on each side gives {bigger} with nothing left over"
             break
     else:
         symmetric = (
