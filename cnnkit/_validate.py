@@ -14,28 +14,66 @@ import numpy as np
 IntPair = Union[int, tuple[int, int]]
 
 
-def positive_int(value: object, name: str) -> int:
-    """Return ``value`` as an int, or raise if it is not a whole number >= 1."""
+def _show(value: object) -> str:
+    """A value as the learner typed it: ``2`` (also for numpy ints), ``'2'``, ``(1, 0)``."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    return repr(value)
+
+
+def _subject(value: object, name: str, whole: object) -> str:
+    """How a message names the bad value: ``stride=0``, or ``stride=(1, 0) contains 0, which``."""
+    if whole is None:
+        return f"{name}={_show(value)}"
+    return f"{name}={_show(whole)} contains {_show(value)}, which"
+
+
+def positive_int(value: object, name: str, whole: object = None) -> int:
+    """Return ``value`` as an int, or raise if it is not a whole number >= 1.
+
+    ``whole`` is the (h, w) pair ``value`` came from, if any, so the message can quote it.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(
-            f"{name}={value!r} must be a whole number (an int such as 1, 2 or 3), "
+            f"{_subject(value, name, whole)} must be a whole number (an int such as 1, 2 or 3), "
             f"not {type(value).__name__}"
         )
     if value < 1:
-        raise ValueError(f"{name}={value} must be at least 1")
+        raise ValueError(f"{_subject(value, name, whole)} must be at least 1")
     return int(value)
 
 
-def nonnegative_int(value: object, name: str) -> int:
+def nonnegative_int(value: object, name: str, whole: object = None) -> int:
     """Return ``value`` as an int, or raise if it is not a whole number >= 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(
-            f"{name}={value!r} must be a whole number (an int such as 0, 1 or 2), "
+            f"{_subject(value, name, whole)} must be a whole number (an int such as 0, 1 or 2), "
             f"not {type(value).__name__}"
         )
     if value < 0:
-        raise ValueError(f"{name}={value} must not be negative; use 0 for no padding")
+        raise ValueError(
+            f"{_subject(value, name, whole)} must not be negative; use 0 for no padding"
+        )
     return int(value)
+
+
+def positive_number(value: object, name: str, example: str) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite real number > 0."""
+    real = number(value, name, example)
+    if not np.isfinite(real) or real <= 0:
+        raise ValueError(f"{name}={value!r} must be a positive number, such as {example}")
+    return real
+
+
+def number(value: object, name: str, example: str) -> float:
+    """Return ``value`` as a float, or raise a TypeError if it is not a real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name}={value!r} must be a number, such as {example}, not {type(value).__name__}"
+        )
+    return float(value)
 
 
 def pair(value: object, name: str, *, allow_zero: bool = False) -> tuple[int, int]:
@@ -53,7 +91,8 @@ def pair(value: object, name: str, *, allow_zero: bool = False) -> tuple[int, in
                 f"{name}={value!r} must be one int or a pair (h, w) of two ints, "
                 f"got {len(value)} values"
             )
-        return check(value[0], name), check(value[1], name)
+        whole = tuple(value)
+        return check(value[0], name, whole), check(value[1], name, whole)
     if isinstance(value, np.ndarray) and value.ndim == 1:
         return pair(tuple(value.tolist()), name, allow_zero=allow_zero)
     v = check(value, name)

@@ -5,6 +5,8 @@ from typing import Iterable
 
 import numpy as np
 
+from ._validate import number, positive_number
+
 __all__ = ["SGD"]
 
 ParamPairs = Iterable[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]
@@ -41,11 +43,10 @@ class SGD:
             if not (isinstance(pair, tuple) and len(pair) == 2):
                 raise TypeError(f"params[{i}] must be a (params, grads) pair of dicts; "
                                 "pass model.params()")
-        if not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"lr={lr} must be a positive number, such as 0.1")
-        if not 0.0 <= momentum < 1.0:
+        lr = positive_number(lr, "lr", "0.1")
+        if not 0.0 <= number(momentum, "momentum", "0.9") < 1.0:
             raise ValueError(f"momentum={momentum} must be in [0, 1), such as 0.9")
-        if weight_decay < 0:
+        if not number(weight_decay, "weight_decay", "1e-4") >= 0:
             raise ValueError(f"weight_decay={weight_decay} must not be negative")
         self.lr, self.momentum, self.weight_decay = float(lr), float(momentum), float(weight_decay)
         self.velocity: list[dict[str, np.ndarray]] = [{} for _ in self.pairs]

@@ -44,12 +44,14 @@ class History:
         return text + ")"
 
 
-def _check_data(X, y, name: str, n_classes: Optional[int] = None):
+def _check_data(X, y, name: str, label_name: str = "y"):
     X = as_float_array(X, name)
     y = np.asarray(y)
+    if X.ndim == 0:
+        raise ValueError(f"{name} must be an array of examples, got a single number {X!r}")
     if y.shape != (len(X),):
-        raise ValueError(f"{name} has {len(X)} examples but its labels have shape {y.shape}; "
-                         "they must have one label per example")
+        raise ValueError(f"{name} has {len(X)} examples but {label_name} has shape {y.shape}; "
+                         f"{label_name} must have one label per example, shape ({len(X)},)")
     if len(X) == 0:
         raise ValueError(f"{name} is empty")
     return X, y
@@ -134,7 +136,7 @@ def fit(
     if (X_val is None) != (y_val is None):
         raise ValueError("pass both X_val and y_val, or neither")
     if X_val is not None:
-        X_val, y_val = _check_data(X_val, y_val, "X_val")
+        X_val, y_val = _check_data(X_val, y_val, "X_val", "y_val")
     rng = np.random.default_rng(seed)
     history = History()
     per_epoch = -(-len(X) // batch_size)
