@@ -12,6 +12,13 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.output_widget import OutputWidget
+
+# nbclient mimics a front end for Output widgets and, after each captured output, sends the
+# widget's state back to the kernel on the shell channel. That reply can be missed while the
+# client is polling, and the cell then waits for the whole timeout (seen: 600 s stalls).
+# The stored notebooks keep no widget state, so the echo is not needed: switch it off.
+OutputWidget.sync_state = lambda self: None
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
