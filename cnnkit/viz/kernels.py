@@ -1,4 +1,279 @@
-"""viz helpers for the kernels notebook."""
+"""Figures for the kernels notebook: number grids, sums of products, feature maps, RGB
+kernels, receptive fields and parameter counts. Each returns a Figure or draws on an Axes;
+none calls ``plt.show()``."""
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Optional, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.patches import Rectangle
+
+from ..receptive import Window
+from ._common import show_image
+
+__all__ = [
+    "number_grid",
+    "outline_window",
+    "plot_sum_of_products",
+    "plot_feature_maps",
+    "plot_rgb_convolution",
+    "plot_receptive_fields",
+    "plot_parameter_counts",
+]
+
+HIGHLIGHT = "#e8590c"  # the orange that marks the current window or node
+
+
+def _fmt(value: float) -> str:
+    """Short text for one number: integers without decimals, others with up to 2."""
+    if not np.isfinite(value):
+        return ""
+    if float(value).is_integer():
+        return f"{int(value)}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def outline_window(ax: plt.Axes, window: Window, color: str = HIGHLIGHT, lw: float = 2.5,
+                   label: str = "") -> None:
+    """Draw a rectangle around the cells of ``window`` on an image drawn with imshow."""
+    h, w = window.shape
+    ax.add_patch(Rectangle((window.col_start - 0.5, window.row_start - 0.5), w, h, fill=False,
+                           edgecolor=color, lw=lw, label=label or None))
+
+
+def number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", cmap: str = "Greys",
+                highlight: Optional[Window] = None, symmetric: bool = False,
+                vmin: Optional[float] = None, vmax: Optional[float] = None,
+                fontsize: float = 10, numbers: bool = True, labels: bool = True) -> plt.Axes:
+    """Draw a small 2-D array as coloured cells with each value written in its cell.
+
+    Parameters
+    ----------
+    ax : Axes
+    values : ndarray, shape (H, W)
+        NaN cells are left blank (useful for an output that is still filling in).
+    highlight : Window, optional
+        Cells to outline in orange.
+    symmetric : bool
+        Centre the colour scale on 0 (for kernels and products, which can be negative).
+    labels : bool
+        Number the rows and columns along the edges.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    if symmetric:
+        lim = float(np.abs(finite).max()) if finite.size else 1.0
+        vmin, vmax, cmap = -(lim or 1.0), (lim or 1.0), "RdBu_r"
+    elif finite.size:
+        vmin = float(finite.min()) if vmin is None else vmin
+        vmax = float(finite.max()) if vmax is None else vmax
+        if vmax == vmin:
+            vmax = vmin + 1.0
+    im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax)
+    h, w = values.shape
+    if numbers:
+        for i in range(h):
+            for j in range(w):
+                v = values[i, j]
+                if not np.isfinite(v):
+                    continue
+                r, g, b, _ = im.cmap(im.norm(v))
+                color = "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
+                ax.text(j, i, _fmt(v), ha="center", va="center", fontsize=fontsize, color=color)
+    # Cell borders as two line collections (much cheaper than minor ticks and a grid).
+    ax.hlines(np.arange(-0.5, h), -0.5, w - 0.5, color="#bbbbbb", lw=0.6)
+    ax.vlines(np.arange(-0.5, w), -0.5, h - 0.5, color="#bbbbbb", lw=0.6)
+    if labels:
+        ax.set_xticks(range(w))
+        ax.set_yticks(range(h))
+        ax.tick_params(length=0, labelsize=7)
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=11)
+    if highlight is not None:
+        outline_window(ax, highlight)
+    return ax
+
+
+def plot_sum_of_products(patch: np.ndarray, kernel: np.ndarray, bias: float = 0.0) -> plt.Figure:
+    """One node worked out: input patch, kernel, their products, and the sum.
+
+    Parameters
+    ----------
+    patch, kernel : ndarray, shape (KH, KW)
+        The input window under the kernel, and the kernel's weights.
+    bias : float
+        Added after the sum (shown only when non-zero).
+    """
+    patch, kernel = np.asarray(patch, float), np.asarray(kernel, float)
+    if patch.shape != kernel.shape:
+        raise ValueError(f"patch {patch.shape} and kernel {kernel.shape} must have the same shape")
+    products = patch * kernel
+    total = float(products.sum()) + bias
+    fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.4))
+    number_grid(axes[0], patch, "input patch", cmap="gray")
+    number_grid(axes[1], kernel, "kernel (weights)", symmetric=True)
+    number_grid(axes[2], products, "patch × kernel\n(element by element)", symmetric=True)
+    bias_text = f" + bias {_fmt(bias)}" if bias else ""
+    fig.suptitle(f"sum of the {products.size} products{bias_text} = {_fmt(total)}", fontsize=13)
+    fig.text(0.355, 0.45, "×", fontsize=22, ha="center", va="center")
+    fig.text(0.675, 0.45, "=", fontsize=22, ha="center", va="center")
+    fig.tight_layout(rect=(0, 0, 1, 0.95), w_pad=3.0)
+    return fig
+
+
+def plot_feature_maps(image: np.ndarray, maps: np.ndarray, titles: Sequence[str],
+                      kernels: Optional[np.ndarray] = None, ncols: int = 5,
+                      size: float = 2.3) -> plt.Figure:
+    """The input next to the feature maps it gives, optionally with each kernel as an inset.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W)
+    maps : ndarray, shape (F, OH, OW)
+        One feature map per kernel. A map whose kernel's weights add up to 1 (a blur,
+        sharpen) is shown in gray on the input's 0..1 scale; a map that can be negative
+        with a colour scale centred on 0 (blue negative, red positive) that saturates at
+        the 99th percentile of its size, so that weaker edges stay visible.
+    titles : sequence of str, length F
+    kernels : ndarray, shape (F, KH, KW), optional
+        Drawn as a small inset in the corner of each map.
+    """
+    maps = np.asarray(maps)
+    if len(titles) != len(maps):
+        raise ValueError(f"got {len(titles)} titles for {len(maps)} feature maps")
+    panels = len(maps) + 1
+    ncols = min(ncols, panels)
+    nrows = -(-panels // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * 1.15 * nrows),
+                             squeeze=False)
+    show_image(axes.flat[0], image, "input", vmin=0, vmax=1)
+    for f, ax in enumerate(axes.flat[1:]):
+        if f >= len(maps):
+            ax.axis("off")
+            continue
+        fmap = maps[f]
+        keeps_brightness = kernels is not None and np.isclose(np.sum(kernels[f]), 1.0)
+        if keeps_brightness:  # blur, sharpen, identity: a photo again, on the photo's scale
+            show_image(ax, fmap, titles[f], vmin=0, vmax=1)
+        elif fmap.min() >= 0:
+            show_image(ax, fmap, titles[f])
+        else:  # a few very strong edges would wash out the rest: clip at the 99th percentile
+            lim = float(np.percentile(np.abs(fmap), 99)) or float(np.abs(fmap).max()) or 1.0
+            show_image(ax, fmap, titles[f], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        if kernels is not None:
+            inset = ax.inset_axes((0.0, 0.0, 0.3, 0.3))
+            lim = float(np.abs(kernels[f]).max()) or 1.0
+            inset.imshow(kernels[f], cmap="RdBu_r", vmin=-lim, vmax=lim)
+            inset.set_xticks([])
+            inset.set_yticks([])
+            for spine in inset.spines.values():
+                spine.set_edgecolor("black")
+    fig.tight_layout()
+    return fig
+
+
+def plot_rgb_convolution(image_chw: np.ndarray, kernel: np.ndarray, bias: float = 0.0
+                         ) -> plt.Figure:
+    """How one 3-deep kernel reads an RGB image: one slice per channel, results added.
+
+    Parameters
+    ----------
+    image_chw : ndarray, shape (3, H, W)
+    kernel : ndarray, shape (3, KH, KW)
+        The kernel's slice ``c`` is slid over channel ``c``.
+    """
+    from ..conv import conv2d
+
+    image_chw, kernel = np.asarray(image_chw, float), np.asarray(kernel, float)
+    if image_chw.ndim != 3 or kernel.shape[0] != image_chw.shape[0]:
+        raise ValueError(f"image {image_chw.shape} and kernel {kernel.shape} must both have "
+                         "the channel axis first, with the same number of channels")
+    per_channel = [conv2d(image_chw[c], kernel[c]) for c in range(len(kernel))]
+    total = np.sum(per_channel, axis=0) + bias
+    names = ["red", "green", "blue"]
+    # black -> pure colour: a bright cell means much of that colour
+    cmaps = [LinearSegmentedColormap.from_list(n, ["black", c])
+             for n, c in zip(names, ["#ff0000", "#00cc00", "#0040ff"])]
+    fig, axes = plt.subplots(3, 4, figsize=(9.6, 7.4))
+    lim_k = float(np.abs(kernel).max()) or 1.0
+    lim_o = float(max(np.abs(p).max() for p in per_channel)) or 1.0
+    for c in range(3):
+        show_image(axes[c, 0], image_chw[c], f"{names[c]} channel", cmap=cmaps[c], vmin=0, vmax=1)
+        number_grid(axes[c, 1], kernel[c], f"kernel slice {c} ({names[c]})",
+                    vmin=-lim_k, vmax=lim_k, cmap="RdBu_r", fontsize=8)
+        axes[c, 1].set_xticks([])
+        axes[c, 1].set_yticks([])
+        show_image(axes[c, 2], per_channel[c], f"{names[c]} * slice {c}", cmap="RdBu_r",
+                   vmin=-lim_o, vmax=lim_o)
+        axes[c, 3].axis("off")
+    lim_t = float(np.abs(total).max()) or 1.0
+    show_image(axes[1, 3], total, "sum of the three\n= ONE feature map", cmap="RdBu_r",
+               vmin=-lim_t, vmax=lim_t)
+    axes[1, 3].axis("on")
+    axes[1, 3].set_xticks([])
+    axes[1, 3].set_yticks([])
+    fig.suptitle("an RGB image needs kernels of depth 3; each kernel still gives one map",
+                 fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def plot_receptive_fields(maps: Sequence[np.ndarray], windows: Sequence[Optional[Window]],
+                          titles: Sequence[str], node: Optional[tuple[int, int]] = None,
+                          used: Optional[int] = None, size: float = 2.6) -> plt.Figure:
+    """The input and each layer's feature map, with what one node depends on outlined.
+
+    Parameters
+    ----------
+    maps : sequence of ndarray, shape (H_l, W_l)
+        ``maps[0]`` is the input, ``maps[l]`` the feature map of layer ``l``.
+    windows : sequence of Window or None
+        For each map, the cells the chosen node depends on (None: none).
+    node : (int, int), optional
+        The chosen node, marked on ``maps[used]``.
+    used : int, optional
+        Index of the map holding the node; later maps are faded out.
+    """
+    n = len(maps)
+    fig, axes = plt.subplots(1, n, figsize=(size * n, size + 0.9), squeeze=False)
+    for i, ax in enumerate(axes[0]):
+        m = maps[i]
+        if i == 0 or m.min() >= 0:
+            show_image(ax, m, titles[i])
+        else:
+            lim = float(np.abs(m).max()) or 1.0
+            show_image(ax, m, titles[i], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        h, w = m.shape
+        ax.set_xlim(-0.5, maps[0].shape[1] - 0.5)
+        ax.set_ylim(maps[0].shape[0] - 0.5, -0.5)
+        if windows[i] is not None:
+            outline_window(ax, windows[i])
+        if used is not None and i > used:
+            ax.add_patch(Rectangle((-0.5, -0.5), w, h, color="white", alpha=0.75))
+        if node is not None and used == i:
+            ax.add_patch(Rectangle((node[1] - 0.5, node[0] - 0.5), 1, 1, color=HIGHLIGHT))
+    fig.tight_layout()
+    return fig
+
+
+def plot_parameter_counts(counts: dict[str, int], title: str = "") -> plt.Figure:
+    """A horizontal bar chart of parameter counts on a log scale, each bar labelled."""
+    names, values = list(counts), [int(v) for v in counts.values()]
+    fig, ax = plt.subplots(figsize=(8.0, 0.7 + 0.6 * len(names)))
+    bars = ax.barh(names, values, color=["#1971c2", "#c92a2a", "#868e96", "#2f9e44"][: len(names)])
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlim(1, max(values) * 40)
+    for bar, v in zip(bars, values):
+        ax.text(bar.get_width() * 1.15, bar.get_y() + bar.get_height() / 2, f"{v:,}",
+                va="center", fontsize=10)
+    ax.set_xlabel("learnable parameters (log scale)")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
