@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .conv import conv2d, conv2d_backward, conv2d_backward_naive, conv2d_naive
 from .data import load_digits, sample_image, train_test_split
+from .filters import KERNELS, get_kernel, stack_kernels
 from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import log_softmax, softmax, softmax_cross_entropy
@@ -22,6 +23,7 @@ from .pool import (
     max_pool2d_backward_naive,
     max_pool2d_naive,
 )
+from .receptive import node_window, receptive_field, receptive_field_sizes
 from .shapes import conv_output_size, explain_output_size, pool_output_size
 from .train import History, evaluate, fit, predict, predict_proba
 
@@ -38,4 +40,6 @@ __all__ = [
     "fit", "evaluate", "predict", "predict_proba", "History",
     "numerical_gradient", "relative_error", "check_layer_gradients",
     "load_digits", "sample_image", "train_test_split",
+    "KERNELS", "get_kernel", "stack_kernels",
+    "node_window", "receptive_field", "receptive_field_sizes",
 ]
