@@ -20,6 +20,8 @@ __all__ = ["LayerInfo", "layer_table", "short_name", "tile_maps", "plot_map_mosa
 
 ROLE_COLORS = {"input": "#d0d7de", "hidden, learns": "#f4a261",
                "hidden, no parameters": "#a8dadc", "output": "#90be6d"}
+#: Colour of the gaps between feature maps in a mosaic: clearly not the white of a zero.
+MAP_GAP_COLOR = "#b4bcc4"
 
 
 def short_name(layer: Layer) -> str:
@@ -133,6 +135,7 @@ def plot_map_mosaic(ax: plt.Axes, maps: np.ndarray, title: str = "",
                       ncols: Optional[int] = None) -> plt.Axes:
     """Draw K feature maps as one mosaic: red positive, blue negative, white zero.
 
+    Thin gray lines separate the maps (gray, not white, so a gap never looks like a zero).
     The colour scale is shared by all maps (symmetric around 0), so a map that is weak
     compared with the others looks pale.
 
@@ -146,7 +149,7 @@ def plot_map_mosaic(ax: plt.Axes, maps: np.ndarray, title: str = "",
     maps = np.asarray(maps, dtype=float)
     lim = float(np.abs(maps).max()) if maps.size else 0.0
     lim = lim or 1.0
-    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#f6f8fa")
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad=MAP_GAP_COLOR)
     ax.imshow(tile_maps(maps, ncols), cmap=cmap, vmin=-lim, vmax=lim)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -220,17 +223,19 @@ def plot_scores_and_probabilities(scores: Sequence[float],
     fig, (ax_s, ax_p) = plt.subplots(1, 2, figsize=(8.5, 2.8))
     colors = ["#4c72b0"] * len(scores)
     edges = ["none"] * len(scores)
+    xlabel = "class"
     if true_class is not None:
         edges[int(true_class)] = "black"
+        xlabel = f"class (right class {int(true_class)} outlined)"
     ax_s.bar(names, scores, color=colors, edgecolor=edges, linewidth=2)
     ax_s.axhline(0, color="gray", linewidth=0.8)
     ax_s.set_title("scores (logits): any real numbers")
-    ax_s.set_xlabel("class")
+    ax_s.set_xlabel(xlabel)
     ax_s.set_ylabel("score")
     ax_p.bar(names, probs, color="#55a868", edgecolor=edges, linewidth=2)
     ax_p.set_ylim(0, 1.05)
     ax_p.set_title(f"softmax: probabilities, sum = {probs.sum():.2f}")
-    ax_p.set_xlabel("class")
+    ax_p.set_xlabel(xlabel)
     ax_p.set_ylabel("probability")
     for x, p in enumerate(probs):
         ax_p.text(x, p + 0.02, f"{p:.2f}", ha="center", va="bottom", fontsize=8)
@@ -258,7 +263,7 @@ def plot_cross_entropy(ax: plt.Axes, cases: Sequence[tuple[str, float]] = ()) ->
     ax.set_xlabel("probability the network gives to the right class, p")
     ax.set_ylabel("cross-entropy loss, -ln p")
     ax.set_title("Cross-entropy: small when the right class gets a high probability")
-    ax.set_xlim(0, 1.02)
+    ax.set_xlim(-0.02, 1.02)   # room for a marker at p close to 0
     ax.set_ylim(0, 1.05 * -np.log(p[0]))
     if cases:
         ax.legend(fontsize=8.5)
@@ -312,7 +317,7 @@ def plot_forward_pass(model: Sequential, image: np.ndarray, label: Optional[int]
     heights += [0.55] * len(vectors) + [1.9]
     fig = plt.figure(figsize=(2.4 * per_row, sum(heights) + 0.45 * len(heights) + 0.5))
     grid = fig.add_gridspec(len(heights), per_row, height_ratios=heights, hspace=0.6,
-                            left=0.07, right=0.98, bottom=0.06, top=0.9)
+                            left=0.07, right=0.98, bottom=0.06, top=0.88)
     for i, (name, value) in enumerate(pictures):
         ax = fig.add_subplot(grid[i // per_row, i % per_row])
         shape = "x".join(str(s) for s in value.shape)
@@ -345,5 +350,6 @@ def plot_forward_pass(model: Sequential, image: np.ndarray, label: Optional[int]
     ax.set_title(f"{names[-1]} + softmax: predicts {predicted} with p = {probs[predicted]:.2f}"
                  f"{truth}", fontsize=9)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(f"{title}\nfeature maps: red positive, blue negative, white zero "
+                     "(each panel has its own scale)", fontsize=11)
     return fig

@@ -134,6 +134,24 @@ def test_mosaic_is_symmetric_and_survives_zeros():
     assert ax.images[0].get_clim() == (-3.0, 3.0)
 
 
+def test_mosaic_gaps_do_not_look_like_zeros():
+    """The lines between maps must be told apart from a zero value (drawn white)."""
+    fig, ax = plt.subplots()
+    plot_map_mosaic(ax, np.zeros((4, 3, 3)))
+    rgba = ax.images[0].to_rgba(ax.images[0].get_array(), bytes=True)
+    gap, zero = rgba[3, 0, :3].astype(int), rgba[0, 0, :3].astype(int)  # row 3 is a gap
+    assert np.abs(gap - zero).max() > 40
+    plt.close(fig)
+
+
+def test_scores_figure_says_which_class_is_outlined():
+    fig = plot_scores_and_probabilities([1.0, 0.0, -1.0], true_class=2)
+    assert all("right class 2 outlined" in ax.get_xlabel() for ax in fig.axes)
+    plt.close(fig)
+    fig = plot_scores_and_probabilities([1.0, 0.0, -1.0])
+    assert all(ax.get_xlabel() == "class" for ax in fig.axes)
+    plt.close(fig)
+
 def test_layer_roles_figure_names_every_layer():
     fig = plot_layer_roles(MODEL, (1, 8, 8))
     texts = [t.get_text() for t in fig.axes[0].texts]
