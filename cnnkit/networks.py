@@ -1,5 +1,17 @@
 """The course's digits network, built in one place so the notebooks, tests and benchmarks
-train exactly the same model."""
+train exactly the same model.
+
+Train it with the settings in :data:`DIGITS_TRAINING`::
+
+    model = digits_cnn(seed)
+    optimizer = SGD(model.params(), lr=DIGITS_TRAINING["lr"],
+                    momentum=DIGITS_TRAINING["momentum"])
+    fit(model, X_train, y_train, DIGITS_TRAINING["epochs"], DIGITS_TRAINING["batch_size"],
+        optimizer)
+
+On the stratified 80/20 split of the shipped digits (``train_test_split(X, y,
+test_size=0.2, seed=0)``) this reaches about 98% test accuracy in a few seconds.
+"""
 from __future__ import annotations
 
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
@@ -7,25 +19,50 @@ from .model import Sequential
 
 __all__ = ["digits_cnn", "DIGITS_TRAINING"]
 
-#: Training settings that reach high test accuracy on the shipped digits in seconds.
-DIGITS_TRAINING = {"epochs": 15, "batch_size": 32, "lr": 0.05, "momentum": 0.9}
+#: Training settings that reach high test accuracy on the shipped digits in seconds:
+#: minibatch SGD with momentum (see :class:`cnnkit.SGD` and :func:`cnnkit.fit`).
+DIGITS_TRAINING = {"epochs": 8, "batch_size": 32, "lr": 0.05, "momentum": 0.9}
 
 
-def digits_cnn(seed: int = 0) -> Sequential:
-    """A small CNN for 8x8 digits: two conv-ReLU-pool blocks, then a Dense layer to 10 classes.
+def digits_cnn(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)) -> Sequential:
+    """A small CNN for 8x8 digits: three 3x3 conv layers (padding 1) and two max poolings.
+
+    Two conv layers look at the full 8x8 image before the first pooling, so fine strokes
+    are still there when the second layer combines them; the third works on 4x4 maps::
+
+        (1, 8, 8) -conv-> (16, 8, 8) -conv-> (32, 8, 8) -pool-> (32, 4, 4)
+                  -conv-> (64, 4, 4) -pool-> (64, 2, 2) -flatten-> 256 -dense-> 10
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the initial weights (each layer from its own seed derived from this one).
+    channels : three ints
+        Kernels in the first, second and third conv layer.
+
+    Returns
+    -------
+    Sequential
+        Input (N, 1, 8, 8), output (N, 10): one score (logit) per digit.
 
     Examples
     --------
     >>> digits_cnn().summary((1, 8, 8)).rows[-1].output_shape
     (10,)
     """
+    if len(channels) != 3 or any(int(c) != c or c < 1 for c in channels):
+        raise ValueError(f"channels={channels!r} must be three positive whole numbers, "
+                         "e.g. (16, 32, 64)")
+    c1, c2, c3 = (int(c) for c in channels)
     return Sequential(
-        Conv2D(1, 16, 3, padding=1, rng=seed),
+        Conv2D(1, c1, 3, padding=1, rng=seed),
+        ReLU(),
+        Conv2D(c1, c2, 3, padding=1, rng=seed + 1),
         ReLU(),
         MaxPool2D(2),
-        Conv2D(16, 32, 3, padding=1, rng=seed + 1),
+        Conv2D(c2, c3, 3, padding=1, rng=seed + 2),
         ReLU(),
         MaxPool2D(2),
         Flatten(),
-        Dense(32 * 2 * 2, 10, rng=seed + 2),
+        Dense(c3 * 2 * 2, 10, rng=seed + 3),
     )
