@@ -90,11 +90,14 @@ def output_size_report(n: int, kernel_size: int, stride: int = 1,
                      f"(index {_indices(missed)})")
         tail = layout.n + layout.pad_after - layout.dropped_tail  # first pixel of the end
         inside = [i for i in missed if i < tail]
-        if inside:
-            why = ("the stride is larger than the window, so windows skip pixels between them"
-                   if layout.stride > layout.span else
-                   "the dilated kernel has gaps between its taps that no window fills")
-            lines.append(f"{len(inside)} of them lie between windows: {why}")
+        if inside:  # red pixels that are not part of the leftover at the end
+            where = []
+            if layout.stride > layout.span:
+                where.append("between windows, which the stride jumps over")
+            if layout.dilation > 1:
+                where.append("in the gaps between the dilated kernel's taps")
+            lines.append(f"{len(inside)} of them are not at the end of the row: they lie "
+                         f"{' or '.join(where)} (see the note{'s' if len(where) > 1 else ''} above)")
     reached = layout.n - len(missed)
     lines.append(f"in 2-D ({n}x{n} input): {layout.out}x{layout.out} outputs; "
                  f"{n * n - reached * reached} of the {n * n} pixels are read by no window")

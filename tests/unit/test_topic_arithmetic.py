@@ -203,9 +203,17 @@ def test_report_two_d_count_matches_a_real_2d_gradient():
 
 
 def test_report_explains_pixels_skipped_between_windows():
-    assert "stride is larger than the window" in output_size_report(10, 2, 3)
-    assert "gaps between its taps" in output_size_report(12, 3, 2, 0, 2)
-    assert "between windows" not in output_size_report(10, 3, 3)
+    stride_report = output_size_report(10, 2, 3)
+    dilation_report = output_size_report(12, 3, 2, 0, 2)
+    assert "2 of them are not at the end of the row: they lie between windows" in stride_report
+    assert "gaps between the dilated kernel's taps" in dilation_report
+    assert "between windows" not in dilation_report
+    # the extra line only follows a "note:" line explaining the same pixels
+    for report in (stride_report, dilation_report):
+        lines = report.splitlines()
+        extra = next(i for i, line in enumerate(lines) if "not at the end of the row" in line)
+        assert any(line.startswith("note:") for line in lines[:extra])
+    assert "not at the end of the row" not in output_size_report(10, 3, 3)
 
 
 def _grid():
