@@ -19,7 +19,9 @@ import numpy as np
 
 from ._validate import as_float_array, check_ndim, pair, positive_int
 from .conv import _forward, _setup, conv2d_backward
-from .pool import max_pool2d, max_pool2d_backward
+from .pool import _check_dout as _check_pool_dout
+from .pool import _max_and_winner, _route_to_winners
+from .pool import _setup as _pool_setup
 from .shapes import Padding, _axis_output, pool_output_size, resolve_padding
 
 __all__ = ["Layer", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense"]
@@ -130,7 +132,8 @@ class Conv2D(Layer):
         check_ndim(x, "x", 4, "(N, C, H, W)")
         cfg = _setup(x, self.params["weight"], self.params["bias"], self.stride,
                      self.padding, self.dilation)
-        out, self._cols = _forward(cfg)
+        # Reuse the memory of the last batch's columns when the shape is the same.
+        out, self._cols = _forward(cfg, reuse=self._cols)
         self._x = cfg.x
         return out
 
@@ -183,7 +186,8 @@ class MaxPool2D(Layer):
         super().__init__()
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = self.kernel_size if stride is None else pair(stride, "stride")
-        self._x: Optional[np.ndarray] = None
+        self._cfg = None
+        self._winner: Optional[np.ndarray] = None
 
     def __repr__(self) -> str:
         text = f"MaxPool2D(kernel_size={_short(self.kernel_size)}"
@@ -194,12 +198,16 @@ class MaxPool2D(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "x")
         check_ndim(x, "x", 4, "(N, C, H, W)")
-        self._x = x
-        return max_pool2d(x, self.kernel_size, self.stride)
+        # Keep where each window's first maximum is (as max_pool2d_backward would find it
+        # again), so that backward only routes dout: it no longer compares any values.
+        self._cfg = _pool_setup(x, self.kernel_size, self.stride)
+        out, self._winner = _max_and_winner(self._cfg)
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        self._need_forward("_x")
-        return max_pool2d_backward(dout, self._x, self.kernel_size, self.stride)
+        self._need_forward("_winner")
+        dout = _check_pool_dout(dout, self._cfg)
+        return _route_to_winners(dout, self._winner, self._cfg)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         *lead, c, h, w = input_shape
