@@ -47,7 +47,7 @@ class SGD:
         if not 0.0 <= number(momentum, "momentum", "0.9") < 1.0:
             raise ValueError(f"momentum={momentum} must be in [0, 1), such as 0.9")
         if not number(weight_decay, "weight_decay", "1e-4") >= 0:
-            raise ValueError(f"weight_decay={weight_decay} must not be negative")
+            raise ValueError(f"weight_decay={weight_decay} must be a number >= 0, such as 1e-4")
         self.lr, self.momentum, self.weight_decay = float(lr), float(momentum), float(weight_decay)
         self.velocity: list[dict[str, np.ndarray]] = [{} for _ in self.pairs]
 

@@ -52,6 +52,11 @@ def _setup(x, kernel_size, stride) -> _PoolSetup:
         )
     kernel = pair(kernel_size, "kernel_size")
     stride = kernel if stride is None else pair(stride, "stride")
+    if kernel[0] > x.shape[2] or kernel[1] > x.shape[3]:
+        raise ValueError(
+            f"kernel_size={kernel_size!r} is larger than the input ({x.shape[2]} x {x.shape[3]}); "
+            "pooling has no padding, so use a smaller kernel_size"
+        )
     out_hw = (
         _axis_output(x.shape[2], kernel[0], stride[0], 0, 0, 1),
         _axis_output(x.shape[3], kernel[1], stride[1], 0, 0, 1),
