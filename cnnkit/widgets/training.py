@@ -232,6 +232,7 @@ class TrainingExplorer(widgets.VBox):
         self.last_result: Optional[dict[str, Any]] = None
         self.last_message = ""
         self._holding = False
+        self._view_has_message = False  # the view explains an impossible choice
         items = list(self.controls.values())
         super().__init__([widgets.HTML("<b>Train your own CNN on the digits</b>"),
                           widgets.HBox(items[:3]), widgets.HBox([*items[3:], self.button]),
@@ -273,6 +274,9 @@ class TrainingExplorer(widgets.VBox):
                      f"{v['epochs'] * per_epoch} weight updates, learning rate {v['lr']}")
             self.last_message, shown = "", f"<pre>{html.escape(text)}</pre>"
             self.button.disabled = False
+            if self._view_has_message:  # the old explanation no longer applies
+                self.view.clear_output()
+                self._view_has_message = False
         except ValueError as exc:
             text = self.last_message = str(exc)
             shown = friendly_message(text).data
@@ -299,6 +303,7 @@ class TrainingExplorer(widgets.VBox):
         except ValueError as exc:  # an impossible combination: explain, don't crash
             self.last_message = str(exc)
             self._show(friendly_message(self.last_message))
+            self._view_has_message = True
             return None
         try:
             def live(history: History) -> None:

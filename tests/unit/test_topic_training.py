@@ -339,8 +339,14 @@ def test_explorer_impossible_choice_shows_a_message(small_explorer):
     text = e.set(kernel_size=7, stride=2)
     assert "too small" in text and e.last_message == text and e.button.disabled
     assert e.train() is None and "too small" in e.last_message
+    cleared = []
+    e.view.clear_output = lambda *a, **k: cleared.append(True)
     e.set(kernel_size=3, stride=1)
     assert e.last_message == "" and not e.button.disabled
+    assert cleared                     # the stale explanation is wiped from the view
+    cleared.clear()
+    e.set(kernel_size=5)               # a further valid move leaves the view alone
+    assert not cleared
 
 
 def test_explorer_unknown_control_and_unexpected_error(small_explorer, monkeypatch):
