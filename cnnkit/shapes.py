@@ -119,10 +119,7 @@ def conv_output_size(
     k = positive_int(kernel_size, "kernel_size")
     s = positive_int(stride, "stride")
     d = positive_int(dilation, "dilation")
-    if isinstance(padding, str):
-        (before, after), _ = resolve_padding(padding, (k, k), (s, s), (d, d))
-    else:
-        before = after = nonnegative_int(padding, "padding")
+    before, after = _axis_padding(padding, k, s, d)
     return _axis_output(n, k, s, before, after, d)
 
 
