@@ -10,6 +10,7 @@ venv: $(STAMP)
 
 # Create the environment once, from the exact versions in the lock, plus cnnkit itself.
 $(STAMP): requirements-lock.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The pinned versions need Python 3.11 or newer; found " + sys.version.split()[0] + ". Run e.g.: make lab PYTHON=python3.12")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements-lock.txt
 	$(PY) -m pip install --quiet --no-deps -e .
