@@ -13,7 +13,7 @@ import numpy as np
 
 from ..model import Sequential
 from ..train import History
-from ._common import show_image
+from ._common import image_grid, show_image
 
 __all__ = [
     "confusion_matrix",
@@ -139,16 +139,8 @@ def plot_learned_kernels(weight: np.ndarray, ncols: int = 8, size: float = 1.0,
         raise ValueError(f"weight must have shape (F, 1, KH, KW) or (F, KH, KW), "
                          f"got {weight.shape}")
     k = len(weight)
-    ncols = max(1, min(ncols, k))
-    nrows = -(-k // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.5),
-                             squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        if i >= k:
-            ax.axis("off")
-            continue
-        lim = float(np.abs(weight[i]).max()) or 1.0
-        show_image(ax, weight[i], cmap="RdBu_r", vmin=-lim, vmax=lim)
+    fig = image_grid(weight, ncols=ncols, cmap="RdBu_r", size=size, symmetric=True)
+    fig.set_figheight(fig.get_figheight() + 0.2)  # room for the title
     fig.suptitle(title or f"{k} learned kernels of the first layer "
                  f"({weight.shape[1]}x{weight.shape[2]}; red > 0, blue < 0)")
     fig.tight_layout()
