@@ -25,7 +25,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import HTML
 
-__all__ = ["Explorer", "friendly_message"]
+__all__ = ["Explorer", "friendly_message", "show", "show_error"]
 
 
 def friendly_message(text: str) -> HTML:
@@ -101,19 +101,30 @@ class Explorer(widgets.VBox):
         except ValueError as exc:  # an impossible combination: explain, don't crash
             result, self.last_message = friendly_message(str(exc)), str(exc)
         except Exception as exc:
-            self.view.outputs = (_error_output(exc),)
+            show_error(self.view, exc)
             raise
         self.last_result = result
-        items = result if isinstance(result, (list, tuple)) else [result]
-        self.view.outputs = tuple(_as_output(item) for item in items)
+        show(self.view, result)
 
 
-def _as_output(item: Any) -> dict:
-    """One item of a draw result as a notebook output for the view.
+def show(view: widgets.Output, result: Any) -> None:
+    """Replace what ``view`` shows with ``result``: a Figure, a str, a displayable object,
+    or a list of them (figures are closed once drawn).
 
     The view's ``outputs`` are set directly rather than printed inside ``with view:``: that
     way nothing is sent as the running cell's own output, whichever client runs the kernel.
     """
+    items = result if isinstance(result, (list, tuple)) else [result]
+    view.outputs = tuple(_as_output(item) for item in items)
+
+
+def show_error(view: widgets.Output, exc: BaseException) -> None:
+    """Show ``exc``'s traceback in ``view`` as an error output (red, as in any cell)."""
+    view.outputs = (_error_output(exc),)
+
+
+def _as_output(item: Any) -> dict:
+    """One item of a draw result as a notebook output for a view."""
     if isinstance(item, str):
         return {"output_type": "stream", "name": "stdout", "text": item + "\n"}
     if isinstance(item, plt.Figure):

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import html
 import textwrap
-import traceback
 from typing import Any, Callable, Optional
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
+from IPython.display import HTML
 
 from ..data import load_digits, train_test_split
 from ..layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
@@ -32,7 +30,7 @@ from ..optim import SGD
 from ..shapes import conv_output_size
 from ..train import History, fit
 from ..viz.training import plot_history
-from ._explorer import friendly_message
+from ._explorer import friendly_message, show, show_error
 
 __all__ = [
     "EXPLORER_CHOICES",
@@ -272,26 +270,17 @@ class TrainingExplorer(widgets.VBox):
             per_epoch = -(-len(self._data[0]) // BATCH_SIZE)
             text += (f"\ntraining: {v['epochs']} epochs x {per_epoch} iterations = "
                      f"{v['epochs'] * per_epoch} weight updates, learning rate {v['lr']}")
-            self.last_message, shown = "", f"<pre>{html.escape(text)}</pre>"
+            self.last_message, shown = "", HTML(f"<pre>{html.escape(text)}</pre>")
             self.button.disabled = False
             if self._view_has_message:  # the old explanation no longer applies
-                self.view.clear_output()
+                show(self.view, [])
                 self._view_has_message = False
         except ValueError as exc:
             text = self.last_message = str(exc)
-            shown = friendly_message(text).data
+            shown = friendly_message(text)
             self.button.disabled = True
-        with self.plan:
-            self.plan.clear_output(wait=True)
-            display(widgets.HTML(shown))
+        show(self.plan, shown)
         return text
-
-    def _show(self, item: Any) -> None:
-        with self.view:
-            self.view.clear_output(wait=True)
-            display(item)
-        if isinstance(item, plt.Figure):
-            plt.close(item)
 
     def train(self) -> Optional[dict[str, Any]]:
         """Press Train: build, train with live curves, then show the test accuracy."""
@@ -302,27 +291,20 @@ class TrainingExplorer(widgets.VBox):
             explorer_cnn(v["n_kernels"], v["kernel_size"], v["stride"])
         except ValueError as exc:  # an impossible combination: explain, don't crash
             self.last_message = str(exc)
-            self._show(friendly_message(self.last_message))
+            show(self.view, friendly_message(self.last_message))
             self._view_has_message = True
             return None
         try:
             def live(history: History) -> None:
-                self._show(plot_history(history, total_epochs=v["epochs"]))
+                show(self.view, plot_history(history, total_epochs=v["epochs"]))
 
             with self.progress:
                 model, history = train_explorer_cnn(
                     v["n_kernels"], v["kernel_size"], v["stride"], v["lr"], v["epochs"],
                     seed=self.seed, data=self._data, progress="auto", callback=live)
-            figure = plot_history(history)
-            with self.view:
-                self.view.clear_output(wait=True)
-                display(figure)
-                print(textwrap.fill(_verdict(history), 90))
-            plt.close(figure)
-        except Exception:
-            with self.view:
-                self.view.clear_output(wait=True)
-                print(traceback.format_exc())
+            show(self.view, [plot_history(history), textwrap.fill(_verdict(history), 90)])
+        except Exception as exc:
+            show_error(self.view, exc)
             raise
         self.last_message = ""
         self.last_result = {"model": model, "history": history,
