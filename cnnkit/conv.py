@@ -29,7 +29,6 @@ __all__ = [
     "conv2d_backward",
     "conv2d_backward_naive",
     "pad_input",
-    "sliding_windows",
 ]
 
 
@@ -119,35 +118,6 @@ def pad_input(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]]) -> n
     xp = np.zeros((*lead, h + top + bottom, w + left + right), dtype=x.dtype)
     xp[..., top : top + h, left : left + w] = x
     return xp
-
-
-def sliding_windows(
-    xp: np.ndarray,
-    kernel_size: tuple[int, int],
-    out_hw: tuple[int, int],
-    stride: tuple[int, int],
-    dilation: tuple[int, int] = (1, 1),
-) -> np.ndarray:
-    """A read-only view of every kernel window of ``xp``; nothing is copied.
-
-    Parameters
-    ----------
-    xp : ndarray, shape (N, C, Hp, Wp)
-        The padded input.
-
-    Returns
-    -------
-    ndarray, shape (N, C, KH, KW, OH, OW)
-        ``view[n, c, i, j, oh, ow] == xp[n, c, oh*sh + i*dh, ow*sw + j*dw]``.
-    """
-    n, c = xp.shape[:2]
-    s_n, s_c, s_h, s_w = xp.strides
-    return as_strided(
-        xp,
-        shape=(n, c, kernel_size[0], kernel_size[1], out_hw[0], out_hw[1]),
-        strides=(s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0], s_w * stride[1]),
-        writeable=False,
-    )
 
 
 def conv2d_naive(
@@ -240,7 +210,7 @@ def _tap_view(buf: np.ndarray, cfg: _ConvSetup, grid: tuple[int, int],
 
     ``buf`` has shape (C, N*Hp*Wp + tail); element ``[c, i, j, n, gh, gw]`` of the view is
     padded pixel ``(n, c, gh*sh + i*dh, gw*sw + j*dw)``: the same windows as
-    :func:`sliding_windows`, with the channel and tap axes first so that they become rows.
+    the windows of every node, with the channel and tap axes first so that they become rows.
     """
     hp, wp = _padded_hw(cfg)
     kh, kw = cfg.weight.shape[2:]
