@@ -209,8 +209,8 @@ def _tap_view(buf: np.ndarray, cfg: _ConvSetup, grid: tuple[int, int],
     """View (C, KH, KW, N, GH, GW) of a padded, channels-first buffer ``buf``.
 
     ``buf`` has shape (C, N*Hp*Wp + tail); element ``[c, i, j, n, gh, gw]`` of the view is
-    padded pixel ``(n, c, gh*sh + i*dh, gw*sw + j*dw)``: the same windows as
-    the windows of every node, with the channel and tap axes first so that they become rows.
+    padded pixel ``(n, c, gh*sh + i*dh, gw*sw + j*dw)``: every node's window (what
+    :func:`conv2d_naive` slices), with the channel and tap axes first so that they become rows.
     """
     hp, wp = _padded_hw(cfg)
     kh, kw = cfg.weight.shape[2:]
