@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)|(?:src|href)=\"([^\"]+)\"")
 
 
@@ -72,3 +72,12 @@ def test_nav_links_are_current():
         if len(cells) != 2 or any(c != text for c in cells):
             stale.append(path.name)
     assert stale == [], f"nav links out of date in {stale}; run `make links`"
+
+
+@pytest.mark.parametrize("package", ["viz", "widgets", "exercises"])
+def test_topic_modules_are_named_after_their_notebooks(package):
+    """cnnkit/<package>/<name>.py belongs to notebooks/NN_<name>.ipynb, so each finds the other."""
+    slugs = {re.sub(r"^\d\d[a-z]?_", "", p.stem) for p in NOTEBOOKS}
+    modules = {p.stem for p in (ROOT / "cnnkit" / package).glob("[a-z]*.py")}
+    orphans = sorted(modules - slugs)
+    assert not orphans, f"cnnkit/{package}: no notebook is named after {orphans}"

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+PATTERN = re.compile(r"^\d\d[a-z]?_[a-z0-9_]+\.ipynb$")
 
 
 def title_of(nb: nbformat.NotebookNode, path: Path) -> str:

@@ -39,7 +39,7 @@ def run(path: Path, timeout: int = 600) -> float:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv] or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    paths = [Path(a) for a in argv] or sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb"))
     total = 0.0
     for path in paths:
         seconds = run(path.resolve())

@@ -1,13 +1,23 @@
 """Matplotlib figures for the course: each helper draws on an Axes it is given or returns a
 Figure; none calls ``plt.show()``. One module per notebook topic, all importable from here."""
 from ._common import *  # noqa: F401,F403
-from .start import *  # noqa: F401,F403
-from .network import *  # noqa: F401,F403
-from .kernels import *  # noqa: F401,F403
-from .arithmetic import *  # noqa: F401,F403
-from .backprop import *  # noqa: F401,F403
-from .training import *  # noqa: F401,F403
-from . import _common, arithmetic, backprop, kernels, network, start, training
+from .index import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .kernels_feature_maps_nodes import *  # noqa: F401,F403
+from .stride_padding_output_size import *  # noqa: F401,F403
+from .backpropagation import *  # noqa: F401,F403
+from .training_a_cnn import *  # noqa: F401,F403
+from . import (
+    _common, backpropagation,
+    index,
+    kernels_feature_maps_nodes,
+    layers,
+    stride_padding_output_size,
+    training_a_cnn,
+)
 
-__all__ = [name for mod in (_common, start, network, kernels, arithmetic, backprop, training)
+# One module per notebook, named after it (notebooks/NN_<name>.ipynb).
+_TOPICS = (_common, index, layers, kernels_feature_maps_nodes, stride_padding_output_size,
+           backpropagation, training_a_cnn)
+__all__ = [name for mod in _TOPICS
            for name in mod.__all__]

@@ -5,13 +5,23 @@ pure function (tested over the whole range of every control); the widget only co
 control values to it, and shows a friendly message for impossible combinations.
 """
 from ._explorer import Explorer, friendly_message
-from .start import *  # noqa: F401,F403
-from .network import *  # noqa: F401,F403
-from .kernels import *  # noqa: F401,F403
-from .arithmetic import *  # noqa: F401,F403
-from .backprop import *  # noqa: F401,F403
-from .training import *  # noqa: F401,F403
-from . import arithmetic, backprop, kernels, network, start, training
+from .index import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .kernels_feature_maps_nodes import *  # noqa: F401,F403
+from .stride_padding_output_size import *  # noqa: F401,F403
+from .backpropagation import *  # noqa: F401,F403
+from .training_a_cnn import *  # noqa: F401,F403
+from . import (
+    backpropagation,
+    index,
+    kernels_feature_maps_nodes,
+    layers,
+    stride_padding_output_size,
+    training_a_cnn,
+)
 
-__all__ = ["Explorer", "friendly_message"] + [name for mod in (start, network, kernels, arithmetic, backprop, training)
+# One module per notebook, named after it (notebooks/NN_<name>.ipynb).
+_TOPICS = (index, layers, kernels_feature_maps_nodes, stride_padding_output_size, backpropagation,
+           training_a_cnn)
+__all__ = ["Explorer", "friendly_message"] + [name for mod in _TOPICS
            for name in mod.__all__]

@@ -74,7 +74,7 @@ def browser_skip_reason() -> str | None:
 def discover_notebooks() -> list[Path]:
     """Every ``NN_*.ipynb`` in notebooks/ (or in the folder named by CNNKIT_BROWSER_NOTEBOOKS)."""
     folder = Path(os.environ.get(NOTEBOOKS_ENV) or NOTEBOOK_DIR)
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(folder.glob("[0-9][0-9]*_*.ipynb"))
 
 
 def server_root(notebook: Path) -> Path:

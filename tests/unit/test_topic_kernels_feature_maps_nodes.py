@@ -18,7 +18,7 @@ import cnnkit  # noqa: E402
 from cnnkit import (  # noqa: E402
     Conv2D, MaxPool2D, ReLU, Sequential, avg_pool2d, conv2d, conv2d_naive)
 from cnnkit.exercises import EXERCISES  # noqa: E402
-from cnnkit.exercises import kernels as ex  # noqa: E402
+from cnnkit.exercises import kernels_feature_maps_nodes as ex  # noqa: E402
 from cnnkit.filters import KERNELS, get_kernel, stack_kernels  # noqa: E402
 from cnnkit.receptive import (  # noqa: E402
     Window,
@@ -29,8 +29,8 @@ from cnnkit.receptive import (  # noqa: E402
     receptive_field,
     receptive_field_sizes,
 )
-from cnnkit.viz import kernels as viz  # noqa: E402
-from cnnkit.widgets import kernels as wk  # noqa: E402
+from cnnkit.viz import kernels_feature_maps_nodes as viz  # noqa: E402
+from cnnkit.widgets import kernels_feature_maps_nodes as wk  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from ..data import sample_image
 from ..filters import KERNELS, get_kernel
 from ..receptive import Window, node_window, output_hw, receptive_field
 from ..viz._common import show_image
-from ..viz.kernels import _fmt, number_grid, plot_receptive_fields
+from ..viz.kernels_feature_maps_nodes import _fmt, number_grid, plot_receptive_fields
 from ._explorer import Explorer
 
 __all__ = [

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..conv import conv2d, conv2d_backward
 from ..data import sample_image
-from ..viz.backprop import plot_kernel_learning
+from ..viz.backpropagation import plot_kernel_learning
 from ._explorer import Explorer
 
 __all__ = ["TARGET_KERNELS", "TRAINING_INPUTS", "MAX_STEPS", "KernelRun", "learn_kernel",

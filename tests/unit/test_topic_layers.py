@@ -18,8 +18,8 @@ import cnnkit.exercises as exercises_pkg  # noqa: E402
 import cnnkit.viz as viz_pkg  # noqa: E402
 import cnnkit.widgets as widgets_pkg  # noqa: E402
 from cnnkit import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential  # noqa: E402
-from cnnkit.exercises import network as ex  # noqa: E402
-from cnnkit.viz.network import (  # noqa: E402
+from cnnkit.exercises import layers as ex  # noqa: E402
+from cnnkit.viz.layers import (  # noqa: E402
     _grid_columns,
     layer_table,
     plot_cross_entropy,
@@ -30,7 +30,7 @@ from cnnkit.viz.network import (  # noqa: E402
     short_name,
     tile_maps,
 )
-from cnnkit.widgets.network import (  # noqa: E402
+from cnnkit.widgets.layers import (  # noqa: E402
     forward_pass_view,
     layers_explorer,
     pick_example,
@@ -51,8 +51,8 @@ def _close_figures():
 
 
 @pytest.mark.parametrize("pkg, module", [
-    (viz_pkg, viz_pkg.network), (widgets_pkg, widgets_pkg.network),
-    (exercises_pkg, exercises_pkg.network),
+    (viz_pkg, viz_pkg.layers), (widgets_pkg, widgets_pkg.layers),
+    (exercises_pkg, exercises_pkg.layers),
 ])
 def test_exports_reach_the_package_unshadowed(pkg, module):
     for name in module.__all__:

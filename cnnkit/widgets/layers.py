@@ -11,7 +11,7 @@ import numpy as np
 
 from ..losses import softmax, softmax_cross_entropy
 from ..model import Sequential
-from ..viz.network import plot_forward_pass, plot_scores_and_probabilities
+from ..viz.layers import plot_forward_pass, plot_scores_and_probabilities
 from ._explorer import Explorer
 
 __all__ = ["DigitTrace", "trace_digit", "pick_example", "forward_pass_view",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..viz.training import confusion_matrix
-from ..widgets.training import EXPLORER_CHOICES, explorer_cnn
+from ..viz.training_a_cnn import confusion_matrix
+from ..widgets.training_a_cnn import EXPLORER_CHOICES, explorer_cnn
 from ._core import exercise
 
 __all__ = ["check_explorer_features", "check_largest_kernel", "check_accuracy_from_confusion",

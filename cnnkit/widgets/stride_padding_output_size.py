@@ -19,7 +19,7 @@ import numpy as np
 from .._validate import positive_int
 from ..conv import conv2d
 from ..shapes import explain_output_size
-from ..viz.arithmetic import axis_layout, plot_photo_stride, plot_windows_1d, plot_windows_2d
+from ..viz.stride_padding_output_size import axis_layout, plot_photo_stride, plot_windows_1d, plot_windows_2d
 from ._explorer import Explorer
 
 __all__ = [

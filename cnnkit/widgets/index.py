@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..viz.start import plot_digit
+from ..viz.index import plot_digit
 from ._explorer import Explorer
 
 __all__ = ["EnvironmentReport", "CheckRow", "environment_report", "MINIMUM_VERSIONS",

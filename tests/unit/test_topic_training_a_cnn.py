@@ -16,10 +16,10 @@ import pytest  # noqa: E402
 import cnnkit  # noqa: E402
 from cnnkit import Conv2D, Dense, MaxPool2D, Sequential  # noqa: E402
 from cnnkit.exercises import EXERCISES  # noqa: E402
-from cnnkit.exercises import training as ex  # noqa: E402
+from cnnkit.exercises import training_a_cnn as ex  # noqa: E402
 from cnnkit.train import History  # noqa: E402
-from cnnkit.viz import training as viz  # noqa: E402
-from cnnkit.widgets import training as wt  # noqa: E402
+from cnnkit.viz import training_a_cnn as viz  # noqa: E402
+from cnnkit.widgets import training_a_cnn as wt  # noqa: E402
 
 CHOICES = wt.EXPLORER_CHOICES
 

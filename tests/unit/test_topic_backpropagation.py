@@ -15,9 +15,9 @@ import pytest  # noqa: E402
 import cnnkit  # noqa: E402
 from cnnkit import conv2d, conv2d_backward, numerical_gradient  # noqa: E402
 from cnnkit.exercises import EXERCISES  # noqa: E402
-from cnnkit.exercises import backprop as ex  # noqa: E402
-from cnnkit.viz import backprop as viz  # noqa: E402
-from cnnkit.widgets import backprop as wb  # noqa: E402
+from cnnkit.exercises import backpropagation as ex  # noqa: E402
+from cnnkit.viz import backpropagation as viz  # noqa: E402
+from cnnkit.widgets import backpropagation as wb  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,9 @@ import cnnkit  # noqa: E402
 import cnnkit.exercises as exercises_pkg  # noqa: E402
 import cnnkit.viz as viz_pkg  # noqa: E402
 import cnnkit.widgets as widgets_pkg  # noqa: E402
-from cnnkit.exercises import start as ex  # noqa: E402
-from cnnkit.viz.start import plot_digit, plot_digit_gallery  # noqa: E402
-from cnnkit.widgets.start import (  # noqa: E402
+from cnnkit.exercises import index as ex  # noqa: E402
+from cnnkit.viz.index import plot_digit, plot_digit_gallery  # noqa: E402
+from cnnkit.widgets.index import (  # noqa: E402
     MINIMUM_VERSIONS,
     _version_tuple,
     digit_explorer,
@@ -47,8 +47,8 @@ def _extension_folder(tmp_path):
 # --- every name this topic exports is reachable from its package, and not shadowed ---------
 
 @pytest.mark.parametrize("pkg, module", [
-    (viz_pkg, viz_pkg.start), (widgets_pkg, widgets_pkg.start),
-    (exercises_pkg, exercises_pkg.start),
+    (viz_pkg, viz_pkg.index), (widgets_pkg, widgets_pkg.index),
+    (exercises_pkg, exercises_pkg.index),
 ])
 def test_exports_reach_the_package_unshadowed(pkg, module):
     for name in module.__all__:

@@ -12,7 +12,7 @@ from matplotlib.patches import FancyBboxPatch
 from ..layers import Layer
 from ..losses import softmax
 from ..model import Sequential
-from .start import plot_digit
+from .index import plot_digit
 
 __all__ = ["LayerInfo", "layer_table", "short_name", "tile_maps", "plot_map_mosaic",
            "plot_layer_roles", "plot_scores_and_probabilities", "plot_cross_entropy",

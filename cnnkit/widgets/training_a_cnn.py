@@ -29,7 +29,7 @@ from ..model import Sequential
 from ..optim import SGD
 from ..shapes import conv_output_size
 from ..train import History, fit
-from ..viz.training import plot_history
+from ..viz.training_a_cnn import plot_history
 from ._explorer import friendly_message, show, show_error
 
 __all__ = [

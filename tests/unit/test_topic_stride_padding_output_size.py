@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from cnnkit import conv2d, conv2d_backward, conv_output_size, explain_output_size  # noqa: E402
 from cnnkit import sample_image  # noqa: E402
 from cnnkit.exercises import EXERCISES  # noqa: E402
-from cnnkit.exercises.arithmetic import (  # noqa: E402
+from cnnkit.exercises.stride_padding_output_size import (  # noqa: E402
     DROPPED_QUESTION,
     KEEP_SIZE_QUESTION,
     OUTPUT_SIZE_QUESTION,
@@ -29,7 +29,7 @@ from cnnkit.exercises.arithmetic import (  # noqa: E402
     check_stride_output_size,
 )
 from cnnkit.shapes import same_padding, uncovered_pixels, window_starts  # noqa: E402
-from cnnkit.viz.arithmetic import (  # noqa: E402
+from cnnkit.viz.stride_padding_output_size import (  # noqa: E402
     axis_layout,
     plot_output_staircase,
     plot_photo_stride,
@@ -37,7 +37,7 @@ from cnnkit.viz.arithmetic import (  # noqa: E402
     plot_windows_2d,
 )
 from cnnkit.widgets import Explorer  # noqa: E402
-from cnnkit.widgets.arithmetic import (  # noqa: E402
+from cnnkit.widgets.stride_padding_output_size import (  # noqa: E402
     draw_output_size,
     draw_photo_stride,
     output_size_explorer,
