@@ -1,52 +1,49 @@
 # The two commands a learner needs: `make lab` and `make test`.
-PYTHON ?= python3
-VENV   ?= .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# Every target runs tools/course.py, which Windows users call directly (see README), so the
+# commands are written once.
+PYTHON  ?= python3
+VENV    ?= .venv
+# INSTALL=--no-install uses $(VENV) as it is (never creates or updates it).
+INSTALL ?=
+COURSE  := $(PYTHON) tools/course.py --venv $(VENV) $(INSTALL)
 
 .PHONY: lab test test-fast bench outputs links lock venv clean
 
-venv: $(STAMP)
-
-# Create the environment once, from the exact versions in the lock, plus cnnkit itself.
-$(STAMP): requirements-lock.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The pinned versions need Python 3.11 or newer; found " + sys.version.split()[0] + ". Run e.g.: make lab PYTHON=python3.12")'
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements-lock.txt
-	$(PY) -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+## Create .venv once from the exact versions in the lock, plus cnnkit itself
+## (again only when the lock or pyproject.toml changes).
+venv:
+	$(COURSE) venv
 
 ## Open the course in JupyterLab, starting at the index notebook
 ## (extra options for jupyter lab in LAB_ARGS, e.g. LAB_ARGS=--no-browser).
-lab: $(STAMP)
-	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/00_index.ipynb
+## As root (a container, a VM) it adds --allow-root and says so.
+lab:
+	$(COURSE) lab $(LAB_ARGS)
 
 ## The whole suite: unit, doctests, PyTorch oracle (when torch is installed), notebooks
 ## with strict nbval, and the browser tests (when Chromium is installed).
-test: $(STAMP)
-	$(PY) -m pytest tests cnnkit notebooks --doctest-modules \
-	    --nbval --nbval-current-env --nbval-sanitize-with tests/notebooks/sanitize.cfg
+test:
+	$(COURSE) test
 
 ## Unit tests only (quick).
-test-fast: $(STAMP)
-	$(PY) -m pytest tests/unit -q
+test-fast:
+	$(COURSE) test-fast
 
 ## Speed benchmarks (figures, not pass/fail tests).
-bench: $(STAMP)
-	$(PY) benchmarks/run.py
+bench:
+	$(COURSE) bench
 
 ## Re-execute every notebook and store its outputs.
-outputs: $(STAMP)
-	$(PY) tools/nav_links.py
-	$(PY) tools/run_notebooks.py
+outputs:
+	$(COURSE) outputs
 
 ## Regenerate the previous / index / next links of the notebooks.
-links: $(STAMP)
-	$(PY) tools/nav_links.py
+links:
+	$(COURSE) links
 
 ## Re-pin the lock file from the current environment.
-lock: $(STAMP)
-	$(PY) -m pip freeze --exclude-editable | grep -v '^cnnkit' > requirements-lock.txt
+lock:
+	$(COURSE) lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

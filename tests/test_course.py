@@ -81,3 +81,23 @@ def test_topic_modules_are_named_after_their_notebooks(package):
     modules = {p.stem for p in (ROOT / "cnnkit" / package).glob("[a-z]*.py")}
     orphans = sorted(modules - slugs)
     assert not orphans, f"cnnkit/{package}: no notebook is named after {orphans}"
+
+
+def _pins(lines, separator):
+    pins = {}
+    for line in lines:
+        line = line.strip().lstrip("- ").strip()
+        if separator in line and not line.startswith("#"):
+            name, version = line.split(separator, 1)
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+def test_environment_yml_pins_the_same_versions_as_the_lock():
+    lock = _pins((ROOT / "requirements-lock.txt").read_text().splitlines(), "==")
+    conda = _pins((ROOT / "environment.yml").read_text().splitlines(), "=")
+    conda.pop("python")
+    assert conda, "environment.yml pins no package"
+    drift = {name: (version, lock.get(name)) for name, version in conda.items()
+             if lock.get(name) != version}
+    assert not drift, f"environment.yml vs requirements-lock.txt (yml, lock): {drift}"
