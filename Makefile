@@ -7,7 +7,7 @@ VENV    ?= .venv
 INSTALL ?=
 COURSE  := $(PYTHON) tools/course.py --venv $(VENV) $(INSTALL)
 
-.PHONY: lab test test-fast bench outputs links lock venv clean
+.PHONY: lab test test-fast site bench outputs links lock venv clean
 
 ## Create .venv once from the exact versions in the lock, plus cnnkit itself
 ## (again only when the lock or pyproject.toml changes).
@@ -28,6 +28,10 @@ test:
 ## Unit tests only (quick).
 test-fast:
 	$(COURSE) test-fast
+
+## The course as a static website in build/site (offline; open build/site/index.html).
+site:
+	$(COURSE) site
 
 ## Speed benchmarks (figures, not pass/fail tests).
 bench:

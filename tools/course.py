@@ -7,7 +7,8 @@ directly, so the two can never drift apart::
     python tools/course.py test         # the whole test suite
     python tools/course.py test-fast    # unit tests only
 
-Other commands: ``venv``, ``bench``, ``outputs``, ``links``, ``lock``. Arguments after the
+Other commands: ``venv``, ``site`` (the course website, in build/site), ``bench``,
+``outputs``, ``links``, ``lock``. Arguments after the
 command go to the program it runs (``python tools/course.py lab --no-browser``). Only the
 standard library is used: this runs before the environment exists.
 """
@@ -91,7 +92,7 @@ def run(cmd: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["venv", "lab", "test", "test-fast", "bench",
+    parser.add_argument("command", choices=["venv", "lab", "test", "test-fast", "site", "bench",
                                             "outputs", "links", "lock"])
     parser.add_argument("--venv", default=".venv", help="the environment folder (.venv)")
     parser.add_argument("--no-install", action="store_true",
@@ -110,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
         run([py, "-m", "pytest", *PYTEST_ALL, *extra])
     elif args.command == "test-fast":
         run([py, "-m", "pytest", "tests/unit", "-q", *extra])
+    elif args.command == "site":
+        run([py, "tools/build_site.py", *extra])
     elif args.command == "bench":
         run([py, "benchmarks/run.py", *extra])
     elif args.command == "outputs":
