@@ -52,7 +52,8 @@ def test_make_lab_serves_the_index_notebook(tmp_path):
         served = json.loads(body)
         assert served["type"] == "notebook" and served["name"] == "00_index.ipynb"
         on_disk = nbformat.read(index, as_version=4)
-        assert [c["source"] for c in served["content"]["cells"]] == [c.source for c in on_disk.cells]
+        served_sources = [c["source"] for c in served["content"]["cells"]]
+        assert served_sources == [c.source for c in on_disk.cells]
 
         status, _ = lh.http_get(f"{base}/api/status", "wrong-token")
         assert status == 403, "the server must refuse a wrong token"
