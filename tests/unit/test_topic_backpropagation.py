@@ -314,3 +314,30 @@ def test_exercise_dweight():
     assert "rotated" in ex.check_dweight(conv2d(ex.DWEIGHT_X, np.rot90(ex.DWEIGHT_DOUT, 2))).message
     assert not ex.check_dweight(np.zeros((2, 2)))
     assert not ex.check_dweight(right + 1)
+
+
+# --- momentum on a valley, and the colours ---------------------------------------------------
+
+def test_descent_paths_figure():
+    points = np.array([[-4.0, 1.0], [-3.0, -0.5], [0.0, 0.0]])
+    ax = viz.plot_descent_paths([("plain", points), ("momentum", points[::-1])], (1.0, 20.0))
+    assert len(ax.lines) == 3 and ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert np.array_equal(ax.lines[0].get_xydata(), points)
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["plain", "momentum"]
+
+
+def test_learning_rate_figure_says_nothing_false_about_float64():
+    runs = [wb.learn_kernel(lr, wb.MAX_STEPS) for lr in (0.003, 0.3, 2.5)]
+    ax = viz.plot_learning_rates(runs).axes[0]
+    assert not any("float64" in t.get_text() for t in ax.texts)
+    assert min(float(np.min(r.losses)) for r in runs) > viz.LOSS_FLOOR   # nothing clipped
+
+
+def test_kernel_learning_figure_uses_the_signed_colours_with_a_colour_bar():
+    fig = wb.draw_kernel_learning(0.1, 5)[0]
+    signed = [ax for ax in fig.axes if ax.images and ax.images[0].get_cmap().name == "RdBu_r"
+              and ax.get_label() != "<colorbar>"]
+    assert len(signed) >= 2
+    assert all(ax.images[0].get_clim()[0] == -ax.images[0].get_clim()[1] for ax in signed)
+    assert any(ax.get_ylabel() for ax in fig.axes if not ax.images or
+               ax.get_label() == "<colorbar>")
