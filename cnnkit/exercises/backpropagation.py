@@ -7,12 +7,10 @@ solution text is written from them, so question, check and solution cannot drift
 from __future__ import annotations
 
 import math
-from numbers import Number
-
 import numpy as np
 
 from ..conv import conv2d, conv2d_backward
-from ._core import exercise
+from ._core import AnswerError, as_grid, as_number, as_shape, describe, exercise
 
 __all__ = ["check_iterations_per_epoch", "check_dbias", "check_dweight_shape",
            "check_loop_order", "check_dweight"]
@@ -36,76 +34,21 @@ DWEIGHT_X = np.array([[1.0, 2.0, 0.0, 1.0],
 DWEIGHT_DOUT = np.array([[1.0, 2.0], [0.0, -1.0]])
 
 
-def _kind(answer: object) -> str:
-    """What the answer is, in plain words (for messages)."""
-    if isinstance(answer, (bool, np.bool_)):
-        return f"{answer}"
-    if isinstance(answer, str):
-        return f"the text {answer[:30]!r}"
-    if isinstance(answer, Number):
-        return "a number"
-    if isinstance(answer, np.ndarray):
-        return f"a grid of {answer.size} values"
-    if isinstance(answer, (list, tuple)):
-        return f"a list of {len(answer)} items"
-    if callable(answer):
-        return "a function"
-    return "something else"
-
-
-def _one_number(answer: object, what: str) -> tuple[float | None, str]:
-    """``(value, "")`` for one real number in any container, else ``(None, a hint)``."""
-    if isinstance(answer, (bool, np.bool_)):
-        return None, f"give {what} as a number, not True or False."
-    if isinstance(answer, str):
-        try:
-            return float(answer.strip()), ""
-        except ValueError:
-            return None, f"give {what} as a number, such as 12 (without quotes)."
-    try:
-        values = np.asarray(answer, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        return None, f"give {what} as one number, such as 12; got {_kind(answer)}."
-    if values.size != 1:
-        return None, f"give {what} as one number; your answer holds {values.size} numbers."
-    value = float(values[0])
-    if not math.isfinite(value):
-        return None, f"give {what} as a finite number, not {value}."
-    return value, ""
-
-
-def _grid(answer: object, what: str) -> tuple[np.ndarray | None, str]:
-    """A 2-D float array from a nested list or array (leading 1-sized axes dropped)."""
-    if isinstance(answer, (str, bool, np.bool_, Number)) or answer is None:
-        return None, f"give {what} as a 2-D array (a list of rows), not {answer!r}."
-    try:
-        value = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
-        return None, f"give {what} as a 2-D array of numbers (a list of equally long rows)."
-    while value.ndim > 2 and value.shape[0] == 1:
-        value = value[0]
-    if value.ndim != 2:
-        return None, f"give {what} as a 2-D array; yours has {value.ndim} dimensions."
-    return value, ""
-
-
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-@exercise("04.1", f"""
-{EPOCH_IMAGES:,} images in batches of {EPOCH_BATCH}: {EPOCH_IMAGES // EPOCH_BATCH} full batches \
-hold {EPOCH_IMAGES // EPOCH_BATCH * EPOCH_BATCH} images, and the remaining \
-{EPOCH_IMAGES % EPOCH_BATCH} make one more, smaller batch. One epoch is every image once, so \
-{_ceil_div(EPOCH_IMAGES, EPOCH_BATCH)} iterations:
-    -(-{EPOCH_IMAGES} // {EPOCH_BATCH})   # or math.ceil({EPOCH_IMAGES} / {EPOCH_BATCH})  ->  \
-{_ceil_div(EPOCH_IMAGES, EPOCH_BATCH)}
+@exercise("04.1", expects="one whole number of iterations, such as 12", solution=f"""
+# {EPOCH_IMAGES:,} images in batches of {EPOCH_BATCH}: {EPOCH_IMAGES // EPOCH_BATCH} full \
+batches hold {EPOCH_IMAGES // EPOCH_BATCH * EPOCH_BATCH} images,
+# and the remaining {EPOCH_IMAGES % EPOCH_BATCH} make one more, smaller batch. One epoch is \
+every image once:
+answer = -(-{EPOCH_IMAGES} // {EPOCH_BATCH})   # or math.ceil({EPOCH_IMAGES} / {EPOCH_BATCH}) \
+ ->  {_ceil_div(EPOCH_IMAGES, EPOCH_BATCH)}
 """)
 def check_iterations_per_epoch(answer) -> tuple[bool, str]:
     """04.1: how many iterations make one epoch of EPOCH_IMAGES images in EPOCH_BATCH?"""
-    value, problem = _one_number(answer, "the number of iterations")
-    if value is None:
-        return False, problem
+    value = as_number(answer, "the number of iterations")
     right, full = _ceil_div(EPOCH_IMAGES, EPOCH_BATCH), EPOCH_IMAGES // EPOCH_BATCH
     if value == right:
         return True, (f"{right} iterations: {full} full batches and a last one of "
@@ -121,21 +64,18 @@ def check_iterations_per_epoch(answer) -> tuple[bool, str]:
                    f"cover {EPOCH_IMAGES:,}?")
 
 
-@exercise("04.2", f"""
-Every output node added the bias once, so d loss / d bias is the sum of dout:
-    dout = np.array({DBIAS_DOUT.tolist()})
-    dout.sum()   # -> {DBIAS_DOUT.sum():g}
+@exercise("04.2", expects="one number, such as 2.5", solution=f"""
+# Every output node added the bias once, so d loss / d bias is the sum of dout:
+dout = np.array({DBIAS_DOUT.tolist()})
+answer = dout.sum()   # -> {DBIAS_DOUT.sum():g}
 """)
 def check_dbias(answer) -> tuple[bool, str]:
     """04.2: the bias gradient of a convolution whose output gradient is ``DBIAS_DOUT``."""
     right = float(DBIAS_DOUT.sum())
-    grid, _ = _grid(answer, "dbias")
-    if grid is not None and grid.shape == DBIAS_DOUT.shape:
+    if np.shape(answer) == DBIAS_DOUT.shape:
         return False, ("one bias gives one number: add up how much every output node "
                        "pushes on it.")
-    value, problem = _one_number(answer, "dbias")
-    if value is None:
-        return False, problem
+    value = as_number(answer, "dbias")
     if abs(value - right) < 1e-9:
         return True, "dbias = sum of dout: the bias touched every output node once."
     if abs(value - float(DBIAS_DOUT.mean())) < 1e-9:
@@ -145,22 +85,15 @@ def check_dbias(answer) -> tuple[bool, str]:
     return False, "each output node is (sum of products) + bias, so d node / d bias = 1."
 
 
-@exercise("04.3", f"""
-A gradient has the shape of the thing it belongs to: one number per weight.
-    dW.shape == {DW_WEIGHT_SHAPE}   # the weight's shape, whatever the batch or image size
+@exercise("04.3", expects="a shape, a tuple of whole numbers such as (1, 2, 3, 4)",
+          solution=f"""
+# A gradient has the shape of the thing it belongs to: one number per weight,
+# whatever the batch size or the image size.
+answer = {DW_WEIGHT_SHAPE}
 """)
 def check_dweight_shape(answer) -> tuple[bool, str]:
     """04.3: the shape of dW for weight DW_WEIGHT_SHAPE and input DW_INPUT_SHAPE."""
-    example = "give the shape as a tuple of whole numbers, such as (1, 2, 3, 4)."
-    if isinstance(answer, (str, bool, np.bool_, Number)) or answer is None:
-        return False, example
-    try:
-        floats = [float(v) for v in answer]
-    except (TypeError, ValueError):
-        return False, example
-    if not all(math.isfinite(v) and v.is_integer() for v in floats):
-        return False, example
-    value = tuple(int(v) for v in floats)
+    value = as_shape(answer, "the shape of dW")
     if value == DW_WEIGHT_SHAPE:
         return True, "dW always has the shape of W: one gradient per weight."
     if len(value) != len(DW_WEIGHT_SHAPE):
@@ -174,14 +107,15 @@ def check_dweight_shape(answer) -> tuple[bool, str]:
     return False, "how many weights are there, in which shape? dW has one number for each."
 
 
-_STEP_LINES = "\n".join(f"    {k}  {v}" for k, v in LOOP_STEPS.items())
+_STEP_LINES = "\n".join(f"#     {k}  {v}" for k, v in LOOP_STEPS.items())
 
 
-@exercise("04.4", f"""
-One iteration: forward pass, loss, gradient of the loss, backward pass, weight update.
-With the letters of the question
+@exercise("04.4", expects="the five letters in order, as one string such as 'ABCDE'",
+          solution=f"""
+# One iteration: forward pass, loss, gradient of the loss, backward pass, weight update.
+# With the letters of the question
 {_STEP_LINES}
-that is {LOOP_ORDER!r}.
+answer = {LOOP_ORDER!r}
 """)
 def check_loop_order(answer) -> tuple[bool, str]:
     """04.4: the letters of LOOP_STEPS in the order of one training iteration."""
@@ -190,8 +124,8 @@ def check_loop_order(answer) -> tuple[bool, str]:
     elif isinstance(answer, (list, tuple)) and all(isinstance(a, str) for a in answer):
         letters = [ch for a in answer for ch in a.upper() if ch.isalpha()]
     else:
-        return False, (f"give the five letters as one string in order, such as 'ABCDE'; "
-                       f"got {_kind(answer)}.")
+        raise AnswerError(f"that is {describe(answer)}; give the five letters as one string "
+                          "in order, such as 'ABCDE'.")
     order = "".join(letters)
     unknown = sorted(set(order) - set(LOOP_STEPS))
     if unknown:
@@ -222,28 +156,27 @@ def _dweight_right() -> np.ndarray:
     return conv2d_backward(DWEIGHT_DOUT, DWEIGHT_X, np.zeros((3, 3)))[1]
 
 
-@exercise("04.5", f"""
-dW is the input cross-correlated with dout, dout acting as the kernel (no rotation: the \
-rotation belongs to dx):
-    x = np.array({DWEIGHT_X.tolist()})
-    dout = np.array({DWEIGHT_DOUT.tolist()})
-    cnnkit.conv2d(x, dout)
-    # -> {_dweight_right().tolist()}
+@exercise("04.5", expects="dW as a 3x3 array, such as cnnkit.conv2d(x, something)",
+          solution=f"""
+# dW is the input cross-correlated with dout, dout acting as the kernel
+# (no rotation: the rotated kernel belongs to dx).
+x = np.array({DWEIGHT_X.tolist()})
+dout = np.array({DWEIGHT_DOUT.tolist()})
+answer = cnnkit.conv2d(x, dout)
+# -> {_dweight_right().tolist()}
 """)
 def check_dweight(answer) -> tuple[bool, str]:
     """04.5: dW of a 3x3 kernel for ``DWEIGHT_X`` and ``DWEIGHT_DOUT`` (use conv2d)."""
     right = _dweight_right()
-    value, problem = _grid(answer, "dW")
-    if value is None:
-        return False, problem
+    if isinstance(answer, np.ndarray) and answer.ndim > 2 and answer.size == right.size:
+        answer = answer.reshape(right.shape)   # (1, 1, 3, 3) from the 4-D conv2d
+    value = as_grid(answer, "dW")
     if value.shape == DWEIGHT_X.shape:
         return False, ("that has the input's shape 4x4, like dx; dW has the kernel's shape "
                        "3x3: one number per weight.")
     if value.shape != right.shape:
         return False, (f"dW has the kernel's shape 3x3, your answer is {value.shape[0]}x"
                        f"{value.shape[1]}; slide the 2x2 dout over the 4x4 x, no padding.")
-    if not np.all(np.isfinite(value)):
-        return False, "your answer holds nan or inf; dW is a grid of ordinary numbers."
     if np.allclose(value, right):
         return True, "dW = conv2d(x, dout): the input correlated with the output's gradient."
     if np.allclose(value, -right):

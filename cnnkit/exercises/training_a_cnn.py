@@ -13,7 +13,7 @@ import numpy as np
 
 from ..viz.training_a_cnn import confusion_matrix
 from ..widgets.training_a_cnn import EXPLORER_CHOICES, explorer_cnn
-from ._core import exercise
+from ._core import as_whole_number, describe, exercise
 
 __all__ = ["check_explorer_features", "check_largest_kernel", "check_accuracy_from_confusion",
            "check_most_confused"]
@@ -23,24 +23,6 @@ __all__ = ["check_explorer_features", "check_largest_kernel", "check_accuracy_fr
 FEATURES_CHOICE = {"n_kernels": 16, "kernel_size": 5, "stride": 2}
 #: Exercise 05.2: the stride of the question, and the digits' side.
 LARGEST_KERNEL_STRIDE, DIGIT_SIDE = 1, 8
-
-
-def _integer(answer: object, what: str) -> tuple[int | None, str]:
-    """``(value, "")`` for one whole number in any container, else ``(None, a hint)``."""
-    if isinstance(answer, (bool, np.bool_)):
-        return None, f"give {what} as a whole number, not True or False."
-    if isinstance(answer, str):
-        answer = answer.strip()
-    try:
-        values = np.asarray(answer, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        return None, f"give {what} as one whole number, such as 12."
-    if values.size != 1:
-        return None, f"give {what} as one number; your answer holds {values.size} numbers."
-    value = float(values[0])
-    if not value.is_integer():
-        return None, f"give {what} as a whole number, such as 12; got {value:g}."
-    return int(value), ""
 
 
 class _LearnerError(Exception):
@@ -55,9 +37,9 @@ def _call(function, cm: np.ndarray):
             return function(cm.copy())
     except Exception as exc:  # any error inside the learner's code gets the same treatment
         raise _LearnerError(
-            f"your function stopped with an error ({type(exc).__name__}) when it was called "
-            f"with a {len(cm)}x{len(cm)} confusion matrix. Call it yourself on cm from "
-            "section 7: the error then shows the line where it happens.") from None
+            f"your function stopped with an error when it was called with a {len(cm)}x{len(cm)} "
+            "confusion matrix. Call it yourself on cm from section 7: the error then shows "
+            "the line where it happens.") from None
 
 
 def _conv_side(kernel_size: int, stride: int) -> int:
@@ -80,7 +62,7 @@ _SIDE = _conv_side(_F["kernel_size"], _F["stride"])
 _LARGEST = _largest_kernel()
 
 
-@exercise("05.1", solution=f"""
+@exercise("05.1", expects="one whole number, such as 64", solution=f"""
 # conv: floor(({DIGIT_SIDE} - {_F["kernel_size"]}) / {_F["stride"]}) + 1 = {_SIDE}, so \
 {_F["n_kernels"]} maps of {_SIDE}x{_SIDE};
 # max pooling 2x2 leaves {_F["n_kernels"]} maps of {_SIDE // 2}x{_SIDE // 2}
@@ -90,9 +72,7 @@ answer = {_F["n_kernels"]} * {_SIDE // 2} * {_SIDE // 2}
 """)
 def check_explorer_features(answer: object) -> tuple[bool, str]:
     """How many numbers reach the Dense layer with the kernels of FEATURES_CHOICE?"""
-    value, problem = _integer(answer, "the number of values after Flatten")
-    if value is None:
-        return False, problem
+    value = as_whole_number(answer, "the number of values after Flatten")
     n, k, s = _F["n_kernels"], _F["kernel_size"], _F["stride"]
     summary = explorer_cnn(n, k, s).summary((1, DIGIT_SIDE, DIGIT_SIDE))
     conv_side = summary.rows[0].output_shape[-1]
@@ -111,7 +91,7 @@ def check_explorer_features(answer: object) -> tuple[bool, str]:
                    "kernels.")
 
 
-@exercise("05.2", solution=f"""
+@exercise("05.2", expects="one whole number (a kernel size), such as 3", solution=f"""
 # With stride {LARGEST_KERNEL_STRIDE} the conv output side is {DIGIT_SIDE} - k + 1, and \
 pooling needs at least 2:
 # {DIGIT_SIDE} - k + 1 >= 2  <=>  k <= {DIGIT_SIDE - 1}.  (k = {DIGIT_SIDE} leaves a 1x1 map, \
@@ -120,9 +100,7 @@ answer = {_LARGEST}
 """)
 def check_largest_kernel(answer: object) -> tuple[bool, str]:
     """The largest kernel size the explorer can train with stride LARGEST_KERNEL_STRIDE."""
-    value, problem = _integer(answer, "a kernel size")
-    if value is None:
-        return False, problem
+    value = as_whole_number(answer, "a kernel size")
     right = _LARGEST
     if value == right:
         return True, (f"a {right}x{right} kernel leaves a 2x2 map, just enough for 2x2 pooling; "
@@ -131,12 +109,13 @@ def check_largest_kernel(answer: object) -> tuple[bool, str]:
         return False, (f"a {value}x{value} kernel fits on the digit, but leaves a 1x1 feature "
                        "map: too small for the 2x2 max pooling after it.")
     if value > right + 1:
-        return False, f"a {value}x{value} kernel is larger than the {DIGIT_SIDE}x{DIGIT_SIDE} digit."
+        return False, (f"a kernel of size {value} is larger than the {DIGIT_SIDE}x{DIGIT_SIDE} "
+                       "digit.")
     return False, (f"the conv output side with stride 1 is {DIGIT_SIDE} - kernel_size + 1; "
                    "find the largest kernel that keeps it at least 2.")
 
 
-@exercise("05.3", solution="""
+@exercise("05.3", expects="a function of cm, given by its name without ()", solution="""
 def accuracy_from_confusion(cm):
     # the diagonal counts the right answers; the whole matrix counts every example
     return np.trace(cm) / cm.sum()
@@ -146,7 +125,8 @@ answer = accuracy_from_confusion
 def check_accuracy_from_confusion(answer: object) -> tuple[bool, str]:
     """Write a function that turns a confusion matrix into the accuracy (a fraction)."""
     if not callable(answer):
-        return False, "give a function: def accuracy_from_confusion(cm): ... and pass its name."
+        return False, (f"that is {describe(answer)}; write a function, def "
+                       "accuracy_from_confusion(cm): ..., and give its name as the answer.")
     rng = np.random.default_rng(5)
     for trial in range(5):
         k, n = 3 + trial, 40 + 10 * trial
@@ -179,12 +159,12 @@ def check_accuracy_from_confusion(answer: object) -> tuple[bool, str]:
 
 def _number(value: object) -> tuple[float | None, str]:
     """One real number out of what a learner's function returned, else a short description."""
-    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
-        return None, repr(value)
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        return None, describe(value)
     try:
         values = np.asarray(value, dtype=float).reshape(-1)
     except (TypeError, ValueError):
-        return None, "something that is not a number"
+        return None, describe(value)
     if values.size != 1:
         return None, f"{values.size} numbers"
     if not np.isfinite(values[0]):
@@ -207,7 +187,7 @@ def _pair(value: object) -> tuple[int, int] | None:
     return int(numbers[0]), int(numbers[1])
 
 
-@exercise("05.4", solution="""
+@exercise("05.4", expects="a function of cm, given by its name without ()", solution="""
 def most_confused(cm):
     off = cm.copy()
     np.fill_diagonal(off, 0)          # the right answers are not confusions
@@ -219,7 +199,8 @@ answer = most_confused
 def check_most_confused(answer: object) -> tuple[bool, str]:
     """Write a function returning the (true, predicted) pair most often mixed up."""
     if not callable(answer):
-        return False, "give a function: def most_confused(cm): ... and pass its name."
+        return False, (f"that is {describe(answer)}; write a function, def most_confused(cm): "
+                       "..., and give its name as the answer.")
     rng = np.random.default_rng(7)
     for trial in range(6):
         k = 3 + trial
@@ -234,8 +215,8 @@ def check_most_confused(answer: object) -> tuple[bool, str]:
             return False, str(exc)
         got = _pair(returned)
         if got is None:
-            return False, (f"your function returned {str(returned)[:40]!r}; return a pair (true digit, predicted "
-                           "digit), e.g. (4, 9).")
+            return False, (f"your function returned {describe(returned)}; return a pair "
+                           "(true digit, predicted digit), such as (4, 9).")
         if got == (t, p):
             continue
         if got == (p, t):

@@ -12,14 +12,17 @@ import fractions
 import numpy as np
 import pytest
 
+import cnnkit
 from cnnkit.exercises import EXERCISES, Feedback
 from cnnkit.exercises import index as ex00
 from cnnkit.exercises import kernels_feature_maps_nodes as ex02
 from cnnkit.exercises import layers as ex01
 from cnnkit.exercises import stride_padding_output_size as ex03
+from cnnkit.exercises import backpropagation as ex04
+from cnnkit.exercises import training_a_cnn as ex05
 
 #: Notebooks whose every check is swept with ANY_TYPE below.
-SWEPT = ["00", "01", "02", "03"]
+SWEPT = ["00", "01", "02", "03", "04", "05"]
 
 #: Words from numpy or Python internals that a learner should never be shown.
 JARGON = ["can only convert", "size-1 array", "ndarray", "dtype", "broadcast", "index out of",
@@ -134,6 +137,70 @@ WRONG = [
     (ex03.check_conv_output_shape, (16, 32, 32), "four numbers"),
     (ex03.check_conv_output_shape, np.zeros((2, 16, 32, 32)), ".shape"),
     (ex03.check_conv_output_shape, "(2, 16, 32, 32)", "without quotes"),
+    # 04 · backpropagation
+    (ex04.check_iterations_per_epoch, 15, "full batches"),
+    (ex04.check_iterations_per_epoch, 15.625, "whole number"),
+    (ex04.check_iterations_per_epoch, 1000, "number of images"),
+    (ex04.check_iterations_per_epoch, 64, "how many batches"),
+    (ex04.check_iterations_per_epoch, "16", "without quotes"),
+    (ex04.check_dbias, ex04.DBIAS_DOUT, "one number"),
+    (ex04.check_dbias, ex04.DBIAS_DOUT.tolist(), "one number"),
+    (ex04.check_dbias, ex04.DBIAS_DOUT.mean(), "do not average"),
+    (ex04.check_dbias, -1.0, "sign"),
+    (ex04.check_dbias, 2.0, "d node / d bias = 1"),
+    (ex04.check_dweight_shape, (16, 3, 5, 5), "batch is summed"),
+    (ex04.check_dweight_shape, (8, 3, 32, 32), "image or output sizes"),
+    (ex04.check_dweight_shape, (8, 3, 28, 28), "image or output sizes"),
+    (ex04.check_dweight_shape, (8, 5, 5), "4 dimensions"),
+    (ex04.check_dweight_shape, (3, 8, 5, 5), "how many weights"),
+    (ex04.check_dweight_shape, np.zeros((8, 3, 5, 5)), ".shape"),
+    (ex04.check_dweight_shape, "(8, 3, 5, 5)", "without quotes"),
+    (ex04.check_loop_order, "DBEAC", "update (a) needs"),
+    (ex04.check_loop_order, "DBCEA", "starts from the gradient"),
+    (ex04.check_loop_order, "DEBCA", "needs the loss"),
+    (ex04.check_loop_order, "BDECA", "come from the forward pass"),
+    (ex04.check_loop_order, "DBEC", "missing: a"),
+    (ex04.check_loop_order, "DBECAA", "more than once"),
+    (ex04.check_loop_order, "DBXCA", "x is not one of them"),
+    (ex04.check_loop_order, "the next step is the forward pass", "only the letters"),
+    (ex04.check_loop_order, "adjust the weights", "only the letters"),
+    (ex04.check_loop_order, 43521, "one string"),
+    (ex04.check_dweight, -cnnkit.conv2d(ex04.DWEIGHT_X, ex04.DWEIGHT_DOUT), "sign is flipped"),
+    (ex04.check_dweight, cnnkit.conv2d(ex04.DWEIGHT_X, np.rot90(ex04.DWEIGHT_DOUT, 2)),
+     "rotated dout"),
+    (ex04.check_dweight, cnnkit.conv2d(ex04.DWEIGHT_X, ex04.DWEIGHT_DOUT.T), "transposed"),
+    (ex04.check_dweight, cnnkit.conv2d(ex04.DWEIGHT_X, ex04.DWEIGHT_DOUT).T, "transposed"),
+    (ex04.check_dweight, np.zeros((4, 4)), "like dx"),
+    (ex04.check_dweight, np.zeros((5, 5)), "no padding"),
+    (ex04.check_dweight, np.zeros((3, 3)), "use dout as the kernel"),
+    (ex04.check_dweight, np.full((3, 3), np.nan), "not a finite number"),
+    (ex04.check_dweight, [[1, 2, 3], [4, 5]], "different lengths"),
+    # 05 · training a CNN
+    (ex05.check_explorer_features, 64, "before pooling"),
+    (ex05.check_explorer_features, 256, "with the stride"),
+    (ex05.check_explorer_features, 144, "conv output side"),
+    (ex05.check_explorer_features, 16.5, "not a whole number"),
+    (ex05.check_largest_kernel, 8, "1x1 feature map"),
+    (ex05.check_largest_kernel, 9, "larger than the 8x8 digit"),
+    (ex05.check_largest_kernel, 3, "largest kernel"),
+    (ex05.check_accuracy_from_confusion, lambda cm: np.mean(np.diag(cm) / cm.sum(axis=1)),
+     "per-class"),
+    (ex05.check_accuracy_from_confusion, lambda cm: 100 * np.trace(cm) / cm.sum(), "percentage"),
+    (ex05.check_accuracy_from_confusion, lambda cm: np.trace(cm), "divide it"),
+    (ex05.check_accuracy_from_confusion, lambda cm: cm[10, 10], "stopped with an error"),
+    (ex05.check_accuracy_from_confusion, lambda cm: undefined_name, "stopped with an error"),  # noqa: F821
+    (ex05.check_accuracy_from_confusion, lambda cm: cm / 0 + None, "stopped with an error"),
+    (ex05.check_accuracy_from_confusion, lambda cm: "0.9", "return one number"),
+    (ex05.check_accuracy_from_confusion, lambda cm: np.diag(cm), "return one number"),
+    (ex05.check_accuracy_from_confusion, 0.97, "write a function"),
+    (ex05.check_most_confused, lambda cm: (0, 0), "diagonal"),
+    (ex05.check_most_confused, lambda cm: np.unravel_index(cm.argmax(), cm.shape), "diagonal"),
+    (ex05.check_most_confused, lambda cm: cm[10], "stopped with an error"),
+    (ex05.check_most_confused, lambda cm: undefined_name, "stopped with an error"),  # noqa: F821
+    (ex05.check_most_confused, lambda cm: "4 9", "return a pair"),
+    (ex05.check_most_confused, lambda cm: 4, "return a pair"),
+    (ex05.check_most_confused, lambda cm: (1, 2, 3), "return a pair"),
+    (ex05.check_most_confused, (3, 5), "write a function"),
 ]
 
 # (check function, a right answer in one of the types a learner may use)
@@ -168,6 +235,27 @@ RIGHT = [
     (ex03.check_conv_output_shape, [2, 16, 32, 32]),
     (ex03.check_conv_output_shape, np.array([2, 16, 32, 32])),
     (ex03.check_conv_output_shape, np.zeros((2, 16, 32, 32)).shape),
+    (ex04.check_iterations_per_epoch, 16), (ex04.check_iterations_per_epoch, 16.0),
+    (ex04.check_iterations_per_epoch, np.int64(16)), (ex04.check_iterations_per_epoch, [16]),
+    (ex04.check_dbias, 1), (ex04.check_dbias, np.float64(1.0)),
+    (ex04.check_dbias, np.array([1.0])), (ex04.check_dbias, ex04.DBIAS_DOUT.sum()),
+    (ex04.check_dweight_shape, (8, 3, 5, 5)), (ex04.check_dweight_shape, [8, 3, 5, 5]),
+    (ex04.check_dweight_shape, np.array([8, 3, 5, 5])),
+    (ex04.check_loop_order, "DBECA"), (ex04.check_loop_order, "d b e c a"),
+    (ex04.check_loop_order, "D, B, E, C, A"), (ex04.check_loop_order, ["D", "B", "E", "C", "A"]),
+    (ex04.check_loop_order, "D -> B -> E -> C -> A"),
+    (ex04.check_dweight, cnnkit.conv2d(ex04.DWEIGHT_X, ex04.DWEIGHT_DOUT)),
+    (ex04.check_dweight, cnnkit.conv2d(ex04.DWEIGHT_X, ex04.DWEIGHT_DOUT).tolist()),
+    (ex04.check_dweight, cnnkit.conv2d(ex04.DWEIGHT_X[None, None], ex04.DWEIGHT_DOUT[None, None])),
+    (ex05.check_explorer_features, 16), (ex05.check_explorer_features, np.array([16])),
+    (ex05.check_largest_kernel, 7), (ex05.check_largest_kernel, 7.0),
+    (ex05.check_accuracy_from_confusion, lambda cm: np.trace(cm) / cm.sum()),
+    (ex05.check_accuracy_from_confusion, lambda cm: float(np.diag(cm).sum() / np.sum(cm))),
+    (ex05.check_most_confused,
+     lambda cm: tuple(int(v) for v in np.unravel_index((cm - np.diag(np.diag(cm))).argmax(),
+                                                        cm.shape))),
+    (ex05.check_most_confused,
+     lambda cm: list(np.unravel_index((cm * (1 - np.eye(len(cm)))).argmax(), cm.shape))),
 ]
 
 
@@ -208,3 +296,28 @@ def test_show_solution_of_an_unknown_name_says_so(capsys):
     show_solution("99.9")
     out = capsys.readouterr().out
     assert "no exercise called '99.9'" in out and "01.1" in out
+
+
+# ---------------------------------------------------------------- 04 and 05: the questions' own data
+
+
+def test_04_5_the_two_classic_mistakes_give_different_results():
+    # the case is chosen so that rotating dout and flipping the sign can be told apart
+    right = cnnkit.conv2d(ex04.DWEIGHT_X, ex04.DWEIGHT_DOUT)
+    rotated = cnnkit.conv2d(ex04.DWEIGHT_X, np.rot90(ex04.DWEIGHT_DOUT, 2))
+    assert not np.allclose(rotated, -right) and not np.allclose(rotated, right)
+    assert not np.allclose(right, right.T)
+
+
+def test_04_and_05_solutions_are_written_from_the_question_constants():
+    import math
+
+    assert str(math.ceil(ex04.EPOCH_IMAGES / ex04.EPOCH_BATCH)) in EXERCISES["04.1"].solution
+    assert str(ex04.DBIAS_DOUT.tolist()) in EXERCISES["04.2"].solution
+    assert str(ex04.DW_WEIGHT_SHAPE) in EXERCISES["04.3"].solution
+    assert repr(ex04.LOOP_ORDER) in EXERCISES["04.4"].solution
+    assert str(ex04.DWEIGHT_X.tolist()) in EXERCISES["04.5"].solution
+    f = ex05.FEATURES_CHOICE
+    assert f"explorer_cnn({f['n_kernels']}, {f['kernel_size']}, {f['stride']})" in (
+        EXERCISES["05.1"].solution)
+    assert f"answer = {ex05.DIGIT_SIDE - 1}" in EXERCISES["05.2"].solution
