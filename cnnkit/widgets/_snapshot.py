@@ -28,10 +28,9 @@ from ..progress import svg_image
 __all__ = ["outputs_to_html", "small_png", "svg_image", "control_html", "snapshot_bundle",
            "track_display", "changed"]
 
-#: Widest still figure, in pixels; wider figures are scaled down to it.
-MAX_WIDTH = 720
-#: Colours kept in a still figure (a palette PNG is a third of the size of a full-colour one).
-COLOURS = 128
+#: Colours kept in a still figure: a palette PNG is about half the size of a full-colour one,
+#: and the course's figures (colour maps, photos in grey) look the same with 64.
+COLOURS = 64
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -41,10 +40,11 @@ class _Displayed(Protocol):
 
 
 def small_png(data: str) -> tuple[str, int, int]:
-    """A base64 PNG made small for storing: scaled to at most MAX_WIDTH px, palette colours.
+    """A base64 PNG made small for storing: the same pixels, in at most COLOURS colours.
 
-    Returns the new base64 text and its width and height in pixels. When Pillow cannot read
-    the data it is returned as it came (with zero sizes: the browser then uses its own).
+    The figure keeps its size in pixels (the course draws at 80 dpi; scaling would blur the
+    pixels of a digit). Returns the base64 text and the width and height in pixels; when
+    Pillow cannot read the data, it comes back as it came, with zero sizes.
     """
     try:
         from PIL import Image
@@ -53,16 +53,11 @@ def small_png(data: str) -> tuple[str, int, int]:
         image.load()
     except Exception:  # not a PNG Pillow can read: keep it as it is
         return data, 0, 0
-    if image.width > MAX_WIDTH:
-        height = max(1, round(image.height * MAX_WIDTH / image.width))
-        image = image.convert("RGBA").resize((MAX_WIDTH, height), Image.Resampling.LANCZOS)
     small = image.convert("RGB").quantize(COLOURS, method=Image.Quantize.MEDIANCUT, dither=0)
     buffer = io.BytesIO()
     small.save(buffer, format="PNG", optimize=True)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    if len(encoded) >= len(data):
-        encoded = data
-    return encoded, image.width, image.height
+    return (encoded if len(encoded) < len(data) else data), image.width, image.height
 
 
 def _slider_position(control: Any) -> float | None:

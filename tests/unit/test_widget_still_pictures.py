@@ -94,19 +94,21 @@ def test_selection_slider_at_its_first_option_shows_that_option():
     assert "<img" not in _snapshot.control_html("t", widgets.Text(value="a"))
 
 
-def test_wide_figures_are_scaled_down_and_stored_with_few_colours():
+def test_figures_keep_their_pixels_and_are_stored_with_few_colours():
     from PIL import Image
 
-    fig, ax = plt.subplots(figsize=(20, 2), dpi=80)
+    fig, ax = plt.subplots(figsize=(6, 2), dpi=80)
     ax.imshow([[0, 1, 2, 3]], cmap="viridis", aspect="auto")
+    ax.set_title("a colour map")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
     original = base64.b64encode(buffer.getvalue()).decode()
     small, width, height = _snapshot.small_png(original)
     image = Image.open(io.BytesIO(base64.b64decode(small)))
-    assert (image.width, image.height) == (width, height) == (_snapshot.MAX_WIDTH, 72)
-    assert image.mode == "P" and len(small) < len(original)
+    assert (image.width, image.height) == (width, height) == (480, 160)
+    assert image.mode == "P" and len(image.getcolors()) <= _snapshot.COLOURS
+    assert len(small) < len(original)
     assert _snapshot.small_png("not a png") == ("not a png", 0, 0)
 
 
