@@ -13,10 +13,16 @@ class NotebookReport:
     timings: dict[str, float] = field(default_factory=dict)
     console_errors: list[str] = field(default_factory=list)
     screenshots: list[str] = field(default_factory=list)
+    #: a notebook opened without running it: each stored widget output and what it shows
+    stored: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f"{self.notebook}: {len(self.explorers)} explorer(s), "
+                 + (f"{len(self.stored)} stored widget output(s), " if self.stored else "")
                  + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items())]
+        for out in self.stored:
+            lines.append(f"  {out['where']}: shown as {out['mime']}, "
+                         f"{out['pictures']} picture(s)")
         for ex in self.explorers:
             lines.append(f"  explorer {ex['index']} {ex['title']!r} ({ex['seconds']:.1f} s): "
                          + ", ".join(f"{name} {verdict}"

@@ -243,16 +243,14 @@ def check_stored_pictures(page: Any, report: NotebookReport, artifacts: Path, st
     for found in page.evaluate("() => window.__cnnkit.rawReprs()"):
         report.problems.append(f"a widget's repr is shown as text: {found}")
     outputs = page.evaluate("() => window.__cnnkit.storedWidgetOutputs()")
-    for k, out in enumerate(outputs):
+    for out in outputs:
         where = f"code cell {out['cell']} ({out['source']})"
         seen = [p for p in out["pictures"] if p["width"] > 0 and p["height"] > 0 and p["loaded"]]
         if not seen:
             report.problems.append(
                 f"{where} shows no picture without a kernel (shown as {out['mime'] or '?'}: "
                 f"{out['text'][:120]!r})")
-        report.explorers.append({"index": k, "title": where, "controls": {},
-                                 "not_exercised": 0, "seconds": 0.0,
-                                 "pictures": len(seen), "mime": out["mime"]})
+        report.stored.append({"where": where, "mime": out["mime"], "pictures": len(seen)})
     locator = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output:has(.cnnkit-still)")
     for k in range(locator.count()):
         shot = artifacts / f"{stem}__stored{k}.png"

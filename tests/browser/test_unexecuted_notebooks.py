@@ -8,6 +8,8 @@ tests/unit/test_stored_notebook_pictures.py.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import labharness as lh
@@ -38,4 +40,8 @@ def test_stored_notebook_shows_pictures_not_reprs(notebook, chromium, reading_se
     print(report.summary())
 
     report.raise_for_problems()
+    # the page must have found every widget output the file holds (none missed unseen)
+    stored = [o for c in json.loads(notebook.read_text())["cells"] for o in c.get("outputs", [])
+              if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(report.stored) == len(stored), (report.stored, len(stored))
     assert lh.file_state(notebook) == before, f"{notebook.name} changed on disk during the test"
