@@ -158,6 +158,7 @@ def plot_chain(names: Sequence[str], values: Sequence[float], grads: Sequence[fl
     ax.text(-0.5, 0.9, "forward: values, left to right", fontsize=10, va="top")
     ax.text(-0.5, -1.12, "backward: gradients (red), right to left; each = the gradient on "
             "its right x the local derivative", fontsize=10, color="#c0392b", va="bottom")
+    ax.set_title("The chain rule, one step at a time")
     fig.tight_layout()
     return fig
 
@@ -230,7 +231,7 @@ def draw_number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", fmt: str
 
 def plot_number_grids(rows: Sequence[Sequence[tuple[str, np.ndarray]]],
                       between: Optional[Sequence[Sequence[str]]] = None,
-                      size: float = 2.3) -> plt.Figure:
+                      size: float = 2.3, title: str = "") -> plt.Figure:
     """Rows of small number grids, e.g. ``x``, ``w`` and their output side by side.
 
     Parameters
@@ -238,11 +239,16 @@ def plot_number_grids(rows: Sequence[Sequence[tuple[str, np.ndarray]]],
     rows : list of rows, each a list of (title, 2-D array)
     between : list of rows of str, optional
         A symbol written between consecutive panels of a row ("*", "=").
+    title : str
+        A title above the whole figure.
     """
     ncols = max(len(r) for r in rows)
     big = max(max(np.shape(a)) for row in rows for _, a in row)
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(size * ncols, size * len(rows) + 0.3),
+    fig, axes = plt.subplots(len(rows), ncols,
+                             figsize=(size * ncols, size * len(rows) + 0.3 + 0.3 * bool(title)),
                              squeeze=False)
+    if title:
+        fig.suptitle(title)
     for r, row in enumerate(rows):
         for c, ax in enumerate(axes[r]):
             if c >= len(row):

@@ -188,7 +188,8 @@ WRONG = [
     (ex05.check_accuracy_from_confusion, lambda cm: 100 * np.trace(cm) / cm.sum(), "percentage"),
     (ex05.check_accuracy_from_confusion, lambda cm: np.trace(cm), "divide it"),
     (ex05.check_accuracy_from_confusion, lambda cm: cm[10, 10], "stopped with an error"),
-    (ex05.check_accuracy_from_confusion, lambda cm: undefined_name, "stopped with an error"),  # noqa: F821
+    (ex05.check_accuracy_from_confusion, lambda cm: undefined_name,  # noqa: F821
+     "stopped with an error"),
     (ex05.check_accuracy_from_confusion, lambda cm: cm / 0 + None, "stopped with an error"),
     (ex05.check_accuracy_from_confusion, lambda cm: "0.9", "return one number"),
     (ex05.check_accuracy_from_confusion, lambda cm: np.diag(cm), "return one number"),
@@ -298,7 +299,7 @@ def test_show_solution_of_an_unknown_name_says_so(capsys):
     assert "no exercise called '99.9'" in out and "01.1" in out
 
 
-# ---------------------------------------------------------------- 04 and 05: the questions' own data
+# ------------------------------------------------------- 04 and 05: the questions' own data
 
 
 def test_04_5_the_two_classic_mistakes_give_different_results():
