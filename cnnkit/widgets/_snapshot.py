@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import re
 import weakref
 from typing import Any, Iterable, Protocol
@@ -53,7 +54,9 @@ def small_png(data: str) -> tuple[str, int, int]:
         image.load()
     except Exception:  # not a PNG Pillow can read: keep it as it is
         return data, 0, 0
-    small = image.convert("RGB").quantize(COLOURS, method=Image.Quantize.MEDIANCUT, dither=0)
+    white = Image.new("RGBA", image.size, "white")  # a transparent figure on a white page
+    flat = Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
+    small = flat.quantize(COLOURS, method=Image.Quantize.MEDIANCUT, dither=0)
     buffer = io.BytesIO()
     small.save(buffer, format="PNG", optimize=True)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -70,7 +73,10 @@ def _slider_position(control: Any) -> float | None:
     low, high = getattr(control, "min", None), getattr(control, "max", None)
     if low is None or high is None or isinstance(control.value, (tuple, list)):
         return None
-    return 0.0 if high == low else float((control.value - low) / (high - low))
+    value = control.value
+    if hasattr(control, "base"):  # FloatLogSlider: min and max are exponents of base
+        value = math.log(max(value, 1e-300), control.base)
+    return 0.0 if high == low else float((value - low) / (high - low))
 
 
 def control_html(name: str, control: Any) -> str:

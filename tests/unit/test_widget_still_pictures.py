@@ -87,6 +87,27 @@ def test_a_slider_is_drawn_with_its_handle_where_the_value_is(value, cx):
     assert f'cx="{cx}"' in svg and f"<b>{value}</b>" in html_text
 
 
+def test_a_log_slider_is_drawn_on_its_exponent_scale():
+    control = widgets.FloatLogSlider(value=10.0, base=10, min=-1, max=3)   # 10^1 of 10^-1..10^3
+    assert 'cx="60"' in base64.b64decode(re.search(
+        r"base64,([^\"]+)", _snapshot.control_html("lr", control)).group(1)).decode()
+
+
+def test_a_transparent_figure_is_stored_on_white():
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.zeros((64, 64, 4), dtype=np.uint8)      # right half: transparent black
+    pixels[:, :32, :3] = np.random.default_rng(0).integers(0, 256, (64, 32, 3))
+    pixels[:, :32, 3] = 255                             # left half: many opaque colours
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG")
+    small, _, _ = _snapshot.small_png(base64.b64encode(buffer.getvalue()).decode())
+    image = Image.open(io.BytesIO(base64.b64decode(small)))
+    assert image.mode == "P"                            # the palette copy was kept
+    assert image.convert("RGB").getpixel((50, 10)) == (255, 255, 255)
+
+
 def test_selection_slider_at_its_first_option_shows_that_option():
     # ipywidgets leaves .label empty for a SelectionSlider created at index 0
     control = widgets.SelectionSlider(options=(1, 2, 3, 4), value=1, description="stride")
