@@ -112,17 +112,19 @@ def draw_step(position: int, kernel: str = "sobel_vertical") -> list:
     """Figure and text for the step explorer: the window, products, sum and output so far."""
     weights = get_kernel(kernel)
     s = step_state(position, weights)
-    fig, axes = plt.subplots(1, 4, figsize=(12.0, 3.4), gridspec_kw={
-        "width_ratios": [6, 3, 3, 4], "left": 0.02, "right": 0.99, "bottom": 0.08, "top": 0.88,
-        "wspace": 0.25})
+    fig, axes = plt.subplots(1, 4, figsize=(13.5, 3.4), gridspec_kw={
+        "width_ratios": [6, 3, 3, 4], "left": 0.02, "right": 0.94, "bottom": 0.08, "top": 0.88,
+        "wspace": 0.5})
     lim = float(np.abs(conv2d(STEP_IMAGE, weights)).max()) or 1.0  # same colours at every step
     number_grid(axes[0], STEP_IMAGE, "input (6x6)", cmap="gray", highlight=s.window,
                 vmin=-4, vmax=12)
-    number_grid(axes[1], weights, f"kernel: {kernel}", symmetric=True)
-    number_grid(axes[2], s.products, "products", symmetric=True)
+    number_grid(axes[1], weights, f"kernel: {kernel}", symmetric=True, colorbar=True,
+                label="weight")
+    number_grid(axes[2], s.products, "products", symmetric=True, colorbar=True,
+                label="product")
     number_grid(axes[3], s.output, f"output[{s.row}, {s.col}] = {_fmt(s.total)}",
                 highlight=Window(s.row, s.row + 1, s.col, s.col + 1), cmap=SIGNED_CMAP,
-                vmin=-lim, vmax=lim)
+                vmin=-lim, vmax=lim, colorbar=True, label="output value (0 = white)")
     terms = " + ".join(f"{_fmt(p)}×{_fmt(k)}" for p, k in zip(s.patch.ravel(), weights.ravel()))
     text = f"output[{s.row}, {s.col}] = {terms} = {_fmt(s.total)}"
     return [fig, text]
