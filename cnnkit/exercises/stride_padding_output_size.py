@@ -45,10 +45,11 @@ _RIGHT4 = (_XS[0], _WS[0], _H4, _W4)
 
 
 @exercise("03.1", expects="one whole number, such as 20", solution=f"""
-n={_N1}, k={_K1}, s={_S1}, p={_P1}:
-out = floor(({_N1} + 2*{_P1} - {_K1}) / {_S1}) + 1 = floor({_ROOM1} / {_S1}) + 1 \
+# n={_N1}, k={_K1}, s={_S1}, p={_P1}:
+# out = floor(({_N1} + 2*{_P1} - {_K1}) / {_S1}) + 1 = floor({_ROOM1} / {_S1}) + 1 \
 = {_ROOM1 // _S1} + 1 = {_OUT1}
-cnnkit.conv_output_size({_N1}, {_K1}, stride={_S1}, padding={_P1}) -> {_OUT1}
+answer = ({_N1} + 2 * {_P1} - {_K1}) // {_S1} + 1
+# check: cnnkit.conv_output_size({_N1}, {_K1}, stride={_S1}, padding={_P1}) -> {_OUT1}
 """)
 def check_stride_output_size(answer: Any) -> tuple[bool, str]:
     """03.1: the output size of a 48-pixel axis, 5-pixel kernel, stride 3, padding 3."""
@@ -70,10 +71,11 @@ def check_stride_output_size(answer: Any) -> tuple[bool, str]:
 
 
 @exercise("03.2", expects="one whole number of zeros per side, such as 1", solution=f"""
-At stride 1, out = n + 2p - k + 1. For out = n we need 2p = k - 1 = {_K2 - 1}, \
+# At stride 1, out = n + 2p - k + 1. For out = n we need 2p = k - 1 = {_K2 - 1}, \
 so p = {_P2} on each side.
-cnnkit.shapes.same_padding({_K2}) -> {same_padding(_K2)}, \
-and conv_output_size({_N2}, {_K2}, padding={_P2}) -> {conv_output_size(_N2, _K2, 1, _P2)}
+answer = ({_K2} - 1) // 2
+# check: cnnkit.shapes.same_padding({_K2}) -> {same_padding(_K2)}, \
+and cnnkit.conv_output_size({_N2}, {_K2}, padding={_P2}) -> {conv_output_size(_N2, _K2, 1, _P2)}
 """)
 def check_keep_size_padding(answer: Any) -> tuple[bool, str]:
     """03.2: the padding on each side that keeps a 32x32 input 32x32 under a 5x5 kernel."""
@@ -93,11 +95,13 @@ def check_keep_size_padding(answer: Any) -> tuple[bool, str]:
 
 
 @exercise("03.3", expects="one whole number of pixels, such as 1", solution=f"""
-room = n - k = {_N3} - {_K3} = {_ROOM3} pixels; {_ROOM3} = {_S3}*{_ROOM3 // _S3} + {_ROOM3 % _S3}, \
-so the windows take {_ROOM3 // _S3} steps
-and the last {_ROOM3 % _S3} pixels are never reached \
+# room = n - k = {_N3} - {_K3} = {_ROOM3} pixels; \
+{_ROOM3} = {_S3}*{_ROOM3 // _S3} + {_ROOM3 % _S3}, so the windows take {_ROOM3 // _S3} steps
+# and the last {_ROOM3 % _S3} pixels are never reached \
 (the output has {_ROOM3 // _S3} + 1 = {_ROOM3 // _S3 + 1} values).
-cnnkit.shapes.uncovered_pixels({_N3}, {_K3}, stride={_S3}) -> {uncovered_pixels(_N3, _K3, _S3)}
+answer = ({_N3} - {_K3}) % {_S3}
+# check: cnnkit.shapes.uncovered_pixels({_N3}, {_K3}, stride={_S3}) \
+-> {uncovered_pixels(_N3, _K3, _S3)}
 """)
 def check_dropped_pixels(answer: Any) -> tuple[bool, str]:
     """03.3: how many pixels at the end of a 100-pixel row a 5-pixel kernel at stride 4 drops."""
@@ -116,12 +120,12 @@ def check_dropped_pixels(answer: Any) -> tuple[bool, str]:
 
 @exercise("03.4", expects="a shape: a tuple of four whole numbers, such as (1, 2, 3, 4)",
           solution=f"""
-One output channel per kernel: {_WS[0]}. Height and width:
-floor(({_XS[2]} + 2*{_P4} - {_WS[2]}) / {_S4}) + 1 \
+# One output channel per kernel: {_WS[0]}. Height and width:
+# floor(({_XS[2]} + 2*{_P4} - {_WS[2]}) / {_S4}) + 1 \
 = floor({_XS[2] + 2 * _P4 - _WS[2]} / {_S4}) + 1 \
 = {(_XS[2] + 2 * _P4 - _WS[2]) // _S4} + 1 = {_H4}.
-The batch of {_XS[0]} images stays {_XS[0]}: the shape is {_RIGHT4}.
-cnnkit.conv2d(np.zeros({_XS}), np.zeros({_WS}), stride={_S4}, padding={_P4}).shape
+# The batch of {_XS[0]} images stays {_XS[0]}: the shape is {_RIGHT4}.
+answer = cnnkit.conv2d(np.zeros({_XS}), np.zeros({_WS}), stride={_S4}, padding={_P4}).shape
 """)
 def check_conv_output_shape(answer: Any) -> tuple[bool, str]:
     """03.4: the shape of conv2d's output for x (2, 3, 64, 64), weight (16, 3, 5, 5), s=2, p=2."""
