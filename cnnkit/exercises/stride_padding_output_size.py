@@ -18,7 +18,7 @@ __all__ = [
     "check_conv_output_shape",
 ]
 
-# The numbers in each question (the notebook prints the questions from these).
+# The numbers in each question (the notebook states them; the solutions are written from them).
 OUTPUT_SIZE_QUESTION = {"n": 48, "kernel_size": 5, "stride": 3, "padding": 3}
 KEEP_SIZE_QUESTION = {"n": 32, "kernel_size": 5}
 DROPPED_QUESTION = {"n": 100, "kernel_size": 5, "stride": 4}

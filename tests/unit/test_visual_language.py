@@ -69,3 +69,22 @@ def test_ink_is_dark_on_white_paper():
     assert im.get_cmap().name == INK_CMAP and im.get_clim() == (0.0, 1.0)
     assert im.cmap(im.norm(0.0))[0] > 0.99 and im.cmap(im.norm(1.0))[0] < 0.01
     plt.close(fig)
+
+
+# Notebooks held to the course's headings (add a notebook's name when it follows them).
+HEADED = ["00_index", "01_layers", "02_kernels_feature_maps_nodes",
+          "03_stride_padding_output_size"]
+
+
+@pytest.mark.parametrize("name", HEADED)
+def test_every_notebook_has_the_same_headings_in_order(name):
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / f"{name}.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    headings = [line for c in cells if c["cell_type"] == "markdown"
+                for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
+    wanted = ["## Learning goals", "## Summary", "## Exercises"]
+    found = [h for h in headings if h in wanted]
+    assert found == wanted, headings
