@@ -341,3 +341,19 @@ def test_kernel_learning_figure_uses_the_signed_colours_with_a_colour_bar():
     assert all(ax.images[0].get_clim()[0] == -ax.images[0].get_clim()[1] for ax in signed)
     assert any(ax.get_ylabel() for ax in fig.axes if not ax.images or
                ax.get_label() == "<colorbar>")
+
+
+def test_exercise_questions_in_the_notebook_quote_the_checks_constants():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "04_backpropagation.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+
+    def question(tag):
+        return next(c for c in cells if tag in c and c.lstrip().startswith(("**0", "## Ex")))
+
+    assert f"{ex.EPOCH_IMAGES:,} images" in question("**04.1**")
+    assert f"batch size is {ex.EPOCH_BATCH}" in question("**04.1**")
+    assert str(ex.DW_WEIGHT_SHAPE) in question("**04.3**")
+    assert str(ex.DW_INPUT_SHAPE) in question("**04.3**")

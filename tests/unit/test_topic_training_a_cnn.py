@@ -465,3 +465,16 @@ def test_plot_layer_outputs_uses_ink_then_signed_colours():
     for ax in rows[1:]:
         lo, hi = ax.images[0].get_clim()
         assert ax.images[0].get_cmap().name.startswith("RdBu_r") and lo == -hi
+
+
+def test_exercise_05_1_question_quotes_the_checks_constants():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "05_training_a_cnn.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+    text = next(c for c in cells if "**05.1**" in c and c.lstrip().startswith("## Ex"))
+    f = ex.FEATURES_CHOICE
+    assert (f"{f['n_kernels']} kernels of size {f['kernel_size']}x{f['kernel_size']} with "
+            f"stride {f['stride']}") in text
+    assert f"explorer_cnn({f['n_kernels']}, {f['kernel_size']}, {f['stride']})" in text
