@@ -189,11 +189,22 @@ def _verdict(history: History) -> str:
     acc, loss = history.val_acc[-1], history.val_loss[-1]
     text = f"Test accuracy after {history.epochs} epochs: {acc:.1%} (test loss {loss:.3f})"
     if not np.isfinite(loss):
-        text += (". The loss blew up to infinity: the learning rate is too large, every step "
-                 "overshoots. Try a smaller one.")
-    elif acc < 0.5:
-        text += ". Still guessing a lot: try more epochs or a larger learning rate."
-    return text
+        return text + (". The loss blew up to infinity: the learning rate is too large, every "
+                       "step overshoots. Try a smaller one.")
+    if acc < 0.5:
+        return text + ". Still guessing a lot: try more epochs or a larger learning rate."
+    # Read the gap in loss, as notebook 05 does: is the test loss still falling?
+    best = int(np.nanargmin(history.val_loss))
+    train = history.train_loss[-1]
+    if best < history.epochs - 1 and loss > 1.1 * history.val_loss[best]:
+        text += (f". The test loss was lowest after epoch {best + 1} "
+                 f"({history.val_loss[best]:.3f}) and has risen since, while the training "
+                 f"loss is {train:.3f}: the network is learning its training images by heart "
+                 "(overfitting); more epochs will not help new digits")
+    elif np.isfinite(train) and train > 0 and loss > 10 * train:
+        text += (f". The training loss ({train:.4f}) is {loss / train:.0f} times smaller than "
+                 "the test loss: the network is far surer of images it has seen")
+    return text + "."
 
 
 class TrainingExplorer(Explorer):

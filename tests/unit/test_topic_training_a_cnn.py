@@ -478,3 +478,17 @@ def test_exercise_05_1_question_quotes_the_checks_constants():
     assert (f"{f['n_kernels']} kernels of size {f['kernel_size']}x{f['kernel_size']} with "
             f"stride {f['stride']}") in text
     assert f"explorer_cnn({f['n_kernels']}, {f['kernel_size']}, {f['stride']})" in text
+
+
+def test_verdict_reads_the_gap_in_loss():
+    h = _history(4)
+    h.val_acc[:] = [0.9] * 4
+    h.val_loss[:] = [0.30, 0.20, 0.25, 0.30]          # lowest after epoch 2, then rising
+    h.train_loss[:] = [0.5, 0.1, 0.05, 0.01]
+    text = wt._verdict(h)
+    assert "lowest after epoch 2 (0.200)" in text and "overfitting" in text
+    h.val_loss[:] = [0.30, 0.20, 0.15, 0.12]          # still falling, far above training
+    text = wt._verdict(h)
+    assert "12 times smaller" in text and "overfitting" not in text
+    h.train_loss[:] = [0.5, 0.3, 0.2, 0.1]            # no large gap: nothing to add
+    assert wt._verdict(h) == "Test accuracy after 4 epochs: 90.0% (test loss 0.120)."
