@@ -151,7 +151,7 @@ class Explorer(widgets.VBox):
         views = "".join(_snapshot.outputs_to_html(out.outputs) for out in self.outputs_shown())
         return (f'<div class="cnnkit-still" style="border-left:3px solid #ccc;padding-left:8px">'
                 f"{head}<div>{controls}</div>{views}"
-                f'<br><small style="color:#777">A still picture of this explorer: run the '
+                f'<br><small style="color:#555">A still picture of this explorer: run the '
                 f"notebook to move its controls.</small></div>")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
