@@ -16,7 +16,8 @@ import numpy as np
 
 from .spec import Case, Lab, Part
 
-__all__ = ["Outcome", "call", "fresh_args", "as_parts", "close", "where_raised"]
+__all__ = ["Outcome", "call", "compare", "fresh_args", "as_parts", "close", "loose",
+           "where_raised"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _NUMPY = os.path.dirname(os.path.abspath(np.__file__))
@@ -105,25 +106,31 @@ def as_parts(raw: Any, lab: Lab) -> tuple[Optional[tuple[Any, ...]], str]:
     return tuple(out), ""
 
 
-def _tolerance(*values: Any) -> tuple[float, float]:
-    single = any(isinstance(v, np.ndarray) and v.dtype == np.float32 for v in values)
+def loose(case: Case) -> bool:
+    """True when the case has float32 inputs, so answers are compared to float32 precision."""
+    return any(isinstance(v, np.ndarray) and v.dtype == np.float32 for v in case.args.values())
+
+
+def _tolerance(single: bool, *values: Any) -> tuple[float, float]:
+    single = single or any(isinstance(v, np.ndarray) and v.dtype == np.float32 for v in values)
     return (1e-4, 1e-5) if single else (1e-9, 1e-10)
 
 
-def close(a: Any, b: Any) -> bool:
-    """True when two checked values agree (same shape; NaN equals NaN; dtype not compared)."""
+def close(a: Any, b: Any, single: bool = False) -> bool:
+    """True when two checked values agree (same shape; NaN equals NaN; dtype not compared).
+    ``single`` compares to float32 precision."""
     try:
+        rtol, atol = _tolerance(single, a, b)
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
             a_, b_ = np.asarray(a), np.asarray(b)
             if a_.shape != b_.shape:
                 return False
-            rtol, atol = _tolerance(a, b)
             with np.errstate(all="ignore"):
                 return bool(np.allclose(a_, b_, rtol=rtol, atol=atol, equal_nan=True))
         if isinstance(a, int) and isinstance(b, int):
             return a == b
         with np.errstate(all="ignore"):
-            return bool(np.isclose(float(a), float(b), rtol=1e-9, atol=1e-10, equal_nan=True))
+            return bool(np.isclose(float(a), float(b), rtol=rtol, atol=atol, equal_nan=True))
     except Exception:  # values that cannot be compared simply do not match
         return False
 
@@ -170,10 +177,11 @@ def call(fn: Callable[..., Any], lab: Lab, case: Case, expected: tuple[Any, ...]
                        "give new arrays) and leave the inputs as they came")
     if parts is None:
         return Outcome("bad_return", None, problem)
-    return compare(parts, expected, lab)
+    return compare(parts, expected, lab, loose(case))
 
 
-def compare(parts: tuple[Any, ...], expected: tuple[Any, ...], lab: Lab) -> Outcome:
+def compare(parts: tuple[Any, ...], expected: tuple[Any, ...], lab: Lab,
+            single: bool = False) -> Outcome:
     """Outcome of checked parts against the right ones: shape, then dtype, then values."""
     for got, want, part in zip(parts, expected, lab.returns):
         if isinstance(want, np.ndarray) and got.shape != want.shape:
@@ -185,15 +193,15 @@ def compare(parts: tuple[Any, ...], expected: tuple[Any, ...], lab: Lab) -> Outc
                            f"are {want.dtype}, so it should be {want.dtype} too (create arrays "
                            "with dtype=x.dtype, e.g. np.zeros(shape, dtype=x.dtype))")
     for got, want, part in zip(parts, expected, lab.returns):
-        if not close(got, want):
-            return Outcome("values", parts, _value_problem(part, got, want))
+        if not close(got, want, single):
+            return Outcome("values", parts, _value_problem(part, got, want, single))
     return Outcome("ok", parts)
 
 
-def _value_problem(part: Part, got: Any, want: Any) -> str:
+def _value_problem(part: Part, got: Any, want: Any, single: bool) -> str:
     if not isinstance(want, np.ndarray):
         return f"{part.name} is {got!r}, but the right answer is {want!r}"
-    rtol, atol = _tolerance(got, want)
+    rtol, atol = _tolerance(single, got, want)
     with np.errstate(all="ignore"):
         bad = ~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     idx = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .calling import Outcome, as_parts, close, fresh_args, quietly
+from .calling import Outcome, as_parts, close, fresh_args, loose, quietly
 from .spec import Case, Lab, Mistake
 
 __all__ = ["mistake_results", "matching_mistakes"]
@@ -22,13 +22,14 @@ def mistake_results(m: Mistake, lab: Lab, cases: list[Case]) -> list[Optional[tu
     return results
 
 
-def _explains(m: Mistake, lab: Lab, outcomes: list[Outcome], expected: list[tuple[Any, ...]],
-              theirs: list[Optional[tuple[Any, ...]]]) -> bool:
+def _explains(m: Mistake, lab: Lab, cases: list[Case], outcomes: list[Outcome],
+              expected: list[tuple[Any, ...]], theirs: list[Optional[tuple[Any, ...]]]) -> bool:
     """True when the learner's results are this mistake's on every case, and the mistake
     shows (differs from the right answer) in at least one of them."""
     parts = m.parts or tuple(range(len(lab.returns)))
     shows = False
-    for out, want, mine in zip(outcomes, expected, theirs):
+    for case, out, want, mine in zip(cases, outcomes, expected, theirs):
+        single = loose(case)
         if out.status == "raised":
             if mine is not None:
                 return False
@@ -36,9 +37,9 @@ def _explains(m: Mistake, lab: Lab, outcomes: list[Outcome], expected: list[tupl
         if out.parts is None or mine is None:
             return False
         for p in parts:
-            if not close(out.parts[p], mine[p]):
+            if not close(out.parts[p], mine[p], single):
                 return False
-            if not close(mine[p], want[p]):
+            if not close(mine[p], want[p], single):
                 shows = True
     return shows
 
@@ -50,6 +51,6 @@ def matching_mistakes(lab: Lab, cases: list[Case], outcomes: list[Outcome],
     for m in lab.mistakes:
         if any(f.name == m.name for f in found):
             continue
-        if _explains(m, lab, outcomes, expected, mistake_results(m, lab, cases)):
+        if _explains(m, lab, cases, outcomes, expected, mistake_results(m, lab, cases)):
             found.append(m)
     return found

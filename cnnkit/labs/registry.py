@@ -1,7 +1,7 @@
 """All labs by name, in the order the course meets them."""
 from __future__ import annotations
 
-from . import lab_output_size
+from . import lab_conv_forward, lab_output_size
 from .spec import Lab
 
 __all__ = ["LABS", "get_lab"]
@@ -11,7 +11,9 @@ LABS: tuple[str, ...] = (
     "conv2d_backward", "conv2d_im2col", "softmax_cross_entropy", "capstone",
 )
 
-_REGISTRY: dict[str, Lab] = {lab.name: lab for lab in (lab_output_size.LAB,)}
+_REGISTRY: dict[str, Lab] = {lab.name: lab for lab in (
+    lab_output_size.LAB, lab_conv_forward.FORWARD, lab_conv_forward.IM2COL,
+)}
 
 
 def get_lab(name: object) -> Lab:

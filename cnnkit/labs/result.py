@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .calling import close
+from .calling import close, loose
 from .grid import value_html, value_text
 from .spec import Case
 
@@ -51,7 +51,7 @@ class CaseView:
             rows.append(f"<tr><td>expected <code>{html.escape(name)}</code></td>"
                         f"<td>{value_html(want, bad)}</td></tr>")
             if self.got is not None:
-                same = close(got, want)
+                same = close(got, want, loose(self.case))
                 mark = "" if same else ' <span style="color:#cf222e">(differs)</span>'
                 rows.append(f"<tr><td>got <code>{html.escape(name)}</code>{mark}</td>"
                             f"<td>{value_html(got, bad)}</td></tr>")
@@ -65,7 +65,7 @@ def _differences(got: Any, want: Any) -> Optional[np.ndarray]:
         return None
     if got.shape != want.shape:
         return None
-    single = np.float32 in (got.dtype, want.dtype)
+    single = got.dtype == np.float32 or want.dtype == np.float32
     rtol, atol = (1e-4, 1e-5) if single else (1e-9, 1e-10)
     with np.errstate(all="ignore"):
         return ~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
