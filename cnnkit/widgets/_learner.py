@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import sys
 import warnings
 from typing import Any, Callable, NamedTuple, Optional, Sequence
 
@@ -25,7 +26,7 @@ from ..viz._common import show_image
 from ..viz.kernels_feature_maps_nodes import number_grid
 
 __all__ = ["LearnerRun", "Comparison", "call_learner", "compare_arrays", "learner_message",
-           "plot_comparison", "describe_comparison", "fn_name"]
+           "plot_comparison", "describe_comparison", "fn_name", "latest"]
 
 #: Red for the cells where the learner's result differs from cnnkit's.
 DIFFERENT = "#d1242f"
@@ -55,6 +56,23 @@ class Comparison(NamedTuple):
 def fn_name(fn: Callable) -> str:
     """The name the learner gave their function, for messages."""
     return getattr(fn, "__name__", None) or type(fn).__name__
+
+
+def latest(fn: Callable) -> Callable:
+    """The newest definition of the learner's function.
+
+    An explorer keeps the function it was given; when the learner fixes their code and runs
+    the stub cell again, the notebook holds a new function of the same name. Looking it up by
+    name in the module it was defined in (the notebook's namespace) means the explorer runs
+    the fixed code at the next move of a control, without being made again.
+    """
+    name, module = getattr(fn, "__name__", None), getattr(fn, "__module__", None)
+    namespace = sys.modules.get(module) if isinstance(module, str) else None
+    newer = getattr(namespace, name, None) if namespace is not None and name else None
+    if callable(newer) and newer is not fn and \
+            getattr(newer, "__qualname__", None) == getattr(fn, "__qualname__", None):
+        return newer
+    return fn
 
 
 def _short(text: str, most: int = 300) -> str:
@@ -102,6 +120,7 @@ def call_learner(fn: Callable, args: Sequence[Any], *, expected: Any) -> Learner
     >>> call_learner(lambda a: None, [np.ones(3)], expected=np.ones(3)).problem[:40]
     'your <lambda> returned None: did you for'
     """
+    fn = latest(fn)
     name = fn_name(fn)
     copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
     out = io.StringIO()
