@@ -13,7 +13,8 @@ import numpy as np
 __all__ = ["value_text", "value_html", "MAX_SLICES"]
 
 MAX_SLICES = 6
-_CELL = "padding:1px 5px;text-align:right;border:1px solid #ddd;font-family:monospace"
+_CELL = ("padding:1px 5px;text-align:right;border:1px solid #ddd;font-family:monospace;"
+         "background:#fff;color:#1f2328")
 _BAD = "background:#ffd7d5;color:#82071e;font-weight:bold"
 
 
@@ -31,8 +32,10 @@ def value_text(v: Any) -> str:
     if isinstance(v, np.ndarray):
         if v.size > 60:
             return f"array of shape {v.shape}, dtype {v.dtype}"
-        body = np.array2string(v, formatter={"all": _number}, max_line_width=100)
-        return f"{body}  (shape {v.shape}, dtype {v.dtype})"
+        body = np.array2string(v, formatter={"all": _number}, max_line_width=90)
+        if "\n" not in body:
+            return f"{body}  (shape {v.shape}, dtype {v.dtype})"
+        return f"shape {v.shape}, dtype {v.dtype}:\n      " + body.replace("\n", "\n      ")
     if isinstance(v, float):
         return _number(v) if np.isfinite(v) else str(v)
     return repr(v)

@@ -121,8 +121,9 @@ class LabResult:
         paragraphs = self.message.split("\n\n")
         if self.view is not None:  # the case is drawn below instead of printed
             paragraphs = [p for p in paragraphs if not p.startswith("The first failing case")]
-        body = "".join(f"<p style='margin:4px 0;white-space:pre-wrap'>{html.escape(p)}</p>"
-                       for p in paragraphs)
+        body = "".join(f"<p style='margin:4px 0;white-space:pre-wrap'>"
+                       f"{'<b>' if i == 0 else ''}{html.escape(p)}{'</b>' if i == 0 else ''}</p>"
+                       for i, p in enumerate(paragraphs))
         case = self.view.html() if self.view is not None else ""
         return (f'<div style="border-left:6px solid {edge};background:{back};'
                 f'padding:6px 10px;margin:4px 0">{body}{case}</div>')
