@@ -1,7 +1,7 @@
 """All labs by name, in the order the course meets them."""
 from __future__ import annotations
 
-from . import lab_conv_forward, lab_output_size, lab_pool
+from . import lab_conv_backward, lab_conv_forward, lab_output_size, lab_pool, lab_softmax
 from .spec import Lab
 
 __all__ = ["LABS", "get_lab"]
@@ -13,7 +13,7 @@ LABS: tuple[str, ...] = (
 
 _REGISTRY: dict[str, Lab] = {lab.name: lab for lab in (
     lab_output_size.LAB, lab_conv_forward.FORWARD, lab_conv_forward.IM2COL, lab_pool.FORWARD,
-    lab_pool.BACKWARD,
+    lab_pool.BACKWARD, lab_conv_backward.BACKWARD, lab_softmax.LAB,
 )}
 
 
