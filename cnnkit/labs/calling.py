@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import re
 import traceback
 import warnings
 from dataclasses import dataclass
@@ -60,7 +61,10 @@ def _describe(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))  # no memory addresses
+    except Exception:
+        text = "(which cannot be shown)"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
