@@ -36,6 +36,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..networks import DIGITS_TRAINING
 from .calling import where_raised
 from .result import LabResult
 from .solutions import (conv2d_backward, conv2d_im2col, max_pool2d_backward,
@@ -43,8 +44,10 @@ from .solutions import (conv2d_backward, conv2d_im2col, max_pool2d_backward,
 
 __all__ = ["train", "check_capstone", "CAPSTONE_SETTINGS", "PASS_ACCURACY", "COMPONENTS"]
 
-#: The keyword arguments the check passes to ``train``.
-CAPSTONE_SETTINGS = {"epochs": 8, "lr": 0.05, "batch_size": 32, "seed": 0}
+#: The keyword arguments the check passes to ``train``: the course's digits training
+#: settings (:data:`cnnkit.DIGITS_TRAINING`) and seed 0.
+CAPSTONE_SETTINGS = {"epochs": DIGITS_TRAINING["epochs"], "lr": DIGITS_TRAINING["lr"],
+                     "batch_size": DIGITS_TRAINING["batch_size"], "seed": 0}
 #: Test accuracy needed to pass.
 PASS_ACCURACY = 0.95
 #: The learner's functions the capstone re-checks, in the order they are checked.

@@ -76,6 +76,7 @@ def value_html(v: Any, bad: Optional[np.ndarray] = None) -> str:
         parts.append(f'<div style="display:inline-block;vertical-align:top">{caption}'
                      f"{_table(s, bad_slices[i][1])}</div>")
     more = len(slices) - MAX_SLICES
-    tail = f"<div style='font-size:85%;color:#555'>... and {more} more slices</div>" if more > 0 else ""
-    head = f"<div style='font-size:85%;color:#555'>shape {v.shape}, dtype {v.dtype}</div>"
+    note = "<div style='font-size:85%;color:#555'>{}</div>"
+    tail = note.format(f"... and {more} more slices") if more > 0 else ""
+    head = note.format(f"shape {v.shape}, dtype {v.dtype}")
     return head + "".join(parts) + tail

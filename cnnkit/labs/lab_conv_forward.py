@@ -2,8 +2,6 @@
 cases and the same catalogue of classic mistakes."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..conv import conv2d
 from .conv_cases import conv_cases
 from .kit import correlate, pad4, pair

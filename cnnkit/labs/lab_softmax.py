@@ -73,7 +73,8 @@ def _no_minus_one(logits, labels):
 
 def _no_max(logits, labels):
     p = _naive(logits)
-    return -np.log(p[np.arange(len(labels)), labels]).mean(), (p - _onehot(logits, labels)) / len(labels)
+    loss = -np.log(p[np.arange(len(labels)), labels]).mean()
+    return loss, (p - _onehot(logits, labels)) / len(labels)
 
 
 def _log_of_softmax(logits, labels):
