@@ -18,7 +18,7 @@ import numpy as np
 from .spec import Case, Lab, Part
 
 __all__ = ["Outcome", "call", "compare", "fresh_args", "as_parts", "close", "loose",
-           "where_raised"]
+           "plain", "where_raised"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _NUMPY = os.path.dirname(os.path.abspath(np.__file__))
@@ -58,6 +58,14 @@ def _describe(value: Any) -> str:
     if value is None:
         return "None"
     return f"{type(value).__name__} {_short(value)}"
+
+
+def plain(value: Any) -> str:
+    """``str(value)`` without memory addresses (so a message reads the same every run)."""
+    try:
+        return re.sub(r" at 0x[0-9a-fA-F]+", "", str(value))
+    except Exception:
+        return "(which cannot be shown)"
 
 
 def _short(value: Any) -> str:
@@ -172,8 +180,8 @@ def call(fn: Callable[..., Any], lab: Lab, case: Case, expected: tuple[Any, ...]
                        "(it raises NotImplementedError)")
     except Exception as exc:  # the learner's code failed: say how and where
         where = where_raised(exc)
-        return Outcome("raised", problem=f"the function raised {type(exc).__name__}: {exc}",
-                       where=where)
+        return Outcome("raised", problem=f"the function raised {type(exc).__name__}: "
+                       f"{plain(exc)}", where=where)
     parts, problem = as_parts(raw, lab)
     changed = _changed(case.args, args)
     if changed:

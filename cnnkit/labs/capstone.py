@@ -37,7 +37,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..networks import DIGITS_TRAINING
-from .calling import where_raised
+from .calling import plain, where_raised
 from .result import LabResult
 from .solutions import (conv2d_backward, conv2d_im2col, max_pool2d_backward,
                         max_pool2d_forward, softmax_cross_entropy)
@@ -178,7 +178,7 @@ def _train_and_test(train_fn: Callable[..., Any], X_train, y_train, X_test, y_te
     except Exception as exc:
         where = where_raised(exc)
         return _failed(f"train(X_train, y_train, {settings}) raised {type(exc).__name__}: "
-                       f"{exc}" + (f" (at {where})." if where else "."))
+                       f"{plain(exc)}" + (f" (at {where})." if where else "."))
     if not (isinstance(returned, tuple) and len(returned) == 2 and callable(returned[0])):
         return _failed("train should return two things, (predict, history), where predict "
                        "is a function; look at its return statement.")
@@ -196,7 +196,7 @@ def _train_and_test(train_fn: Callable[..., Any], X_train, y_train, X_test, y_te
         guess = np.asarray(predict(X_test.copy()))
     except Exception as exc:
         where = where_raised(exc)
-        return _failed(f"predict(X_test) raised {type(exc).__name__}: {exc}"
+        return _failed(f"predict(X_test) raised {type(exc).__name__}: {plain(exc)}"
                        + (f" (at {where})." if where else "."))
     if guess.shape != y_test.shape or guess.dtype.kind not in "iu":
         return _failed(f"predict(X) should return one whole-number class per image, shape "

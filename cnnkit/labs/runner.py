@@ -2,7 +2,8 @@
 result. Nothing the learner's code does makes this raise."""
 from __future__ import annotations
 
-from typing import Any, Callable
+import inspect
+from typing import Any, Callable, Optional
 
 from .calling import Outcome, as_parts, call, fresh_args
 from .diagnose import matching_mistakes
@@ -36,12 +37,30 @@ def _view(lab: Lab, cases: list[Case], expected: list, outcomes: list[Outcome],
     return CaseView(i, len(cases), cases[i], names, expected[i], outcomes[i].parts)
 
 
+def _signature_problem(lab: Lab, fn: Callable[..., Any]) -> Optional[str]:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # some built-in callables have no signature to read
+        return None
+    try:
+        sig.bind(*lab.arg_names)
+    except TypeError:
+        wanted = ", ".join(lab.arg_names)
+        return (f"{lab.name}: your function takes {sig}, but the lab calls it as "
+                f"{lab.name}({wanted}); give it exactly these {len(lab.arg_names)} parameters, "
+                "in this order.")
+    return None
+
+
 def run_lab(lab: Lab, fn: Callable[..., Any], seed: int = 0) -> LabResult:
     """The verdict on ``fn`` for ``lab`` (see :func:`cnnkit.labs.check`)."""
     if not callable(fn):
         return LabResult(lab.name, False, "failed",
                          f"{lab.name}: check needs your function itself, e.g. "
                          f"check({lab.name!r}, {lab.name}), but it got {type(fn).__name__}.")
+    problem = _signature_problem(lab, fn)
+    if problem:
+        return LabResult(lab.name, False, "failed", problem)
     cases = lab.make_cases(seed)
     expected = [_expected(lab, c) for c in cases]
     outcomes = [call(fn, lab, c, e) for c, e in zip(cases, expected)]

@@ -184,3 +184,24 @@ def test_panels_show_the_failing_case_with_differences_marked():
     assert result.case is not None and "case 1 of 8" in result.message
     passed = check("conv2d_forward", solutions.conv2d_forward)._repr_html_()
     assert "#1a7f37" in passed
+
+
+def test_wrong_parameters_are_named_before_any_call():
+    def conv2d_forward(x, weight, bias):
+        return x
+
+    result = check("conv2d_forward", conv2d_forward)
+    assert not result.passed
+    assert "conv2d_forward(x, weight, bias, stride, padding)" in result.message
+    assert "(x, weight, bias)" in result.message
+
+
+def test_an_exception_message_has_no_memory_address():
+    class Thing:
+        pass
+
+    def learner(*args):
+        raise RuntimeError(f"bad {Thing()}")
+
+    result = check("output_size", learner)
+    assert "RuntimeError: bad" in result.message and "0x" not in result.message
