@@ -38,7 +38,10 @@ class CaseView:
         for i, name in enumerate(self.names):
             lines.append(f"  expected {name} = {value_text(self.expected[i])}")
             if self.got is not None:
-                lines.append(f"  got      {name} = {value_text(self.got[i])}")
+                got = self.got[i]
+                same = close(got, self.expected[i], loose(self.case))
+                lines.append(f"  got      {name} = "
+                             + ("the same (right)" if same else value_text(got)))
         return "\n".join(lines)
 
     def html(self) -> str:
@@ -53,8 +56,9 @@ class CaseView:
             if self.got is not None:
                 same = close(got, want, loose(self.case))
                 mark = "" if same else ' <span style="color:#cf222e">(differs)</span>'
+                shown = "the same (right)" if same else value_html(got, bad)
                 rows.append(f"<tr><td>got <code>{html.escape(name)}</code>{mark}</td>"
-                            f"<td>{value_html(got, bad)}</td></tr>")
+                            f"<td>{shown}</td></tr>")
         return (f"<details open><summary>The first failing case, {html.escape(self.title())}"
                 "; differing cells in red</summary>"
                 f'<table style="border-collapse:collapse">{"".join(rows)}</table></details>')
