@@ -158,3 +158,32 @@ def bias_broadcast_on_width(x, weight, bias, stride, padding):
 def test_bias_broadcast_on_the_width_is_named_though_it_raises_on_most_cases():
     result = check("conv2d_forward", bias_broadcast_on_width)
     assert result.mistake == "bias_wrong_axis", result.message
+
+
+def im2col_loop_over_rows(x, weight, bias, stride, padding):
+    # vectorised along each row, but one Python iteration per output row: still a loop
+    out = right_as_strided(x, weight, bias, stride, padding)
+    rows = [out[:, :, i] for i in range(out.shape[2])]
+    return np.stack(rows, axis=2)
+
+
+def im2col_vectorize_per_pixel(x, weight, bias, stride, padding):
+    out = right_as_strided(x, weight, bias, stride, padding)
+    return np.vectorize(lambda v: v + 0.0, otypes=[out.dtype])(out)
+
+
+def im2col_loop_over_images(x, weight, bias, stride, padding):
+    # one iteration per image and per kernel tap: allowed, the work per pixel is vectorised
+    return np.concatenate([right_tensordot_im2col(x[n:n + 1], weight, bias, stride, padding)
+                           for n in range(x.shape[0])])
+
+
+@pytest.mark.parametrize("fn", [im2col_loop_over_rows, im2col_vectorize_per_pixel])
+def test_hidden_loops_over_pixels_are_found(fn):
+    result = check("conv2d_im2col", fn)
+    assert result.mistake == "loop_over_pixels", result.message
+    assert "the numbers are right" in result.message
+
+
+def test_a_loop_over_images_is_allowed():
+    assert check("conv2d_im2col", im2col_loop_over_images).passed
