@@ -8,7 +8,10 @@ The API the capstone notebook is built on
 ``"max_pool2d_backward"``, ``"softmax_cross_entropy"``
     The learner's functions from the earlier labs (signatures as in those labs). Each is
     checked again first; the first one that fails is named and its diagnosis shown, and
-    training is not started. (A fast ``conv2d_forward``, e.g. the im2col one, is best here.)
+    training is not started. Training calls these functions thousands of times, so pass
+    fast ones: the im2col convolution as ``"conv2d_forward"``, and a ``conv2d_backward``
+    that loops over output pixels at most (vectorised over images and kernels, as the
+    reference does); a loop over every image, kernel and pixel would take hours.
 ``"train"``
     ``train(X_train, y_train, *, epochs, lr, batch_size, seed) -> (predict, history)``:
 
