@@ -19,6 +19,9 @@ _REGISTRY: dict[str, Lab] = {lab.name: lab for lab in (
 
 def get_lab(name: object) -> Lab:
     """The lab called ``name``; a ValueError listing the labs for any other name."""
+    if callable(name):
+        raise ValueError("the lab's name comes first, then your function, e.g. "
+                         "check('output_size', output_size)")
     if not isinstance(name, str) or name not in LABS:
         raise ValueError(f"there is no lab called {name!r}; the labs are: {', '.join(LABS)}")
     if name not in _REGISTRY:

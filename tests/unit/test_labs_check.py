@@ -205,3 +205,8 @@ def test_an_exception_message_has_no_memory_address():
 
     result = check("output_size", learner)
     assert "RuntimeError: bad" in result.message and "0x" not in result.message
+
+
+def test_arguments_the_wrong_way_round():
+    with pytest.raises(ValueError, match="the lab's name comes first"):
+        check(solutions.output_size, "output_size")
