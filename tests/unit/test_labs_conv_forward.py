@@ -12,49 +12,23 @@ def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
-def loops(x, weight, bias, stride, padding, *, flip=False, use_stride=True, pad_mode="both",
-          bias_mode="right", channels="all", swap=False, stride_in_window=True):
-    """A learner's loop convolution, with one switch per classic mistake."""
+def right_loops(x, weight, bias, stride, padding):
     sh, sw = _pair(stride)
     ph, pw = _pair(padding)
-    if swap:
-        sh, sw, ph, pw = sw, sh, pw, ph
-    if not use_stride:
-        sh, sw = 1, 1
-    top, bottom = {"both": (ph, ph), "none": (0, 0), "top": (ph, 0), "bottom": (0, ph)}[pad_mode]
-    left, right = {"both": (pw, pw), "none": (0, 0), "top": (pw, 0), "bottom": (0, pw)}[pad_mode]
-    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
-    N, C, H, W = xp.shape
-    F, _, KH, KW = weight.shape
-    OH, OW = (H - KH) // sh + 1, (W - KW) // sw + 1
-    out = np.zeros((N, F, OH, OW), dtype=x.dtype)
-    ker = weight[:, :, ::-1, ::-1] if flip else weight
-    for n in range(N):
-        for f in range(F):
-            for i in range(OH):
-                for j in range(OW):
-                    r, c = (i * sh, j * sw) if stride_in_window else (i, j)
-                    total = 0.0
-                    for ch in range(C):
-                        part = np.sum(xp[n, ch, r:r + KH, c:c + KW] * ker[f, ch])
-                        if channels == "last":
-                            total = part
-                        elif channels == "first":
-                            total = part if ch == 0 else total
-                        else:
-                            total += part
-                        if bias_mode == "per_channel":
-                            total += bias[f]
-                    if bias_mode == "right":
-                        total += bias[f]
-                    elif bias_mode == "column":
-                        total += bias[j]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for j in range(OW):  # another loop order: columns outermost, channels innermost
+        for i in range(OH):
+            for f in range(F):
+                for n in range(x.shape[0]):
+                    total = bias[f]
+                    for c in range(C):
+                        total = total + np.sum(
+                            xp[n, c, i * sh:i * sh + KH, j * sw:j * sw + KW] * weight[f, c])
                     out[n, f, i, j] = total
     return out
-
-
-def right_loops(x, weight, bias, stride, padding):
-    return loops(x, weight, bias, stride, padding)
 
 
 def right_einsum(x, weight, bias, stride, padding):
@@ -122,42 +96,231 @@ def test_loops_over_pixels_fail_im2col(fn):
     assert not result.passed and result.mistake == "loop_over_pixels", result.message
 
 
+# --- the classic mistakes, each a whole function as a learner would write it --------------
+# Each differs from a right loop convolution in the line marked "# mistake".
+
+
+def conv_flipped_kernel(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    out[n, f, i, j] = np.sum(win * weight[f, :, ::-1, ::-1]) + bias[f]  # mistake
+    return out
+
+
+def conv_stride_ignored(x, weight, bias, stride, padding):
+    ph, pw = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = xp.shape[2] - KH + 1, xp.shape[3] - KW + 1  # mistake: no stride anywhere
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    out[n, f, i, j] = np.sum(xp[n, :, i:i + KH, j:j + KW] * weight[f]) + bias[f]
+    return out
+
+
+def conv_stride_only_in_the_size(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    win = xp[n, :, i:i + KH, j:j + KW]  # mistake: window at (i, j)
+                    out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
+    return out
+
+
+def conv_padding_ignored(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    F, C, KH, KW = weight.shape
+    OH, OW = (x.shape[2] - KH) // sh + 1, (x.shape[3] - KW) // sw + 1  # mistake: no padding
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    win = x[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
+    return out
+
+
+def conv_padding_top_left(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, 0), (pw, 0)))  # mistake: one side only
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
+    return out
+
+
+def conv_padding_bottom_right(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    H, W = x.shape[2:]
+    xp = np.zeros(x.shape[:2] + (H + ph, W + pw), dtype=x.dtype)
+    xp[:, :, :H, :W] = x  # mistake: the zeros end up only below and to the right
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
+    return out
+
+
+def conv_bias_missing(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    out[n, f, i, j] = np.sum(win * weight[f])  # mistake: no bias
+    return out
+
+
+def conv_bias_in_channel_loop(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    for c in range(C):
+                        win = xp[n, c, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                        out[n, f, i, j] += np.sum(win * weight[f, c]) + bias[f]  # mistake
+    return out
+
+
+def conv_bias_by_column(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    out[n, f, i, j] = np.sum(win * weight[f]) + bias[j]  # mistake: bias[j]
+    return out
+
+
+def conv_last_channel_only(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    for c in range(C):
+                        win = xp[n, c, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                        out[n, f, i, j] = np.sum(win * weight[f, c]) + bias[f]  # mistake: =
+    return out
+
+
+def conv_first_channel_only(x, weight, bias, stride, padding):
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    win = xp[n, 0, i * sh:i * sh + KH, j * sw:j * sw + KW]  # mistake: channel 0
+                    out[n, f, i, j] = np.sum(win * weight[f, 0]) + bias[f]
+    return out
+
+
+def conv_pairs_swapped(x, weight, bias, stride, padding):
+    sw, sh = _pair(stride)  # mistake: (w, h) instead of (h, w)
+    pw, ph = _pair(padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = weight.shape
+    OH, OW = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
+    return out
+
+
+def conv_bias_on_the_width(x, weight, bias, stride, padding):
+    out = right_as_strided(x, weight, np.zeros_like(bias), stride, padding)
+    return out + bias  # mistake: lines up with the last axis, the width
+
+
 MISTAKES = [
-    (dict(flip=True), "flipped_kernel"),
-    (dict(use_stride=False), "stride_ignored"),
-    (dict(stride_in_window=False), "stride_ignored"),
-    (dict(pad_mode="none"), "padding_ignored"),
-    (dict(pad_mode="top"), "padding_one_side"),
-    (dict(pad_mode="bottom"), "padding_one_side"),
-    (dict(bias_mode="none"), "bias_missing"),
-    (dict(bias_mode="per_channel"), "bias_per_channel"),
-    (dict(bias_mode="column"), "bias_wrong_axis"),
-    (dict(channels="last"), "channels_not_summed"),
-    (dict(channels="first"), "channels_not_summed"),
-    (dict(swap=True), "pairs_swapped"),
+    (conv_flipped_kernel, "flipped_kernel"),
+    (conv_stride_ignored, "stride_ignored"),
+    (conv_stride_only_in_the_size, "stride_ignored"),
+    (conv_padding_ignored, "padding_ignored"),
+    (conv_padding_top_left, "padding_one_side"),
+    (conv_padding_bottom_right, "padding_one_side"),
+    (conv_bias_missing, "bias_missing"),
+    (conv_bias_in_channel_loop, "bias_per_channel"),
+    (conv_bias_by_column, "bias_wrong_axis"),
+    (conv_bias_on_the_width, "bias_wrong_axis"),
+    (conv_last_channel_only, "channels_not_summed"),
+    (conv_first_channel_only, "channels_not_summed"),
+    (conv_pairs_swapped, "pairs_swapped"),
 ]
 
 
-@pytest.mark.parametrize("switch, mistake", MISTAKES, ids=[m for _, m in MISTAKES])
+@pytest.mark.parametrize("fn, mistake", MISTAKES, ids=[f.__name__ for f, _ in MISTAKES])
 @pytest.mark.parametrize("lab", ["conv2d_forward", "conv2d_im2col"])
-def test_each_mistake_is_named(lab, switch, mistake):
-    def learner(x, weight, bias, stride, padding):
-        return loops(x, weight, bias, stride, padding, **switch)
-
-    result = check(lab, learner)
+def test_each_mistake_is_named(lab, fn, mistake):
+    result = check(lab, fn)
     assert not result.passed
     assert result.mistake == mistake, result.message
     assert "Hint:" in result.message and "The first failing case" in result.message
-
-
-def bias_broadcast_on_width(x, weight, bias, stride, padding):
-    out = right_as_strided(x, weight, np.zeros_like(bias), stride, padding)
-    return out + bias  # lines up with the last axis, the width
-
-
-def test_bias_broadcast_on_the_width_is_named_though_it_raises_on_most_cases():
-    result = check("conv2d_forward", bias_broadcast_on_width)
-    assert result.mistake == "bias_wrong_axis", result.message
 
 
 def im2col_loop_over_rows(x, weight, bias, stride, padding):
