@@ -1,4 +1,5 @@
-"""The max-pooling labs. Every function here is written as a learner would write it."""
+"""The max-pooling labs. Every function here is written as a learner would write it; each
+mistake is a whole function whose wrong line is marked "# mistake"."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,29 +12,19 @@ def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
-def pool_loops(x, kernel_size, stride, *, stride_mode="right", extra=0, swap=False):
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(stride)
-    if swap:
-        kh, kw, sh, sw = kw, kh, sw, sh
-    if stride_mode == "kernel":
-        sh, sw = kh, kw
-    elif stride_mode == "one":
-        sh, sw = 1, 1
-    N, C, H, W = x.shape
-    OH, OW = (H - kh) // sh + 1, (W - kw) // sw + 1
-    out = np.zeros((N, C, OH, OW), dtype=x.dtype)
-    for n in range(N):
-        for c in range(C):
-            for i in range(OH):
-                for j in range(OW):
-                    win = x[n, c, i * sh:i * sh + kh + extra, j * sw:j * sw + kw + extra]
-                    out[n, c, i, j] = win.max()
-    return out
-
+# --- forward: right in three styles ---------------------------------------------------------
 
 def right_pool_loops(x, kernel_size, stride):
-    return pool_loops(x, kernel_size, stride)
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(out.shape[2]):
+                for j in range(out.shape[3]):
+                    out[n, c, i, j] = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+    return out
 
 
 def right_pool_as_strided(x, kernel_size, stride):
@@ -67,25 +58,83 @@ def test_right_pooling_passes(fn):
     assert result.passed, result.message
 
 
+# --- forward: the classic mistakes ----------------------------------------------------------
+
+def pool_stride_is_kernel(x, kernel_size, stride):
+    kh, kw = _pair(kernel_size)
+    sh, sw = kh, kw  # mistake: windows side by side, whatever the stride
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            out[:, :, i, j] = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].max(axis=(2, 3))
+    return out
+
+
+def pool_stride_one(x, kernel_size, stride):
+    kh, kw = _pair(kernel_size)
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, H - kh + 1, W - kw + 1), dtype=x.dtype)  # mistake: stride 1
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            out[:, :, i, j] = x[:, :, i:i + kh, j:j + kw].max(axis=(2, 3))
+    return out
+
+
+def pool_window_short(x, kernel_size, stride):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            win = x[:, :, i * sh:i * sh + kh - 1, j * sw:j * sw + kw - 1]  # mistake: - 1
+            out[:, :, i, j] = win.max(axis=(2, 3))
+    return out
+
+
+def pool_window_long(x, kernel_size, stride):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            win = x[:, :, i * sh:i * sh + kh + 1, j * sw:j * sw + kw + 1]  # mistake: + 1
+            out[:, :, i, j] = win.max(axis=(2, 3))
+    return out
+
+
+def pool_pairs_swapped(x, kernel_size, stride):
+    kw, kh = _pair(kernel_size)  # mistake: (w, h) instead of (h, w)
+    sw, sh = _pair(stride)
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            out[:, :, i, j] = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].max(axis=(2, 3))
+    return out
+
+
 FORWARD_MISTAKES = [
-    (dict(stride_mode="kernel"), "stride_ignored"),
-    (dict(stride_mode="one"), "stride_ignored"),
-    (dict(extra=-1), "window_off_by_one"),
-    (dict(extra=1), "window_off_by_one"),
-    (dict(swap=True), "pairs_swapped"),
+    (pool_stride_is_kernel, "stride_ignored"),
+    (pool_stride_one, "stride_ignored"),
+    (pool_window_short, "window_off_by_one"),
+    (pool_window_long, "window_off_by_one"),
+    (pool_pairs_swapped, "pairs_swapped"),
 ]
 
 
-@pytest.mark.parametrize("switch, mistake", FORWARD_MISTAKES)
-def test_each_forward_mistake_is_named(switch, mistake):
-    def learner(x, kernel_size, stride):
-        return pool_loops(x, kernel_size, stride, **switch)
-
-    result = check("max_pool2d_forward", learner)
+@pytest.mark.parametrize("fn, mistake", FORWARD_MISTAKES,
+                         ids=[f.__name__ for f, _ in FORWARD_MISTAKES])
+def test_each_forward_mistake_is_named(fn, mistake):
+    result = check("max_pool2d_forward", fn)
     assert result.mistake == mistake, result.message
 
 
-def pool_backward_loops(dout, x, kernel_size, stride, *, pick="first", assign="add"):
+# --- backward: right in two styles -----------------------------------------------------------
+
+def right_backward_loops(dout, x, kernel_size, stride):
     kh, kw = _pair(kernel_size)
     sh, sw = _pair(stride)
     N, C, OH, OW = dout.shape
@@ -94,35 +143,10 @@ def pool_backward_loops(dout, x, kernel_size, stride, *, pick="first", assign="a
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    r, s = i * sh, j * sw
-                    win = x[n, c, r:r + kh, s:s + kw]
-                    g = dout[n, c, i, j]
-                    if pick == "average":
-                        dx[n, c, r:r + kh, s:s + kw] += g / (kh * kw)
-                    elif pick == "every":
-                        dx[n, c, r:r + kh, s:s + kw] += (win == win.max()) * g
-                    elif pick == "last":
-                        best = (0, 0)
-                        for a in range(kh):
-                            for b in range(kw):
-                                if win[a, b] >= win[best]:
-                                    best = (a, b)
-                        dx[n, c, r + best[0], s + best[1]] += g
-                    else:
-                        a, b = np.unravel_index(np.argmax(win), win.shape)
-                        if assign == "add":
-                            dx[n, c, r + a, s + b] += g
-                        elif assign == "set":
-                            dx[n, c, r + a, s + b] = g
-                        else:  # the whole window assigned from a one-hot mask
-                            mask = np.zeros_like(win)
-                            mask[a, b] = 1
-                            dx[n, c, r:r + kh, s:s + kw] = mask * g
+                    win = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    a, b = np.unravel_index(np.argmax(win), win.shape)
+                    dx[n, c, i * sh + a, j * sw + b] += dout[n, c, i, j]
     return dx
-
-
-def right_backward_loops(dout, x, kernel_size, stride):
-    return pool_backward_loops(dout, x, kernel_size, stride)
 
 
 def right_backward_add_at(dout, x, kernel_size, stride):
@@ -149,19 +173,97 @@ def test_right_backward_passes(fn):
     assert result.passed, result.message
 
 
+# --- backward: the classic mistakes ---------------------------------------------------------
+
+def backward_every_maximum(dout, x, kernel_size, stride):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    N, C, OH, OW = dout.shape
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    win = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    mask = win == win.max()  # mistake: every tied maximum gets it
+                    dx[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += mask * dout[n, c, i, j]
+    return dx
+
+
+def backward_last_maximum(dout, x, kernel_size, stride):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    N, C, OH, OW = dout.shape
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    best = (0, 0)
+                    for a in range(kh):
+                        for b in range(kw):
+                            if x[n, c, i * sh + a, j * sw + b] >= x[n, c, i * sh + best[0],
+                                                                     j * sw + best[1]]:
+                                best = (a, b)  # mistake: >= keeps the last maximum
+                    dx[n, c, i * sh + best[0], j * sw + best[1]] += dout[n, c, i, j]
+    return dx
+
+
+def backward_overwrites_winner(dout, x, kernel_size, stride):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    N, C, OH, OW = dout.shape
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    win = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    a, b = np.unravel_index(np.argmax(win), win.shape)
+                    dx[n, c, i * sh + a, j * sw + b] = dout[n, c, i, j]  # mistake: = not +=
+    return dx
+
+
+def backward_overwrites_window(dout, x, kernel_size, stride):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    N, C, OH, OW = dout.shape
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    win = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    mask = np.zeros_like(win)
+                    mask[np.unravel_index(np.argmax(win), win.shape)] = 1
+                    # mistake: the whole window is assigned, wiping earlier gradient
+                    dx[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] = mask * dout[n, c, i, j]
+    return dx
+
+
+def backward_like_average(dout, x, kernel_size, stride):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride)
+    N, C, OH, OW = dout.shape
+    dx = np.zeros_like(x)
+    for i in range(OH):
+        for j in range(OW):
+            share = dout[:, :, i, j] / (kh * kw)  # mistake: spread over the window
+            dx[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += share[:, :, None, None]
+    return dx
+
+
 BACKWARD_MISTAKES = [
-    (dict(pick="every"), "every_maximum"),
-    (dict(pick="last"), "last_maximum"),
-    (dict(assign="set"), "overwrite"),
-    (dict(assign="set_window"), "overwrite"),
-    (dict(pick="average"), "average_pooling"),
+    (backward_every_maximum, "every_maximum"),
+    (backward_last_maximum, "last_maximum"),
+    (backward_overwrites_winner, "overwrite"),
+    (backward_overwrites_window, "overwrite"),
+    (backward_like_average, "average_pooling"),
 ]
 
 
-@pytest.mark.parametrize("switch, mistake", BACKWARD_MISTAKES)
-def test_each_backward_mistake_is_named(switch, mistake):
-    def learner(dout, x, kernel_size, stride):
-        return pool_backward_loops(dout, x, kernel_size, stride, **switch)
-
-    result = check("max_pool2d_backward", learner)
+@pytest.mark.parametrize("fn, mistake", BACKWARD_MISTAKES,
+                         ids=[f.__name__ for f, _ in BACKWARD_MISTAKES])
+def test_each_backward_mistake_is_named(fn, mistake):
+    result = check("max_pool2d_backward", fn)
     assert result.mistake == mistake, result.message
