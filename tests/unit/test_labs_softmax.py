@@ -7,26 +7,13 @@ import pytest
 from cnnkit.labs import check
 
 
-def learner_loss(logits, labels, *, reduce="mean", divide=True, minus_one=True,
-                 subtract_max=True, log_softmax=True):
-    N = logits.shape[0]
-    z = logits - logits.max(axis=1, keepdims=True) if subtract_max else logits
-    e = np.exp(z)
-    probs = e / e.sum(axis=1, keepdims=True)
-    if log_softmax:
-        logp = z - np.log(e.sum(axis=1, keepdims=True))
-        picked = -logp[np.arange(N), labels]
-    else:
-        picked = -np.log(probs[np.arange(N), labels])
-    loss = picked.mean() if reduce == "mean" else picked.sum()
-    d = probs.copy()
-    if minus_one:
-        d[np.arange(N), labels] -= 1
-    return loss, (d / N if divide else d)
-
-
 def right(logits, labels):
-    return learner_loss(logits, labels)
+    N = logits.shape[0]
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    d = np.exp(logp)
+    d[np.arange(N), labels] -= 1
+    return -logp[np.arange(N), labels].mean(), d / N
 
 
 def right_with_loops(logits, labels):
@@ -49,24 +36,75 @@ def test_right_answers_pass(fn):
     assert result.passed, result.message
 
 
+# --- the classic mistakes, each a whole function; the wrong line is marked "# mistake" ---
+
+def loss_summed(logits, labels):
+    N = logits.shape[0]
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    d = np.exp(logp)
+    d[np.arange(N), labels] -= 1
+    return -logp[np.arange(N), labels].sum(), d / N  # mistake: sum, not mean
+
+
+def dlogits_not_divided(logits, labels):
+    N = logits.shape[0]
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    d = np.exp(logp)
+    d[np.arange(N), labels] -= 1
+    return -logp[np.arange(N), labels].mean(), d  # mistake: no / N
+
+
+def missing_minus_one(logits, labels):
+    N = logits.shape[0]
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    d = np.exp(logp)  # mistake: softmax only, no -1 at the labels
+    return -logp[np.arange(N), labels].mean(), d / N
+
+
+def no_max_subtraction(logits, labels):
+    N = logits.shape[0]
+    e = np.exp(logits)  # mistake: overflows for large scores
+    probs = e / e.sum(axis=1, keepdims=True)
+    loss = -np.log(probs[np.arange(N), labels]).mean()
+    d = probs.copy()
+    d[np.arange(N), labels] -= 1
+    return loss, d / N
+
+
+def log_of_softmax(logits, labels):
+    N = logits.shape[0]
+    z = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = -np.log(probs[np.arange(N), labels]).mean()  # mistake: log(0) for tiny probs
+    d = probs.copy()
+    d[np.arange(N), labels] -= 1
+    return loss, d / N
+
+
 MISTAKES = [
-    (dict(reduce="sum"), "loss_summed"),
-    (dict(divide=False), "dlogits_not_divided"),
-    (dict(minus_one=False), "missing_minus_one"),
-    (dict(subtract_max=False), "no_max_subtraction"),
-    (dict(log_softmax=False), "log_of_softmax"),
+    (loss_summed, "loss_summed"),
+    (dlogits_not_divided, "dlogits_not_divided"),
+    (missing_minus_one, "missing_minus_one"),
+    (no_max_subtraction, "no_max_subtraction"),
+    (log_of_softmax, "log_of_softmax"),
 ]
 
 
-@pytest.mark.parametrize("switch, mistake", MISTAKES)
-def test_each_mistake_is_named(switch, mistake):
-    result = check("softmax_cross_entropy", lambda lg, lb: learner_loss(lg, lb, **switch))
+@pytest.mark.parametrize("fn, mistake", MISTAKES, ids=[f.__name__ for f, _ in MISTAKES])
+def test_each_mistake_is_named(fn, mistake):
+    result = check("softmax_cross_entropy", fn)
     assert not result.passed
     assert result.mistake == mistake, result.message
 
 
 def test_sum_everywhere_names_both_mistakes():
-    result = check("softmax_cross_entropy",
-                   lambda lg, lb: learner_loss(lg, lb, reduce="sum", divide=False))
+    def summed_everywhere(logits, labels):
+        loss, d = dlogits_not_divided(logits, labels)
+        return loss * logits.shape[0], d  # and the loss summed too
+
+    result = check("softmax_cross_entropy", summed_everywhere)
     assert result.mistake == "loss_summed"
     assert "not divided by the batch size" in result.message
