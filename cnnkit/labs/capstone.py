@@ -161,11 +161,11 @@ def check_capstone(fns: Any, seed: int = 0) -> LabResult:
     for name in COMPONENTS:
         part = run_lab(get_lab(name), fns[name], seed=seed)
         if not part.passed:
-            status = "not_written" if part.status == "not_written" else "failed"
-            return LabResult("capstone", False, status,
-                             f"capstone: your {name} is not right yet, so training would not "
-                             f"work; fix it first.\n\n{part.message}", mistake=part.mistake,
-                             case=part.case, view=part.view)
+            state = "written" if part.status == "not_written" else "right"
+            return LabResult("capstone", False, part.status,
+                             f"capstone: your {name} is not {state} yet, and training needs "
+                             f"it; the {name} lab checks it.\n\n{part.message}",
+                             mistake=part.mistake, case=part.case, view=part.view)
     X_train, X_test, y_train, y_test = _digits()
     return _train_and_test(fns["train"], X_train, y_train, X_test, y_test)
 
