@@ -64,10 +64,17 @@ def run_lab(lab: Lab, fn: Callable[..., Any], seed: int = 0) -> LabResult:
     cases = lab.make_cases(seed)
     expected = [_expected(lab, c) for c in cases]
     outcomes = [call(fn, lab, c, e) for c, e in zip(cases, expected)]
-    if any(o.status == "not_written" for o in outcomes):
+    unwritten = [i for i, o in enumerate(outcomes) if o.status == "not_written"]
+    if len(unwritten) == len(cases):
         return LabResult(lab.name, False, "not_written",
                          f"{lab.name}: not written yet. Replace `raise NotImplementedError` "
                          "with your code, then run this check again.")
+    if unwritten:  # written for some cases only, e.g. ints but not (h, w) pairs yet
+        view = _view(lab, cases, expected, outcomes, unwritten[0])
+        return LabResult(lab.name, False, "failed",
+                         f"{lab.name}: not finished yet. Your function raises "
+                         f"NotImplementedError in {view.title()}; the other cases run.\n\n"
+                         f"{view.text()}", case=cases[unwritten[0]], view=view)
     bad = [i for i, o in enumerate(outcomes) if o.status != "ok"]
     if not bad:
         problem = lab.extra_check(fn) if lab.extra_check is not None else None
