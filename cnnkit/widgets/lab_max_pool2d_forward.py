@@ -91,8 +91,10 @@ def draw_pool(digit: int, kernel_size: int, stride: int, show: str = "forward",
         what = "dx"
     else:
         raise ValueError(f"show={show!r} must be 'forward' or 'backward'")
-    fig, axes = plt.subplots(1, 4 if learner is not None else 2, figsize=(
-        13.0 if learner is not None else 6.6, 3.6), squeeze=False)
+    run = call_learner(learner, args, expected=expected) if learner is not None else None
+    both = run is not None and not run.problem
+    fig, axes = plt.subplots(1, 4 if both else 2, figsize=(13.0 if both else 6.6, 3.6),
+                             squeeze=False)
     axes = axes[0]
     number_grid(axes[0], x[0, 0] if show == "forward" else dout[0, 0],
                 f"digit {digit} (8x8)" if show == "forward" else f"dout ({oh}x{oh})",
@@ -103,11 +105,8 @@ def draw_pool(digit: int, kernel_size: int, stride: int, show: str = "forward",
         plot_comparison(expected[0, 0], None, "", f"{what}", symmetric=False, axes=axes[1:])
         return [fig, text]
     name = fn_name(learner)
-    run = call_learner(learner, args, expected=expected)
     if run.problem:
-        for ax in axes[2:]:
-            ax.axis("off")
-        plot_comparison(expected[0, 0], None, name, what, symmetric=False, axes=axes[1:2])
+        plot_comparison(expected[0, 0], None, name, what, symmetric=False, axes=axes[1:])
         return [fig, learner_message(run.problem)]
     plot_comparison(expected[0, 0], run.value[0, 0], name, what, symmetric=False,
                     axes=axes[1:])

@@ -3,9 +3,10 @@
 Open the convolution lab, Run All (the check says "not written yet" and the explorer says
 the learner's function is not written), write a correct convolution into the stub cell (in a
 style unlike the reference), run it and the check cell again, see the green "passed" panel,
-then move the kernel explorer (its "show" buttons): it now runs the learner's new function and says it gives the
-same feature map as cnnkit. Afterwards the harness moves every control of every explorer as
-for any notebook. The notebook file must be unchanged on disk (autosave is off).
+then move the kernel explorer (its "show" buttons): it now runs the learner's new function
+and says it gives the same feature map as cnnkit. Then the harness moves every
+control of every explorer as for any notebook. The notebook file must be unchanged on
+disk (autosave is off).
 """
 from __future__ import annotations
 

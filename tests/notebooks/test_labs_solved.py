@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("lab_solutions", ROOT / "tools" / "lab_solutions.py")
+    path = ROOT / "tools" / "lab_solutions.py"
+    spec = importlib.util.spec_from_file_location("lab_solutions", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
