@@ -7,7 +7,9 @@ lab notebooks by default). In each copy:
   of that lab (``cnnkit.labs`` ``solution_source``; ``train`` is the capstone's);
 - every cell tagged ``lab-check`` keeps its code but must now pass: its last expression is
   kept as ``_lab_result``, followed by ``assert _lab_result.passed`` (and, for the capstone,
-  ``accuracy >= 0.95``) before it is shown.
+  ``accuracy >= 0.95``) before it is shown;
+- every cell tagged ``lab-explorer`` (it moves an explorer running the learner's function,
+  ``NAME.set(...)``) must then show the learner's result the same as cnnkit's.
 
 The tests execute these copies (``tests/notebooks/test_labs_solved.py``); the committed
 notebooks stay the learner's starting point, with stubs.
@@ -15,6 +17,7 @@ notebooks stay the learner's starting point, with stubs.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -60,6 +63,19 @@ def asserting_source(source: str) -> str:
     return "\n".join([head, f"_lab_result = {expr}", *checks, "_lab_result"]).lstrip("\n")
 
 
+def explorer_asserting_source(source: str) -> str:
+    """An explorer cell that also asserts the view says the learner's result matches cnnkit's."""
+    names = re.findall(r"(\w+)\.set\(", source)
+    if not names:
+        raise ValueError(f"a cell tagged lab-explorer must move an explorer (NAME.set(...)):\n"
+                         f"{source}")
+    view = (f"_view = '\\n'.join(str(getattr(item, 'data', item)) for item in "
+            f"{names[-1]}.last_result if isinstance(item, str) or hasattr(item, 'data'))")
+    check = ('assert "the same" in _view and "differs" not in _view '
+             'and "Your code" not in _view, _view')
+    return "\n".join([source, view, check])
+
+
 def solve(path: Path, out_dir: Path) -> Path:
     nb = nbformat.read(path, as_version=4)
     stubs = checks = 0
@@ -69,6 +85,8 @@ def solve(path: Path, out_dir: Path) -> Path:
             cell.source, stubs = solved_source(cell.source), stubs + 1
         if "lab-check" in tags:
             cell.source, checks = asserting_source(cell.source), checks + 1
+        if "lab-explorer" in tags:
+            cell.source = explorer_asserting_source(cell.source)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     if not stubs or not checks:

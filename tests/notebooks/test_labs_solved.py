@@ -70,6 +70,8 @@ def test_solved_copy_replaces_stubs_and_asserts_checks(tmp_path):
     check = _tagged(nb, "lab-check")[0].source
     assert "assert _lab_result.passed" in check
     assert all(c.get("outputs", []) == [] for c in nb.cells if c.cell_type == "code")
+    moved = _tagged(nb, "lab-explorer")[0].source
+    assert moved.startswith("_ = explorer.set(") and '"differs" not in _view' in moved
 
 
 def test_solved_copy_refuses_a_notebook_without_lab_cells(tmp_path):
@@ -80,6 +82,8 @@ def test_solved_copy_refuses_a_notebook_without_lab_cells(tmp_path):
         TOOL.solve(path, tmp_path / "out")
     with pytest.raises(ValueError, match="must end with the check"):
         TOOL.asserting_source("x = check('output_size', f)")
+    with pytest.raises(ValueError, match="must move an explorer"):
+        TOOL.explorer_asserting_source("explorer")
 
 
 @pytest.mark.parametrize("path", LABS, ids=[p.stem for p in LABS])
