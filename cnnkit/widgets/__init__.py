@@ -11,10 +11,12 @@ from .kernels_feature_maps_nodes import *  # noqa: F401,F403
 from .stride_padding_output_size import *  # noqa: F401,F403
 from .backpropagation import *  # noqa: F401,F403
 from .training_a_cnn import *  # noqa: F401,F403
+from .lab_max_pool2d_forward import *  # noqa: F401,F403
 from . import (
     backpropagation,
     index,
     kernels_feature_maps_nodes,
+    lab_max_pool2d_forward,
     layers,
     stride_padding_output_size,
     training_a_cnn,
@@ -22,6 +24,6 @@ from . import (
 
 # One module per notebook, named after it (notebooks/NN_<name>.ipynb).
 _TOPICS = (index, layers, kernels_feature_maps_nodes, stride_padding_output_size, backpropagation,
-           training_a_cnn)
+           training_a_cnn, lab_max_pool2d_forward)
 __all__ = ["Explorer", "friendly_message"] + [name for mod in _TOPICS
            for name in mod.__all__]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import Callable, Optional
 
 import ipywidgets as widgets
 import numpy as np
@@ -179,10 +179,15 @@ def draw_kernel_learning(lr: float, steps: int, target: str = "vertical Sobel",
 
 
 def kernel_learning_explorer(lr: float = 0.1, steps: int = 20, target: str = "vertical Sobel",
-                             train_on: str = "random noise") -> Explorer:
+                             train_on: str = "random noise",
+                             backward: Optional[Callable] = None) -> Explorer:
     """Sliders for the learning rate and the number of steps, buttons to step by hand.
 
     The buttons are in ``explorer.buttons`` (``"+1"``, ``"+10"``, ``"reset"``).
+
+    ``backward``, optional: your own ``conv2d_backward(dout, x, weight, stride, padding)``;
+    the view then also shows its gradients at the current step beside cnnkit's, differences
+    in red (see :func:`draw_gradients_yours`).
     """
     style = {"description_width": "initial"}
     layout = widgets.Layout(width="330px")
@@ -197,7 +202,9 @@ def kernel_learning_explorer(lr: float = 0.1, steps: int = 20, target: str = "ve
         "train_on": widgets.Dropdown(options=list(TRAINING_INPUTS), value=train_on,
                                      description="train on", style=style),
     }
-    explorer = Explorer(controls, draw_kernel_learning,
+    draw = draw_kernel_learning if backward is None else \
+        (lambda **v: draw_kernel_learning(**v) + draw_gradients_yours(backward, **v))
+    explorer = Explorer(controls, draw,
                         title="Learn a kernel by gradient descent", columns=2)
     slider = controls["steps"]
 
@@ -216,3 +223,59 @@ def kernel_learning_explorer(lr: float = 0.1, steps: int = 20, target: str = "ve
     row = widgets.HBox([widgets.Label("step by hand:"), *explorer.buttons.values()])
     explorer.children = (*explorer.children[:-1], row, explorer.children[-1])
     return explorer
+
+
+# --------------------------------------------------------------------------------------
+# Your code beside cnnkit's: the learner's conv2d_backward at the current training step
+# --------------------------------------------------------------------------------------
+
+
+def gradients_at(lr: float, steps: int, target: str = "vertical Sobel",
+                 train_on: str = "random noise", seed: int = 0) -> tuple:
+    """What the backward pass of step ``steps`` is given and what it returns.
+
+    Returns
+    -------
+    (dout, x, weight, (dx, dweight, dbias))
+        ``dout`` (4, 1, 14, 14), ``x`` (4, 1, 16, 16), ``weight`` (1, 1, 3, 3) (the kernel
+        after ``steps`` updates) and cnnkit's gradients for them.
+    """
+    run = learn_kernel(lr, steps, target, train_on, seed)
+    x = np.array(_inputs(train_on, int(seed)))
+    w = run.kernel[None, None]
+    out = conv2d(x, w)
+    dout = (out - conv2d(x, TARGET_KERNELS[target][None, None])) / out.size
+    return dout, x, w, conv2d_backward(dout, x, w)
+
+
+def draw_gradients_yours(backward: Callable, lr: float, steps: int,
+                         target: str = "vertical Sobel", train_on: str = "random noise") -> list:
+    """The learner's ``dweight`` at this step beside cnnkit's, and a line on ``dx``, ``dbias``.
+
+    ``backward(dout, x, weight, stride, padding)`` is called with stride 1 and padding 0 on
+    the training step the sliders show. It never raises: a failing call becomes a message.
+
+    Returns
+    -------
+    list
+        ``[figure, text]``, or ``[message]`` when the learner's call failed.
+    """
+    from ._learner import call_learner, compare_arrays, describe_comparison, fn_name
+    from ._learner import learner_message, plot_comparison
+
+    dout, x, w, expected = gradients_at(lr, steps, target, train_on)
+    name = fn_name(backward)
+    run = call_learner(backward, [dout, x, w, 1, 0], expected=tuple(expected))
+    if run.problem:
+        return [learner_message(run.problem)]
+    dx, dw, db = (compare_arrays(e, g, rtol=1e-6, atol=1e-12)
+                  for e, g in zip(expected, run.value))
+    fig = plot_comparison(expected[1][0, 0], run.value[1][0, 0], name,
+                          f"dweight at step {min(int(steps), MAX_STEPS)}")
+    lines = [describe_comparison(dw, name, "dweight"),
+             describe_comparison(dx, name, "dx"),
+             describe_comparison(db, name, "dbias")]
+    return [fig, "\n".join(lines)]
+
+
+__all__ += ["gradients_at", "draw_gradients_yours"]

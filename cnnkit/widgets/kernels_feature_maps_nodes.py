@@ -14,7 +14,7 @@ the tests call over every control position.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -235,8 +235,16 @@ def _explorer_photo(size: int = 128) -> np.ndarray:
     return _PHOTO[size]
 
 
-def kernel_explorer(image: Optional[np.ndarray] = None) -> Explorer:
-    """Pick a classic kernel, or choose "custom" and type weights; see the feature map."""
+def kernel_explorer(image: Optional[np.ndarray] = None,
+                    conv: Optional[Callable] = None) -> Explorer:
+    """Pick a classic kernel, or choose "custom" and type weights; see the feature map.
+
+    ``conv``, optional: your own ``conv(x, weight, bias, stride, padding)`` (NCHW, as in the
+    labs); its feature map is then shown beside cnnkit's, differences in red
+    (see :func:`draw_kernel_yours`).
+    """
+    if conv is not None:
+        return _kernel_explorer_yours(conv, image)
     image = _explorer_photo() if image is None else image
     controls = {
         "kernel": widgets.Dropdown(options=[*KERNELS, "custom"], value="sobel_vertical",
@@ -330,3 +338,51 @@ def node_explorer() -> Explorer:
         "col": widgets.IntSlider(value=4, min=0, max=13, description="node col"),
     }
     return Explorer(controls, draw_node, title="Pick a node: what does it see?", columns=3)
+
+
+# --------------------------------------------------------------------------------------
+# Your code beside cnnkit's: the kernel explorer running the learner's convolution
+# --------------------------------------------------------------------------------------
+
+
+def draw_kernel_yours(conv: Callable, kernel: str, weights: str, view: str = "raw",
+                      image: Optional[np.ndarray] = None) -> list:
+    """The kernel explorer's view with the learner's ``conv`` beside cnnkit's ``conv2d``.
+
+    ``conv(x, weight, bias, stride, padding)`` is called with ``x`` of shape (1, 1, H, W),
+    ``weight`` (1, 1, KH, KW), a zero ``bias`` (1,), stride 1 and padding 0. Whatever it does
+    (raise, return None or a wrong shape) the view shows cnnkit's feature map and a message
+    in words; when it works, both feature maps and their difference, differing pixels in red.
+
+    Returns
+    -------
+    list
+        ``[figure, text]``, or ``[figure, message]`` when the learner's call failed.
+    """
+    from ._learner import call_learner, compare_arrays, describe_comparison, learner_message
+    from ._learner import fn_name, plot_comparison
+
+    image = _explorer_photo(64) if image is None else np.asarray(image, dtype=np.float64)
+    weights_ = parse_kernel(weights) if kernel == "custom" else get_kernel(kernel)
+    expected = kernel_feature_map(image, weights_, view)
+    x, w = image[None, None], weights_[None, None]
+    run = call_learner(conv, [x, w, np.zeros(1), 1, 0],
+                       expected=conv2d(x, w))
+    name = fn_name(conv)
+    title = f"feature map ({view})"
+    if run.problem:
+        return [plot_comparison(expected, None, name, title), learner_message(run.problem)]
+    got = run.value[0, 0]
+    got = {"raw": got, "ReLU": np.maximum(got, 0.0), "absolute": np.abs(got)}[view]
+    fig = plot_comparison(expected, got, name, title)
+    return [fig, describe_comparison(compare_arrays(expected, got), name, "feature map")]
+
+
+def _kernel_explorer_yours(conv: Callable, image: Optional[np.ndarray]) -> Explorer:
+    explorer = kernel_explorer(image)  # the same controls, drawing the learner's code too
+    explorer.draw = lambda **v: draw_kernel_yours(conv, image=image, **v)
+    explorer.refresh()
+    return explorer
+
+
+__all__ += ["draw_kernel_yours"]

@@ -10,7 +10,7 @@ Two explorers, each a thin wiring of sliders to a pure drawing function:
 """
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -142,8 +142,12 @@ def draw_output_size(n: int, kernel_size: int, stride: int, padding: int, dilati
 
 
 def output_size_explorer(n: int = 10, kernel_size: int = 3, stride: int = 3, padding: int = 0,
-                         dilation: int = 1) -> Explorer:
+                         dilation: int = 1, output_size: Optional[Callable] = None) -> Explorer:
     """Sliders for input size, kernel size, stride, padding and dilation.
+
+    ``output_size``, optional: your own ``output_size(n, kernel_size, stride, padding,
+    dilation)``; the view then also says whether it agrees with cnnkit at every position of
+    the sliders (see :func:`draw_output_size_yours`).
 
     The view draws every window position on the padded input (one row, or the whole grid),
     the padding, and the pixels no window reaches, above the arithmetic in words. A kernel
@@ -176,7 +180,9 @@ def output_size_explorer(n: int = 10, kernel_size: int = 3, stride: int = 3, pad
                       "as much as keeps the size (stride 1 only)"],
             style={"button_width": "130px"}),
     }
-    return Explorer(controls, draw_output_size, title="Windows, padding and output size",
+    draw = draw_output_size if output_size is None else \
+        (lambda **v: draw_output_size_yours(output_size, **v))
+    return Explorer(controls, draw, title="Windows, padding and output size",
                     columns=3)
 
 
@@ -221,8 +227,13 @@ def draw_photo_stride(image: np.ndarray, kernel_size: int,
     return [fig, text]
 
 
-def photo_stride_explorer(image: Optional[np.ndarray] = None, size: int = 120) -> Explorer:
+def photo_stride_explorer(image: Optional[np.ndarray] = None, size: int = 120,
+                          conv: Optional[Callable] = None) -> Explorer:
     """A kernel size and a stride slider on the sample photo.
+
+    ``conv``, optional: your own ``conv(x, weight, bias, stride, padding)`` (NCHW, as in the
+    labs); its strided feature map is then shown beside cnnkit's, differences in red
+    (see :func:`draw_photo_stride_yours`).
 
     Parameters
     ----------
@@ -248,6 +259,72 @@ def photo_stride_explorer(image: Optional[np.ndarray] = None, size: int = 120) -
     }
 
     def draw(kernel_size: int, stride: int) -> list[Union[plt.Figure, str]]:
+        if conv is not None:
+            return draw_photo_stride_yours(conv, image, kernel_size, stride)
         return draw_photo_stride(image, kernel_size, stride)
 
     return Explorer(controls, draw, title="Stride on a photo", columns=2)
+
+
+# --------------------------------------------------------------------------------------
+# Your code beside cnnkit's: the learner's output_size and convolution in these explorers
+# --------------------------------------------------------------------------------------
+
+
+def draw_output_size_yours(output_size: Callable, n: int, kernel_size: int, stride: int,
+                           padding: int, dilation: int, mode: str = "number",
+                           view: str = "1-D") -> list:
+    """:func:`draw_output_size`, then a line saying what the learner's ``output_size`` gives.
+
+    The learner's function is called as ``output_size(n, kernel_size, stride, padding,
+    dilation)`` with whole numbers (``"valid"`` is padding 0; ``"same"`` is not a number, so
+    it is not compared). It never raises: a failing call becomes a message.
+    """
+    from ..shapes import conv_output_size
+    from ._learner import call_learner, fn_name, learner_message
+
+    drawn = draw_output_size(n, kernel_size, stride, padding, dilation, mode, view)
+    name = fn_name(output_size)
+    if mode == "same":
+        return [*drawn, f"(your {name} takes padding as a number: choose 'p from the "
+                        f"slider' or 'valid' to compare it with cnnkit)"]
+    pad = padding if mode == "number" else 0
+    expected = conv_output_size(n, kernel_size, stride, pad, dilation)
+    run = call_learner(output_size, [n, kernel_size, stride, pad, dilation], expected=expected)
+    call = f"{name}({n}, {kernel_size}, {stride}, {pad}, {dilation})"
+    if run.problem:
+        return [*drawn, learner_message(run.problem)]
+    if run.value == expected:
+        return [*drawn, f"{call} = {run.value}, the same as cnnkit ({expected}) ✓"]
+    return [*drawn, learner_message(f"{call} = {run.value}, but cnnkit gives {expected}: "
+                                    f"count the windows in the picture above")]
+
+
+def draw_photo_stride_yours(conv: Callable, image: np.ndarray, kernel_size: int,
+                            stride: int) -> list:
+    """:func:`draw_photo_stride`'s feature map from the learner's ``conv`` beside cnnkit's.
+
+    ``conv(x, weight, bias, stride, padding)`` gets ``x`` (1, 1, H, W), the average kernel
+    (1, 1, k, k), a zero bias (1,), the stride and padding 0. It never raises: a failing call
+    shows cnnkit's feature map and a message.
+    """
+    from ._learner import call_learner, compare_arrays, describe_comparison, fn_name
+    from ._learner import learner_message, plot_comparison
+
+    image = np.asarray(image, dtype=np.float64)
+    expected = strided_feature_map(image, kernel_size, stride)  # checks the sizes
+    k = positive_int(kernel_size, "kernel_size")
+    weight = np.full((1, 1, k, k), 1.0 / (k * k))
+    run = call_learner(conv, [image[None, None], weight, np.zeros(1), stride, 0],
+                       expected=expected[None, None])
+    name = fn_name(conv)
+    title = f"feature map, stride {stride}"
+    if run.problem:
+        return [plot_comparison(expected, None, name, title, symmetric=False),
+                learner_message(run.problem)]
+    got = run.value[0, 0]
+    fig = plot_comparison(expected, got, name, title, symmetric=False)
+    return [fig, describe_comparison(compare_arrays(expected, got), name, "feature map")]
+
+
+__all__ += ["draw_output_size_yours", "draw_photo_stride_yours"]
