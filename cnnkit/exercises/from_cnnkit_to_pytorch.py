@@ -28,8 +28,11 @@ _OTHER_LAYERS = {theirs.split(".")[-1].lower(): ours for ours, theirs in _TWIN.i
 
 
 def _name(answer: object) -> str:
-    if isinstance(answer, type) or callable(answer) and hasattr(answer, "__name__"):
-        return f"{getattr(answer, '__module__', '')}.{answer.__name__}"
+    """The answer as a name: text as it is; a class or function by its own name."""
+    if isinstance(answer, type):
+        return f"nn.{answer.__name__}"
+    if callable(answer) and hasattr(answer, "__name__"):
+        return answer.__name__  # a function, such as torch.nn.functional.linear
     return answer if isinstance(answer, str) else ""
 
 
@@ -45,12 +48,13 @@ def check_pytorch_name(answer: object) -> tuple[bool, str]:
     last = re.split(r"[.\s]", text.rstrip("()"))[-1].lower()
     want = _DENSE_TWIN.split(".")[-1].lower()
     if last == want:
-        if "functional" in text or text.startswith("F."):
-            return False, ("F.linear is the function; the question asks for the layer class that "
-                           "holds the weights, like Dense does.")
+        if "functional" in text or text.startswith("F.") or text.islower():
+            return False, (f"{text} reads as the function F.linear (small l); the question asks "
+                           "for the layer class that holds the weights, like Dense does, and "
+                           "PyTorch's class names start with a capital.")
         return True, (f"right: {_DENSE_TWIN}(in_features, out_features) is Dense, with the same "
                       "argument names and a weight of shape (out_features, in_features).")
-    if last == "dense":
+    if last in ("dense", "f.dense"):
         return False, ("PyTorch has no Dense layer: it names the fully connected layer after the "
                        "function it computes, x @ W.T + b, a linear map.")
     if last in _OTHER_LAYERS:
