@@ -17,7 +17,7 @@ Dense(i, o)         nn.Linear(i, o)        weight (o, i), bias (o,)
 from __future__ import annotations
 
 import importlib.util
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -26,9 +26,18 @@ from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from .losses import softmax_cross_entropy
 from .model import Sequential
 
-__all__ = ["NAME_MAP", "TORCH_INSTALL", "have_torch", "torch_missing_message", "to_torch",
-           "from_torch", "compare_models", "max_weight_difference", "train_side_by_side",
-           "torch_conv_gradients"]
+__all__ = [
+    "NAME_MAP",
+    "TORCH_INSTALL",
+    "compare_models",
+    "from_torch",
+    "have_torch",
+    "max_weight_difference",
+    "to_torch",
+    "torch_conv_gradients",
+    "torch_missing_message",
+    "train_side_by_side",
+]
 
 #: The one documented command that installs PyTorch for the course (the pinned CPU build).
 TORCH_INSTALL = "make torch"
@@ -252,7 +261,7 @@ def max_weight_difference(model: Sequential, net: Any) -> float:
 
 def train_side_by_side(model: Sequential, net: Any, X: np.ndarray, y: np.ndarray, steps: int,
                        batch_size: int, lr: float, momentum: float = 0.0,
-                       seed: Optional[int] = 0) -> dict[str, np.ndarray]:
+                       seed: int | None = 0) -> dict[str, np.ndarray]:
     """Train both networks on the same minibatches with SGD; compare weights after each step.
 
     cnnkit: forward, ``softmax_cross_entropy``, ``backward``, ``cnnkit.SGD.step``.

@@ -14,7 +14,7 @@ from ..layers import Dense
 from ..torch_bridge import NAME_MAP
 from ._core import as_shape, as_whole_number, describe, exercise
 
-__all__ = ["check_pytorch_name", "check_linear_weight_shape", "check_ddp_divisor"]
+__all__ = ["check_ddp_divisor", "check_linear_weight_shape", "check_pytorch_name"]
 
 #: Exercise 11.2: nn.Linear(IN, OUT), the digits network's last layer.
 LINEAR_IN, LINEAR_OUT = 256, 10

@@ -21,7 +21,7 @@ from ..torch_distributed import digits_batch
 from ..viz.from_cnnkit_to_pytorch import plot_twin_arrays
 from ._explorer import Explorer
 
-__all__ = ["QUANTITIES", "LAYER_NAMES", "layer_twins", "draw_layer_twins", "twin_explorer"]
+__all__ = ["LAYER_NAMES", "QUANTITIES", "draw_layer_twins", "layer_twins", "twin_explorer"]
 
 #: What the explorer can compare.
 QUANTITIES = ("output", "weight gradient")
