@@ -16,7 +16,6 @@ Dense(i, o)         nn.Linear(i, o)        weight (o, i), bias (o,)
 """
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import numpy as np
@@ -75,11 +74,12 @@ NAME_MAP: tuple[tuple[str, str, str], ...] = (
 
 
 def have_torch() -> bool:
-    """True when PyTorch can be imported (without importing it)."""
+    """True when PyTorch can be imported (a broken or blocked install counts as missing)."""
     try:
-        return importlib.util.find_spec("torch") is not None
-    except (ImportError, ValueError):  # a blocked or broken torch entry in sys.modules
+        import torch  # noqa: F401
+    except ImportError:
         return False
+    return True
 
 
 def torch_missing_message() -> str:

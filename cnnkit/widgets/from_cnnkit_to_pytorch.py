@@ -96,8 +96,8 @@ def draw_layer_twins(layer: str, quantity: str) -> plt.Figure | str:
     what = "first map of the first digit" if ours.ndim == 4 and quantity == "output" \
         and ours.shape[2] > 1 else f"shape {ours.shape} drawn as rows"
     return plot_twin_arrays(_as_picture(ours), _as_picture(theirs),
-                            f"layer {LAYER_NAMES[index]}, {quantity} ({what}): "
-                            f"max relative error {err:.1e}")
+                            f"layer {LAYER_NAMES[index]}, {quantity} ({what})\n"
+                            f"whole layer, all 8 digits: max relative error {err:.1e}")
 
 
 def twin_explorer(layer: int = 0, quantity: str = "output") -> Explorer:

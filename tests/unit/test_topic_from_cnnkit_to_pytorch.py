@@ -86,9 +86,7 @@ def test_notebook_runs_without_torch_and_says_how_to_get_it(tmp_path):
     env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython"), "MPLBACKEND": "Agg"}
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})
-    client.km = client.create_kernel_manager()
-    client.km.extra_env = env  # only the kernel sees the blocked torch
-    client.execute(env=env)
+    client.execute(env=env)  # the kernel starts with IPYTHONDIR: its startup blocks torch
     texts = []
     for cell in nb.cells:
         if cell.cell_type != "code":
