@@ -29,6 +29,7 @@ __all__ = [
     "NAME_MAP",
     "TORCH_INSTALL",
     "compare_models",
+    "copy_to_torch",
     "from_torch",
     "have_torch",
     "max_weight_difference",
@@ -101,10 +102,14 @@ def _torch():
 def _dtype(torch: Any, dtype: Any) -> Any:
     if dtype is None:
         return torch.float64
-    if isinstance(dtype, torch.dtype):
+    if isinstance(dtype, torch.dtype) and dtype in (torch.float64, torch.float32):
         return dtype
-    return {np.dtype(np.float64): torch.float64,
-            np.dtype(np.float32): torch.float32}[np.dtype(dtype)]
+    try:
+        return {np.dtype(np.float64): torch.float64,
+                np.dtype(np.float32): torch.float32}[np.dtype(dtype)]
+    except (KeyError, TypeError):
+        raise ValueError(f"dtype={dtype!r} is not float64 or float32; pass np.float64 (the "
+                         "default, cnnkit's own) or np.float32") from None
 
 
 def _plain(value: Any) -> Any:

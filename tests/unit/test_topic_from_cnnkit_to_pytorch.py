@@ -222,6 +222,8 @@ def test_bridge_errors_name_the_problem(torch):
         torch_bridge.from_torch(net, cnnkit.digits_cnn(0))
     with pytest.raises(ValueError, match="layers"):
         torch_bridge.from_torch(net[:3], cnnkit.digits_cnn(0))
+    with pytest.raises(ValueError, match="dtype=.*float64"):
+        torch_bridge.to_torch(cnnkit.digits_cnn(0), dtype=np.int64)
 
 
 def test_name_map_names_real_pytorch_classes(torch):
