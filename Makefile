@@ -7,7 +7,7 @@ VENV    ?= .venv
 INSTALL ?=
 COURSE  := $(PYTHON) tools/course.py --venv $(VENV) $(INSTALL)
 
-.PHONY: lab test test-fast site bench outputs links lock venv clean
+.PHONY: lab test test-fast site bench outputs links lock torch venv clean
 
 ## Create .venv once from the exact versions in the lock, plus cnnkit itself
 ## (again only when the lock or pyproject.toml changes).
@@ -44,6 +44,11 @@ outputs:
 ## Regenerate the previous / index / next links of the notebooks.
 links:
 	$(COURSE) links
+
+## Install the optional PyTorch (the pinned CPU build, torch==2.13.0) into $(VENV), for
+## notebook 11 (from cnnkit to PyTorch) and the comparison tests.
+torch:
+	$(COURSE) torch
 
 ## Re-pin the lock file from the current environment.
 lock:

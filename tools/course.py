@@ -8,7 +8,8 @@ directly, so the two can never drift apart::
     python tools/course.py test-fast    # unit tests only
 
 Other commands: ``venv``, ``site`` (the course website, in build/site), ``bench``,
-``outputs``, ``links``, ``lock``. Arguments after the
+``outputs``, ``links``, ``lock``, and ``torch`` (installs the optional PyTorch, the pinned
+CPU build, for notebook 11 and the comparison tests). Arguments after the
 command go to the program it runs (``python tools/course.py lab --no-browser``). Only the
 standard library is used: this runs before the environment exists.
 """
@@ -25,6 +26,12 @@ MIN_PYTHON = (3, 11)
 INDEX = "notebooks/00_index.ipynb"
 PYTEST_ALL = ["tests", "cnnkit", "notebooks", "--doctest-modules", "--nbval",
               "--nbval-current-env", "--nbval-sanitize-with", "tests/notebooks/sanitize.cfg"]
+#: PyTorch is optional (notebook 11 and the oracle tests). The exact version, never unpinned.
+TORCH_PIN = "torch==2.13.0"
+#: PyTorch's own index of CPU-only builds. On Linux, PyPI's torch is the build for NVIDIA GPUs
+#: and pulls gigabytes of CUDA libraries; from this index pip prefers ``2.13.0+cpu``. On macOS
+#: and Windows PyPI's torch is already the CPU build.
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 ROOT_NOTICE = ("Running as root (a container or a cloud VM?): starting JupyterLab with "
                "--allow-root.")
 
@@ -52,6 +59,14 @@ def lab_command(python: Path, extra: list[str], root: bool) -> tuple[list[str], 
         args.append("--allow-root")
         notice = ROOT_NOTICE
     return [*args, INDEX], notice
+
+
+def torch_command(python: Path, platform: str = sys.platform) -> list[str]:
+    """The pip command that installs the pinned CPU build of PyTorch into the course's venv."""
+    cmd = [str(python), "-m", "pip", "install", TORCH_PIN]
+    if platform.startswith("linux"):
+        cmd += ["--extra-index-url", TORCH_CPU_INDEX]
+    return cmd
 
 
 def needs_install(venv: Path) -> bool:
@@ -93,7 +108,7 @@ def run(cmd: list[str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["venv", "lab", "test", "test-fast", "site", "bench",
-                                            "outputs", "links", "lock"])
+                                            "outputs", "links", "lock", "torch"])
     parser.add_argument("--venv", default=".venv", help="the environment folder (.venv)")
     parser.add_argument("--no-install", action="store_true",
                         help="use the environment as it is; never create or update it")
@@ -120,6 +135,8 @@ def main(argv: list[str] | None = None) -> None:
         run([py, "tools/run_notebooks.py", *extra])
     elif args.command == "links":
         run([py, "tools/nav_links.py"])
+    elif args.command == "torch":
+        run(torch_command(python) + extra)
     elif args.command == "lock":
         frozen = subprocess.run([py, "-m", "pip", "freeze", "--exclude-editable"], cwd=ROOT,
                                 check=True, capture_output=True, text=True).stdout
