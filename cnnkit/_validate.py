@@ -134,3 +134,57 @@ def check_ndim(x: np.ndarray, name: str, ndim: int, layout: str) -> None:
 def result_dtype(*arrays: np.ndarray) -> np.dtype:
     """The floating dtype an operation on ``arrays`` returns (float32 stays float32)."""
     return np.result_type(*[a.dtype for a in arrays], np.float32)
+
+
+#: The input layouts the convolution and pooling functions accept, by number of dimensions.
+IMAGE_LAYOUTS = {4: "(N, C, H, W)", 3: "(C, H, W)", 2: "(H, W)"}
+
+
+def as_image_batch(x: object, name: str = "x", unbatched: bool = True) -> np.ndarray:
+    """Return ``x`` as a floating (N, C, H, W) batch: the one input-shape check of cnnkit.
+
+    With ``unbatched=True`` a 3-D ``x`` (C, H, W) is one image and a 2-D ``x`` (H, W) one
+    grayscale image; they get the missing axes in front (undo with :func:`restore_ndim`).
+    The batch may be empty (N = 0); every other axis must have at least one pixel.
+    """
+    x = as_float_array(x, name)
+    allowed = (4, 3, 2) if unbatched else (4,)
+    if x.ndim not in allowed:
+        layouts = " or ".join(IMAGE_LAYOUTS[d] for d in allowed)
+        hint = ""
+        if not unbatched and x.ndim == 3:
+            hint = f"; for one image add a batch axis with {name}[None]"
+        elif not unbatched and x.ndim == 2:
+            hint = f"; for one grayscale image use {name}[None, None]"
+        raise ValueError(
+            f"{name} must have shape {layouts}, got {x.ndim} dimensions with shape "
+            f"{x.shape}{hint}"
+        )
+    if 0 in x.shape[-3:]:
+        raise ValueError(
+            f"{name} with shape {x.shape} has an empty channel, height or width axis; "
+            "only the batch axis N may be 0"
+        )
+    return x.reshape((1,) * (4 - x.ndim) + x.shape)
+
+
+def restore_ndim(a: np.ndarray, ndim: int) -> np.ndarray:
+    """Drop the leading axes :func:`as_image_batch` added to a ``ndim``-D input."""
+    return a.reshape(a.shape[4 - ndim :]) if ndim < 4 else a
+
+
+def check_dout(dout: object, expected: tuple[int, ...], dtype: np.dtype | None = None,
+               name: str = "dout") -> np.ndarray:
+    """Return ``dout`` as a ``dtype`` array (its own float dtype if None), or raise if its
+    shape is not ``expected``.
+
+    The one gradient-shape check of cnnkit: every backward pass calls it before it
+    computes or stores anything, so a mismatched gradient is never broadcast or reshaped.
+    """
+    dout = as_float_array(dout, name)
+    if dout.shape != tuple(expected):
+        raise ValueError(
+            f"{name} must have the shape of the forward pass's output, {tuple(expected)}, "
+            f"got shape {dout.shape}; pass the gradient of the loss with respect to that output"
+        )
+    return dout if dtype is None else dout.astype(dtype, copy=False)
