@@ -57,6 +57,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
                          "x.copy()")
     h = check.positive_number(h, "h", "1e-6")
     grad = np.zeros_like(x)
+    if x.size == 0:
+        return grad
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
         i = it.multi_index

@@ -18,6 +18,9 @@ from .progress import ProgressBar, progress_mode
 
 __all__ = ["History", "fit", "evaluate", "predict", "predict_proba"]
 
+#: More epochs than this in one call is a typing mistake (a hang), not a plan.
+MAX_EPOCHS = 100_000
+
 
 @dataclass
 class History:
@@ -155,7 +158,10 @@ def fit(
         Ends in a layer that outputs one score per class, shape (N, K).
     X : ndarray, shape (N, C, H, W)
     y : ndarray of int, shape (N,)
-    epochs, batch_size : int
+    epochs : int
+        Whole number, 1 .. ``MAX_EPOCHS``.
+    batch_size : int
+        Whole number >= 1; larger than N means one batch of everything.
     optimizer : SGD (anything with ``step()``)
     X_val, y_val : ndarray, optional
         Evaluated after every epoch.
@@ -177,7 +183,8 @@ def fit(
     # Everything is checked before the first step, so a call that fails changes nothing.
     model = _check_model(model)
     X, y = _check_data(model, X, y)
-    epochs = check.count(epochs, "epochs")
+    epochs = check.count(epochs, "epochs", maximum=MAX_EPOCHS,
+                         why=" in one call (it would run for days); call fit again to go on")
     batch_size = check.count(batch_size, "batch_size")
     _check_optimizer(optimizer, model)
     if (X_val is None) != (y_val is None):
