@@ -284,17 +284,14 @@ class ConvCache:
 
     Attributes
     ----------
-    cols : ndarray, shape (C*KH*KW, N*GH*GW)
-        Every window of the padded input as one column, on a grid (GH, GW) of positions.
-    grid : (int, int)
-        (OH, OW), or (OH, Wp) when narrow stride-1 outputs compute every padded column.
+    cols : ndarray, shape (C*KH*KW, N*OH*OW)
+        Every window of the padded input as one column.
     key : tuple
         The input's shape and dtype, the weight's shape, stride, padding and dilation the
         columns were made for; :func:`conv2d_backward` refuses a cache of another call.
     """
 
     cols: np.ndarray
-    grid: tuple[int, int]
     key: tuple
 
 
@@ -309,28 +306,19 @@ def conv2d_forward(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
-    reuse: Optional[ConvCache] = None,
 ) -> tuple[np.ndarray, ConvCache]:
     """:func:`conv2d`, also returning the :class:`ConvCache` that :func:`conv2d_backward`
     reuses, so the columns are built once per step (what :class:`~cnnkit.Conv2D` does).
 
-    ``reuse``: an earlier call's cache whose memory may be overwritten (a layer sees the
-    same shapes batch after batch); that cache is no longer valid afterwards.
-
     Examples
     --------
     >>> out, cache = conv2d_forward(np.ones((2, 1, 5, 5)), np.ones((3, 1, 3, 3)))
-    >>> out.shape, cache.cols.shape[0]  # one column row per (channel, tap)
-    ((2, 3, 3, 3), 9)
+    >>> out.shape, cache.cols.shape  # cols: (C*KH*KW, N*OH*OW)
+    ((2, 3, 3, 3), (9, 18))
     """
-    if reuse is not None and not isinstance(reuse, ConvCache):
-        raise TypeError(
-            f"reuse must be a ConvCache from an earlier conv2d_forward call or None, "
-            f"not {type(reuse).__name__}"
-        )
     a = conv_args(x, weight, bias, stride, padding, dilation)
-    out, cols, grid = tuned_forward(a, None if reuse is None else reuse.cols)
-    return a.restore(out), ConvCache(cols, grid, _cache_key(a))
+    out, cols = tuned_forward(a)
+    return a.restore(out), ConvCache(cols, _cache_key(a))
 
 
 def conv2d(
@@ -414,6 +402,5 @@ def conv2d_backward(
             "cache was made by conv2d_forward for other arguments (input, weight shape, "
             "stride, padding or dilation); pass the cache of this very forward call"
         )
-    cols, grid = (None, None) if cache is None else (cache.cols, cache.grid)
-    dx, dweight, dbias = tuned_backward(dout, a, cols, grid)
+    dx, dweight, dbias = tuned_backward(dout, a, None if cache is None else cache.cols)
     return _gradients(a, dx, dweight, dbias)

@@ -131,11 +131,9 @@ class Conv2D(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_image_batch(x, "x", unbatched=False)
-        # The cache keeps the input's columns for backward; the last batch's memory is
-        # reused when the shape is the same.
+        # The cache keeps the input's columns, so backward does not build them again.
         out, self._cache = conv2d_forward(x, self.params["weight"], self.params["bias"],
-                                          self.stride, self.padding, self.dilation,
-                                          reuse=self._cache)
+                                          self.stride, self.padding, self.dilation)
         self._x = x
         return out
 
