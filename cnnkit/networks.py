@@ -37,7 +37,8 @@ def digits_cnn(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)) -> 
     Parameters
     ----------
     seed : int
-        A whole number >= 0; seeds the initial weights (each layer from its own seed derived from this one).
+        A whole number >= 0; seeds the initial weights (each layer from its own seed
+        derived from this one).
     channels : three ints
         Kernels in the first, second and third conv layer.
 

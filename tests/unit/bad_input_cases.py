@@ -151,8 +151,8 @@ class Spec:
     seeds: tuple = ()
     flags: tuple = ()
     words: dict = field(default_factory=dict)  # arg -> wrong words for an arg taking words
-    pure: bool = True
-    tag: str = ""  # prefixes the ids when one name has several specs (forward, backward)  # no argument may be changed by the call
+    pure: bool = True  # no argument may be changed by the call
+    tag: str = ""  # prefixes the ids when one name has several specs (forward, backward)
 
 
 def _with(spec, **over):
@@ -758,7 +758,8 @@ good("Sequential", "numbers", "summary-huge-exact",
      lambda: ck.Sequential(ck.Flatten()).summary((10**6, 10**6, 10**6)).total_nodes,
      lambda r: same(r, 10**18))
 good("Summary", "types", "str-is-the-table", lambda: str(small_net().summary((1, 8, 8))),
-     lambda text: None if ("total" in text and f"{small_net().n_params:,}" in text) else _fail(text))
+     lambda text: None if ("total" in text and f"{small_net().n_params:,}" in text)
+     else _fail(text))
 good("Summary", "lists", "rows-iterate", lambda: [r.params for r in small_net().summary([1, 8, 8])],
      lambda r: same(r, [20, 0, 0, 0, 18 * 5 + 5]))
 good("Summary", "numbers", "input-shape-stored-as-ints",
