@@ -238,7 +238,8 @@ def from_spec(spec: Spec, pair_args: tuple = ()) -> None:
     for arg in spec.seeds:
         for id_, value, exc, cat in SEED_BAD:
             bad(n, cat, f"{arg}-{id_}", _with(spec, **{arg: value}), exc, f"{arg}=")
-        good(n, "numbers", f"{arg}-huge", _with(spec, **{arg: 2**100}), lambda r: None)
+        good(n, "numbers", f"{arg}-huge-repeats", _with(spec, **{arg: 2**100}),
+             equals(_with(spec, **{arg: 2**100})))
     for arg in spec.flags:
         for id_, value in (("string", "yes"), ("int", 1), ("none", None)):
             bad(n, "types", f"{arg}-{id_}", _with(spec, **{arg: value}), TypeError, f"{arg}=")
@@ -292,7 +293,7 @@ def from_spec(spec: Spec, pair_args: tuple = ()) -> None:
                  _with(spec, **{arg: fortran(clean)}), equals(ref, **tol))
             good(n, "types", f"{arg}-int", _with(spec, **{arg: np.round(clean).astype(int)}),
                  equals(_with(spec, **{arg: np.round(clean).astype(float)}), **tol))
-    if spec.pure:
+    if spec.pure and any(isinstance(v, np.ndarray) for v in spec.legal().values()):
         kw = spec.legal()
         copies = {k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else None)
                   for k, v in kw.items()}
@@ -488,11 +489,15 @@ from_spec(Spec(
 
 # -- output-size arithmetic -----------------------------------------------------------
 
-for _name in ("conv_output_size", "explain_output_size"):
+_LAST = lambda text: text.splitlines()[-1]  # noqa: E731 - the "out = ... = size" line
+for _name, _n_huge, _stride_huge in (
+        ("conv_output_size", lambda r: same(r, 10**18 - 2), lambda r: same(r, 1)),
+        ("explain_output_size", lambda r: same(_LAST(r), f"out = {10**18 - 3} + 1 = {10**18 - 2}"),
+         lambda r: same(_LAST(r), "out = 0 + 1 = 1"))):
     from_spec(Spec(
         _name, getattr(ck, _name), lambda: dict(n=8, kernel_size=3),
-        counts={"n": (lambda r: None), "kernel_size": "kernel_size",
-                "stride": (lambda r: None), "dilation": "dilat"},
+        counts={"n": _n_huge, "kernel_size": "kernel_size",
+                "stride": _stride_huge, "dilation": "dilat"},
         indices=("padding",), words={"padding": ("full",)},
     ))
 good("conv_output_size", "numbers", "n-huge-exact", lambda: ck.conv_output_size(10**30, 3),
@@ -504,10 +509,11 @@ good("explain_output_size", "numbers", "stride-huge-quick",
      lambda r: (None if "out = 0 + 1 = 1" in r else _fail(r)))
 good("explain_output_size", "numbers", "padding-huge-quick",
      lambda: _timed(lambda: ck.explain_output_size(8, 3, stride=7, padding=10**15), 1.0),
-     lambda r: None)
+     lambda r: same(_LAST(r), "out = 285714285714286 + 1 = 285714285714287"))
 from_spec(Spec(
     "pool_output_size", ck.pool_output_size, lambda: dict(n=8, kernel_size=2),
-    counts={"n": (lambda r: None), "kernel_size": "kernel_size", "stride": lambda r: same(r, 1)},
+    counts={"n": lambda r: same(r, 5 * 10**17), "kernel_size": "kernel_size",
+            "stride": lambda r: same(r, 1)},
     indices=("padding",), flags=("ceil_mode",),
 ))
 
@@ -625,6 +631,10 @@ for _name, (_make, _x, _ndim, _empty) in LAYER_FORWARD.items():
          lambda m=_make, x=_x, o=_out: _failed_backward(m(), x, o), lambda r: None)
 
 
+def _in_repr(text):
+    return lambda state: None if text in state[0] else _fail(f"{text!r} not in {state[0]!r}")
+
+
 def _layer_state(layer):
     """What a constructor made, in a form two results can be compared by."""
     return repr(layer), layer.params
@@ -648,8 +658,8 @@ from_spec(Spec(
     "Conv2D", lambda **kw: _layer_state(ck.Conv2D(**kw)),
     lambda: dict(in_channels=1, out_channels=2, kernel_size=3, rng=0), tag="init",
     counts={"in_channels": "in_channels", "out_channels": "out_channels",
-            "kernel_size": "kernel_size", "stride": (lambda r: None),
-            "dilation": (lambda r: None)},
+            "kernel_size": "kernel_size", "stride": _in_repr("stride=1000000000000000000"),
+            "dilation": _in_repr("dilation=1000000000000000000")},
     indices=("padding",), words={"padding": ("full",)}, seeds=("rng",),
 ), pair_args=("kernel_size", "stride", "dilation"))
 from_spec(Spec(
@@ -660,7 +670,8 @@ from_spec(Spec(
 from_spec(Spec(
     "MaxPool2D", lambda **kw: _layer_state(ck.MaxPool2D(**kw)), lambda: dict(kernel_size=2),
     tag="init",
-    counts={"kernel_size": (lambda r: None), "stride": (lambda r: None)},
+    counts={"kernel_size": _in_repr("kernel_size=1000000000000000000"),
+            "stride": _in_repr("stride=1000000000000000000")},
 ), pair_args=("kernel_size", "stride"))
 for _name, _make in (("Conv2D", lambda **kw: ck.Conv2D(1, 2, 3, **kw)),
                      ("Dense", lambda **kw: ck.Dense(3, 2, **kw))):
@@ -1239,8 +1250,9 @@ bad("KERNELS", "mutation", "a-kernel-cannot-be-changed",
 
 from_spec(Spec(
     "node_window", lambda **kw: ck.node_window(**kw), lambda: dict(row=1, col=2, kernel_size=3),
-    counts={"kernel_size": (lambda r: None), "stride": (lambda r: None),
-            "dilation": (lambda r: None)},
+    counts={"kernel_size": lambda r: same(tuple(r), (1, 1 + 10**18, 2, 2 + 10**18)),
+            "stride": lambda r: same(tuple(r), (10**18, 10**18 + 3, 2 * 10**18, 2 * 10**18 + 3)),
+            "dilation": lambda r: same(tuple(r), (1, 2 + 2 * 10**18, 2, 3 + 2 * 10**18))},
     indices=("row", "col", "padding"), words={"padding": ("full",)},
 ), pair_args=("kernel_size", "stride", "dilation"))
 good("node_window", "numbers", "huge-stride-exact",
@@ -1283,3 +1295,14 @@ for _id, _hw, _exc, _cat, _words in (
 good("receptive_field", "lists", "input_hw-list",
      lambda: ck.receptive_field(1, 1, [3], input_hw=[6, 6]),
      equals(lambda: ck.receptive_field(1, 1, [3], input_hw=(6, 6))))
+
+
+if __name__ == "__main__":  # print the count of cases per category and per public name
+    import collections
+
+    by_category = collections.Counter(case.category for case in CASES)
+    print(f"{len(CASES)} cases over {len({c.name for c in CASES})} public names")
+    for category in CATEGORIES:
+        errors = sum(1 for c in CASES if c.category == category and c.raises is not None)
+        print(f"  {category:25s} {by_category[category]:5d}  ({errors} errors, "
+              f"{by_category[category] - errors} correct results)")
