@@ -175,14 +175,19 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 def float_dtype(value: object, name: str = "dtype") -> np.dtype:
     """``np.float32`` or ``np.float64`` (as a type, a dtype or a name such as 'float32')."""
+    shown = value.__name__ if isinstance(value, type) else repr(value)
+    if value is None or isinstance(value, bool):
+        raise TypeError(f"{name}={shown} is not a dtype; use np.float32 or np.float64 "
+                        "(the default)")
     try:
         dtype = np.dtype(value)  # type: ignore[call-overload]
     except TypeError:
-        raise TypeError(f"{name}={value!r} is not a numpy dtype; use np.float32 or "
+        raise TypeError(f"{name}={shown} is not a numpy dtype; use np.float32 or "
                         "np.float64") from None
-    if dtype not in FLOAT_DTYPES or isinstance(value, bool) or value is None:
-        raise TypeError(f"{name}={value!r} must be a floating dtype, np.float32 or np.float64; "
-                        f"{dtype} cannot hold small weights such as 0.01")
+    if dtype not in FLOAT_DTYPES:
+        why = ("whole numbers cannot hold small weights such as 0.01" if dtype.kind in "biu"
+               else "every cnnkit operation computes in one of these two")
+        raise TypeError(f"{name}={shown} must be np.float32 or np.float64, not {dtype}; {why}")
     return dtype
 
 

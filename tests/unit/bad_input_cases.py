@@ -678,7 +678,8 @@ for _name, _make in (("Conv2D", lambda **kw: ck.Conv2D(1, 2, 3, **kw)),
     for _id, _dtype, _cat in (("int", int, "types"), ("int64", np.int64, "types"),
                               ("bool", bool, "types"), ("complex", np.complex128, "types"),
                               ("word", "floaty", "strings"), ("object", object, "types"),
-                              ("float16", np.float16, "numbers")):
+                              ("float16", np.float16, "numbers"), ("none", None, "types"),
+                              ("longdouble", np.longdouble, "numbers")):
         bad(_name, _cat, f"dtype-{_id}", lambda m=_make, d=_dtype: m(dtype=d), TypeError,
             "dtype=")
     for _dtype in (np.float32, "float32", np.dtype("float64")):
