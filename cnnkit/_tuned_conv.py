@@ -61,7 +61,7 @@ def tuned_forward(a: ConvArgs) -> tuple[np.ndarray, np.ndarray]:
     windows = _tap_view(buf, a)  # (C, KH, KW, N, OH, OW)
     cols = np.empty(windows.shape, dtype=a.x.dtype)
     cols[...] = windows  # the one copy of the input
-    cols = cols.reshape(-1, a.x.shape[0] * a.out_hw[0] * a.out_hw[1])
+    cols = cols.reshape(a.weight[0].size, -1)  # (C*KH*KW, N*OH*OW)
     f = a.weight.shape[0]
     product = a.weight.reshape(f, -1) @ cols  # (F, N*OH*OW): every node of the batch
     if a.bias is not None:

@@ -226,7 +226,7 @@ def conv2d_im2col(
     windows = window_view(xp, a.weight.shape[2:], a.stride, a.dilation, a.out_hw)
     n_images, n_kernels, (oh, ow) = len(a.x), len(a.weight), a.out_hw
     # (N, OH, OW, C, KH, KW) -> one row per node: the one copy of the input.
-    rows = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n_images * oh * ow, -1)
+    rows = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n_images * oh * ow, a.weight[0].size)
     out = rows @ a.weight.reshape(n_kernels, -1).T  # (N*OH*OW, F): every node at once
     if a.bias is not None:
         out += a.bias
@@ -260,7 +260,7 @@ def conv2d_backward_im2col(
     xp = pad_input(a.x, a.pads)
     (n, c, _, _), (f, _, kh, kw), (oh, ow) = a.x.shape, a.weight.shape, a.out_hw
     windows = window_view(xp, (kh, kw), a.stride, a.dilation, a.out_hw)
-    rows = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, -1)
+    rows = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
     g = dout.transpose(0, 2, 3, 1).reshape(n * oh * ow, f)
     dweight = (g.T @ rows).reshape(a.weight.shape)  # dW = dout correlated with the input
     dbias = g.sum(axis=0)
