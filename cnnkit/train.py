@@ -62,8 +62,13 @@ def _check_inputs(model: Sequential, X: object, name: str = "X") -> tuple[np.nda
     try:
         out = model.summary(X.shape[1:]).rows
     except ValueError as exc:
+        hint = ""
+        if X.ndim == 3:
+            hint = f"; for one image add a batch axis with {name}[None]"
+        elif X.ndim == 4 and X.shape[-1] in (1, 3) and X.shape[1] not in (1, 3):
+            hint = f"; images are (N, C, H, W), channels first: {name}.transpose(0, 3, 1, 2)"
         raise ValueError(f"{name} has shape {X.shape}, which the model cannot take: "
-                         f"{exc}") from exc
+                         f"{exc}{hint}") from exc
     scores = out[-1].output_shape if out else X.shape[1:]
     if len(scores) != 1:
         raise ValueError(f"the model outputs shape {scores} per example, not one score per "

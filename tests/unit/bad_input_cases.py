@@ -693,6 +693,10 @@ for _name, _make in (("Conv2D", lambda **kw: ck.Conv2D(1, 2, 3, **kw)),
     bad(_name, "types", "rng-legacy-randomstate",
         lambda m=_make: m(rng=np.random.RandomState(0)), TypeError, "rng=")
 
+for _name, _layer in (("Conv2D", lambda: ck.Conv2D(1, 2, 3)), ("MaxPool2D", lambda: ck.MaxPool2D(2))):
+    for _shape in ((8, 8), (8,)):
+        bad(_name, "ndim", f"output_shape-{len(_shape)}d", lambda m=_layer, s=_shape:
+            m().output_shape(s), ValueError, str(_shape))
 good("Layer", "types", "base-layer-passes-shapes", lambda: ck.Layer().output_shape([2, 3]),
      lambda r: same(r, (2, 3)))
 bad("Layer", "types", "base-layer-has-no-forward", lambda: ck.Layer().forward(X4),
@@ -973,6 +977,10 @@ for _name in ("evaluate", "predict", "predict_proba"):
         f(ck.conv2d, XT, YT) if y else f(ck.conv2d, XT)), TypeError, "model=")
     bad(_name, "ndim", "X-does-not-fit", lambda c=_call: c(rand(12, 3, 8, 8)), ValueError,
         "X has shape (12, 3, 8, 8)", "layer 0")
+    bad(_name, "ndim", "X-one-image", lambda c=_call: c(rand(1, 8, 8)), ValueError,
+        "X has shape (1, 8, 8)", "X[None]")
+    bad(_name, "ndim", "X-channels-last", lambda c=_call: c(rand(12, 8, 8, 1)), ValueError,
+        "X has shape (12, 8, 8, 1)", "X.transpose(0, 3, 1, 2)")
 for _id, _y, _exc, _cat, _words in LABEL_BAD:
     _y12 = np.resize(_y, 12) if np.ndim(_y) == 1 and len(_y) == 3 else _y
     if _id == "too-few":
