@@ -64,10 +64,12 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
         i = it.multi_index
         old = x[i]
         x[i] = old + h
-        if x[i] == old:
+        if x[i] == old or (np.isfinite(old) and not np.isfinite(x[i])):
+            lost = x[i] == old
             x[i] = old
-            raise ValueError(f"h={h!r} is too small to change x[{i}]={old!r} in {x.dtype}; "
-                             "use a larger h or x.astype(np.float64)")
+            raise ValueError(f"h={h!r} is too {'small' if lost else 'large'} for "
+                             f"x[{i}]={old!r} in {x.dtype}; use "
+                             f"{'a larger h or x.astype(np.float64)' if lost else 'h=1e-6'}")
         f_plus = _value(f, x)
         x[i] = old - h
         f_minus = _value(f, x)

@@ -1123,6 +1123,9 @@ for _id, _x, _exc, _cat, _words in (
 bad("numerical_gradient", "numbers", "h-lost-in-float32",
     lambda: ck.numerical_gradient(_square_sum, np.full(3, 1e4, np.float32)), ValueError,
     "h=1e-06", "too small", "float32")
+bad("numerical_gradient", "numbers", "h-huge-overflows",
+    lambda: ck.numerical_gradient(_square_sum, np.full(2, 1e308), h=1e308), ValueError,
+    "h=1e+308", "too large")
 bad("numerical_gradient", "types", "f-not-callable", lambda: ck.numerical_gradient(3.0, XG.copy()),
     TypeError, "f=3.0")
 bad("numerical_gradient", "ndim", "f-returns-an-array",
