@@ -203,7 +203,12 @@ INDEX_BAD = [
 ]
 
 
+#: Every spec, for the property-based test that throws random values at each argument.
+SPECS: list[Spec] = []
+
+
 def from_spec(spec: Spec, pair_args: tuple = ()) -> None:
+    SPECS.append(spec)
     n = spec.name
     first = len(CASES)
     for arg, huge_check in spec.counts.items():

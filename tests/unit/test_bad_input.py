@@ -195,3 +195,69 @@ def test_class_sequential_names_the_layer_that_refused():
         net.forward(np.zeros((1, 3, 8, 8)))
     assert str(info.value).startswith("layer 0 (Conv2D, ")
     assert isinstance(info.value.__cause__, ValueError)  # the layer's own error, kept
+
+
+# -- random values in every argument ----------------------------------------------------
+
+import signal  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+from bad_input_cases import SPECS  # noqa: E402
+
+SMALL_INTS = st.integers(-3, 12)
+GARBAGE = st.one_of(
+    st.none(), st.booleans(), SMALL_INTS, st.just(10**18),
+    st.floats(allow_nan=True, allow_infinity=True), st.complex_numbers(max_magnitude=4),
+    st.text(max_size=4), st.lists(SMALL_INTS, max_size=3), st.tuples(SMALL_INTS, SMALL_INTS),
+    st.dictionaries(st.text(max_size=2), SMALL_INTS, max_size=2),
+    hnp.arrays(st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.uint8, bool,
+                                np.complex128]),
+               hnp.array_shapes(min_dims=0, max_dims=5, min_side=0, max_side=4)),
+)
+
+
+def _arguments(spec):
+    named = (list(spec.legal()) + list(spec.counts) + list(spec.indices) + list(spec.reals)
+             + list(spec.seeds) + list(spec.flags))
+    return sorted(set(named))
+
+
+class _Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang()
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(st.data())
+def test_random_values_in_any_argument_give_a_result_or_a_clear_error(data):
+    """Any value in any argument of any public function: a result, or a ValueError or
+    TypeError in cnnkit's own words, within a few seconds (no hang, no numpy message)."""
+    spec = data.draw(st.sampled_from(SPECS), label="function")
+    arg = data.draw(st.sampled_from(_arguments(spec)), label="argument")
+    value = data.draw(GARBAGE, label="value")
+    if arg == "padding" and isinstance(value, int) and value > 12:
+        value = 12  # a padding of 10**18 asks for that much memory, as in PyTorch
+    kwargs = spec.legal()
+    kwargs[arg] = value
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(20)
+    try:
+        spec.call(**kwargs)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        assert message, f"{spec.name}({arg}={value!r}) raised an empty {type(exc).__name__}"
+        for wording in NUMPY_WORDING:
+            assert wording not in message, f"{spec.name}({arg}={value!r}): {message}"
+    except _Hang:
+        raise AssertionError(f"{spec.name}({arg}={value!r}) took more than 20 seconds") from None
+    except (RuntimeError, NotImplementedError):
+        raise
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
