@@ -120,7 +120,8 @@ class Conv2D(Layer):
         self._cache: Optional[ConvCache] = None
 
     def __repr__(self) -> str:
-        text = f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={_short(self.kernel_size)}"
+        text = (f"Conv2D({self.in_channels}, {self.out_channels}, "
+                f"kernel_size={_short(self.kernel_size)}")
         if self.stride != (1, 1):
             text += f", stride={_short(self.stride)}"
         if self.padding not in (0, (0, 0), "valid"):

@@ -264,9 +264,10 @@ def explain_output_size(
             f"steps: floor({room} / {s}) = floor({room / s:g}) = {steps}; "
             f"{room} = {s}*{steps} + {rest}"
         )
+        what = ("row/column of the padded input is" if rest == 1
+                else "rows/columns of the padded input are")
         lines.append(
-            f"the stride does not divide {room} evenly: the last {rest} "
-            f"{'row/column of the padded input is' if rest == 1 else 'rows/columns of the padded input are'} "
+            f"the stride does not divide {room} evenly: the last {rest} {what} "
             "reached by no window and dropped"
         )
         lines.append(_how_to_fit(n, k, s, before, d, out, rest))

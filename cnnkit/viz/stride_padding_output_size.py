@@ -18,7 +18,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from .._validate import nonnegative_int, positive_int
+from .._validate import positive_int
 from ..shapes import axis_padding, conv_output_size
 from ._common import show_image
 
