@@ -1,4 +1,4 @@
-"""The bad-input table run over every public name (see bad_input_cases.py).
+"""The bad-input table run over every public name (see the bad_input package beside this file).
 
 A case that expects an error asserts the exact exception type and that the message names
 the argument (never numpy's wording from deep inside); a case with a legal input asserts
@@ -12,7 +12,7 @@ import pytest
 
 import cnnkit as ck
 
-from bad_input_cases import CASES, CATEGORIES  # noqa: I001 - the table beside this file
+from bad_input import CASES, CATEGORIES  # the table, in the package beside this file
 
 NUMPY_WORDING = ("broadcast", "could not be", "zero-size array", "index out of bounds",
                  "unsupported operand", "object of type", "not subscriptable",
@@ -74,7 +74,7 @@ def test_ids_are_unique():
 
 import numpy as np  # noqa: E402
 
-from bad_input_cases import XT, YT, ref_conv, ref_conv_backward, ref_pool_backward  # noqa: E402
+from bad_input import XT, YT, ref_conv, ref_conv_backward, ref_pool_backward  # noqa: E402
 
 
 def _weights(net):
@@ -205,7 +205,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from bad_input_cases import SPECS  # noqa: E402
+from bad_input import SPECS  # noqa: E402
 
 SMALL_INTS = st.integers(-3, 12)
 GARBAGE = st.one_of(
