@@ -171,5 +171,4 @@ def _blame(index: int, layer: Layer, what: str, method: Callable, value: object)
     except (ValueError, TypeError, RuntimeError) as exc:
         if type(exc) not in (ValueError, TypeError, RuntimeError):
             raise  # a subclass may need other constructor arguments: leave it untouched
-        raise type(exc)(f"layer {index} ({type(layer).__name__}, {layer!r}) rejected {what}: "
-                        f"{exc}") from exc
+        raise type(exc)(f"layer {index} ({layer!r}) rejected {what}: {exc}") from exc

@@ -189,11 +189,11 @@ def test_class_a_huge_stride_gives_one_output_at_once():
 
 def test_class_sequential_names_the_layer_that_refused():
     net = _small()
-    with pytest.raises(ValueError, match=r"^layer 4 \(Dense, Dense\(20, 5\)\) rejected its input"):
+    with pytest.raises(ValueError, match=r"^layer 4 \(Dense\(20, 5\)\) rejected its input"):
         ck.Sequential(*net.layers[:4], ck.Dense(20, 5)).forward(np.zeros((1, 1, 8, 8)))
     with pytest.raises(ValueError) as info:
         net.forward(np.zeros((1, 3, 8, 8)))
-    assert str(info.value).startswith("layer 0 (Conv2D, ")
+    assert str(info.value).startswith("layer 0 (Conv2D(1, 2, kernel_size=3)) rejected its input: ")
     assert isinstance(info.value.__cause__, ValueError)  # the layer's own error, kept
 
 

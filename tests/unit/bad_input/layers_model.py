@@ -155,18 +155,18 @@ def _nan_rows(out, x):
 
 
 bad("Sequential", "ndim", "forward-names-the-layer", lambda: small_net().forward(rand(2, 3, 8, 8)),
-    ValueError, "layer 0 (Conv2D", "channels")
+    ValueError, "layer 0 (Conv2D(", "channels")
 bad("Sequential", "ndim", "forward-names-a-later-layer",
     lambda: ck.Sequential(ck.Flatten(), ck.Dense(10, 2)).forward(X4), ValueError,
-    "layer 1 (Dense", "10 features")
+    "layer 1 (Dense(", "10 features")
 bad("Sequential", "types", "forward-strings-name-layer-0",
-    lambda: small_net().forward(np.full((1, 1, 8, 8), "a")), TypeError, "layer 0 (Conv2D",
+    lambda: small_net().forward(np.full((1, 1, 8, 8), "a")), TypeError, "layer 0 (Conv2D(",
     "x must be an array of numbers")
 bad("Sequential", "ndim", "backward-names-the-layer",
-    lambda: _forwarded(small_net()).backward(np.ones((2, 4))), ValueError, "layer 4 (Dense",
+    lambda: _forwarded(small_net()).backward(np.ones((2, 4))), ValueError, "layer 4 (Dense(",
     "dout")
 bad("Sequential", "types", "backward-before-forward",
-    lambda: small_net().backward(np.ones((2, 5))), RuntimeError, "layer 4 (Dense",
+    lambda: small_net().backward(np.ones((2, 5))), RuntimeError, "layer 4 (Dense(",
     "before forward")
 bad("Sequential", "lists", "layers-in-a-list",
     lambda: ck.Sequential([ck.ReLU(), ck.Flatten()]), TypeError, "Sequential(*layers)")
