@@ -246,7 +246,8 @@ def array(x: object, name: str, *, min_ndim: int = 0, ndim: int | None = None,
     if ndim is not None:
         check_ndim(arr, name, ndim, layout)
     elif arr.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimensions {layout}, got "
+        plural = "s" if min_ndim != 1 else ""
+        raise ValueError(f"{name} must have at least {min_ndim} dimension{plural} {layout}, got "
                          f"{arr.ndim} with shape {arr.shape}")
     if nonempty and (arr.ndim == 0 or len(arr) == 0):
         raise ValueError(f"{name} is empty (shape {arr.shape}); it needs at least one example")

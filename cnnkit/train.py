@@ -64,7 +64,8 @@ def _check_inputs(model: Sequential, X: object, name: str = "X") -> tuple[np.nda
     except ValueError as exc:
         hint = ""
         if X.ndim == 3:
-            hint = f"; for one image add a batch axis with {name}[None]"
+            hint = (f"; for N grayscale images (N, H, W) add the channel axis with "
+                    f"{name}[:, None], for one image (C, H, W) the batch axis with {name}[None]")
         elif X.ndim == 4 and X.shape[-1] in (1, 3) and X.shape[1] not in (1, 3):
             hint = f"; images are (N, C, H, W), channels first: {name}.transpose(0, 3, 1, 2)"
         raise ValueError(f"{name} has shape {X.shape}, which the model cannot take: "

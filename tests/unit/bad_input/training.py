@@ -115,7 +115,7 @@ for _name in ("evaluate", "predict", "predict_proba"):
     bad(_name, "ndim", "X-does-not-fit", lambda c=_call: c(rand(12, 3, 8, 8)), ValueError,
         "X has shape (12, 3, 8, 8)", "layer 0")
     bad(_name, "ndim", "X-one-image", lambda c=_call: c(rand(1, 8, 8)), ValueError,
-        "X has shape (1, 8, 8)", "X[None]")
+        "X has shape (1, 8, 8)", "X[None]", "X[:, None]")
     bad(_name, "ndim", "X-channels-last", lambda c=_call: c(rand(12, 8, 8, 1)), ValueError,
         "X has shape (12, 8, 8, 1)", "X.transpose(0, 3, 1, 2)")
 for _id, _y, _exc, _cat, _words in LABEL_BAD:
