@@ -112,3 +112,23 @@ from_spec(Spec(
     arrays={"logits": dict(ndim=[rand(5), rand(3, 1, 5)], empty=(rand(0, 5), None),
                            nan=lambda d: ref_cross_entropy(d, Y3))},
 ))
+
+# fewer axes where they are legal: one (C, H, W) image, or one 2-D image with a 2-D kernel
+for _name in ("conv2d", "conv2d_naive", "conv2d_im2col"):
+    _fn = getattr(ck, _name)
+    good(_name, "ndim", "x-one-image-chw", lambda f=_fn: f(X4[0], W4, B3),
+         equals(lambda: ref_conv(X4[:1], W4, B3)[0], rtol=1e-10, atol=1e-12))
+    good(_name, "ndim", "x-2d-with-2d-kernel", lambda f=_fn: f(X4[0, 0], W4[0, 0]),
+         equals(lambda: ref_conv(X4[:1], W4[:1])[0, 0], rtol=1e-10, atol=1e-12))
+for _kind in ("max", "avg"):
+    for _suffix in ("", "_naive", "_windows"):
+        _fn = getattr(ck, f"{_kind}_pool2d{_suffix}")
+        good(f"{_kind}_pool2d{_suffix}", "ndim", "x-one-image-chw",
+             lambda f=_fn: f(X4[0], 2), equals(lambda k=_kind: ref_pool(k, X4[:1], 2)[0]))
+        good(f"{_kind}_pool2d{_suffix}", "ndim", "x-2d",
+             lambda f=_fn: f(X4[0, 0], 2), equals(lambda k=_kind: ref_pool(k, X4[:1], 2)[0, 0]))
+for _name, _log in (("softmax", False), ("log_softmax", True)):
+    for _shape in ((5,), (2, 3, 5)):
+        _z = rand(*_shape, seed=11)
+        good(_name, "ndim", f"logits-{len(_shape)}d", lambda f=getattr(ck, _name), z=_z: f(z),
+             equals(lambda z=_z, lg=_log: ref_softmax(z, lg), rtol=1e-12, atol=1e-15))
