@@ -132,3 +132,10 @@ for _name, _log in (("softmax", False), ("log_softmax", True)):
         _z = rand(*_shape, seed=11)
         good(_name, "ndim", f"logits-{len(_shape)}d", lambda f=getattr(ck, _name), z=_z: f(z),
              equals(lambda z=_z, lg=_log: ref_softmax(z, lg), rtol=1e-12, atol=1e-15))
+
+# the words padding takes, against PyTorch's own padding words
+for _name in ("conv2d", "conv2d_naive", "conv2d_im2col"):
+    _fn = getattr(ck, _name)
+    for _word in ("valid", "same"):
+        good(_name, "strings", f"padding-{_word}", lambda f=_fn, p=_word: f(X4, W4, B3, padding=p),
+             equals(lambda p=_word: ref_conv(X4, W4, B3, padding=p), rtol=1e-10, atol=1e-12))

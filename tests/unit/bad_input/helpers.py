@@ -289,3 +289,10 @@ for _id, _hw, _exc, _cat, _words in (
 good("receptive_field", "lists", "input_hw-list",
      lambda: ck.receptive_field(1, 1, [3], input_hw=[6, 6]),
      equals(lambda: ck.receptive_field(1, 1, [3], input_hw=(6, 6))))
+
+for _kernel in ck.KERNELS:
+    good("get_kernel", "strings", f"name-{_kernel}", lambda k=_kernel: ck.get_kernel(k),
+         equals(lambda k=_kernel: np.array(ck.KERNELS[k])))
+good("stack_kernels", "strings", "every-name",
+     lambda: ck.stack_kernels(list(ck.KERNELS)),
+     equals(lambda: np.stack(list(ck.KERNELS.values()))[:, None]))

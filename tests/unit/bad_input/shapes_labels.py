@@ -97,3 +97,12 @@ bad("softmax_cross_entropy", "empty", "no-classes",
 good("softmax_cross_entropy", "nan/inf", "logits-inf",
      lambda: ck.softmax_cross_entropy(np.array([[np.inf, 0.0], [1.0, 2.0]]), [0, 1]),
      equals(lambda: ref_cross_entropy(np.array([[np.inf, 0.0], [1.0, 2.0]]), np.array([0, 1]))))
+
+for _name, _valid, _same in (("conv_output_size", 6, 8),
+                             ("explain_output_size", "out = 5 + 1 = 6", "out = 7 + 1 = 8")):
+    _fn = getattr(ck, _name)
+    _out = (lambda r: r) if _name == "conv_output_size" else _LAST
+    good(_name, "strings", "padding-valid", lambda f=_fn, o=_out: o(f(8, 3, padding="valid")),
+         lambda r, e=_valid: same(r, e))
+    good(_name, "strings", "padding-same", lambda f=_fn, o=_out: o(f(8, 3, padding="same")),
+         lambda r, e=_same: same(r, e))

@@ -168,3 +168,6 @@ good("DIGITS_TRAINING", "numbers", "settings-are-valid",
 good("DIGITS_TRAINING", "types", "counts-are-ints",
      lambda: [type(ck.DIGITS_TRAINING[k]) for k in ("epochs", "batch_size")],
      lambda r: same(r, [int, int]))
+
+for _mode in ("off", "text", False, None):
+    good("fit", "strings", f"progress-{_mode}", lambda m=_mode: _fit(progress=m), equals(_fit))
