@@ -103,7 +103,7 @@ def predict_proba(model: Sequential, X: np.ndarray, batch_size: int = 512) -> np
     ``X`` of shape (N, ...) must be finite; an empty ``X`` (N = 0) gives shape (0, K).
     """
     model = _check_model(model)
-    X, n_classes = _check_inputs(model, X)
+    X, _ = _check_inputs(model, X)
     batch_size = check.count(batch_size, "batch_size")
     if len(X) == 0:
         return softmax(model.forward(X))
