@@ -120,15 +120,15 @@ def sample_image(color: bool = False, size: Optional[int] = None) -> np.ndarray:
     >>> sample_image().shape
     (600, 512)
     """
+    color = check.flag(color, "color")
+    size = None if size is None else check.positive_int(size, "size")
     from matplotlib import cbook
 
     with cbook.get_sample_data("grace_hopper.jpg") as handle:
         import matplotlib.image as mpimg
 
         rgb = mpimg.imread(handle, format="jpg").astype(np.float64) / 255.0
-    color = check.flag(color, "color")
     if size is not None:
-        size = check.positive_int(size, "size")
         f = max(1, int(np.ceil(max(rgb.shape[:2]) / size)))
         h, w = rgb.shape[0] // f * f, rgb.shape[1] // f * f
         rgb = rgb[:h, :w].reshape(h // f, f, w // f, f, 3).mean(axis=(1, 3))
