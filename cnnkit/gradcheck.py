@@ -70,10 +70,12 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
             raise ValueError(f"h={h!r} is too {'small' if lost else 'large'} for "
                              f"x[{i}]={old!r} in {x.dtype}; use "
                              f"{'a larger h or x.astype(np.float64)' if lost else 'h=1e-6'}")
-        f_plus = _value(f, x)
-        x[i] = old - h
-        f_minus = _value(f, x)
-        x[i] = old
+        try:
+            f_plus = _value(f, x)
+            x[i] = old - h
+            f_minus = _value(f, x)
+        finally:
+            x[i] = old  # restored even when f fails
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
 

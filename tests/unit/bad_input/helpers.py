@@ -296,3 +296,14 @@ for _kernel in ck.KERNELS:
 good("stack_kernels", "strings", "every-name",
      lambda: ck.stack_kernels(list(ck.KERNELS)),
      equals(lambda: np.stack(list(ck.KERNELS.values()))[:, None]))
+good("numerical_gradient", "mutation", "x-restored-when-f-fails", lambda: _failing_f(),
+     lambda r: same(r, True))
+
+
+def _failing_f():
+    x = XG.copy()
+    try:
+        ck.numerical_gradient(lambda v: v, x)  # f returns an array: refused
+    except TypeError:
+        pass
+    return bool(np.array_equal(x, XG))
