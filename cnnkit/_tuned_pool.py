@@ -42,10 +42,14 @@ def max_and_winner(a: PoolArgs) -> tuple[np.ndarray, np.ndarray]:
     for t, i, j in taps(a)[1:]:
         value = tap(a.x, i, j, a).copy()
         # Strictly larger only: on a tie the earlier position keeps the gradient.
-        larger = (value > out) | (np.isnan(value) & ~np.isnan(out))
-        np.maximum(out, value, out=out)
+        larger = value > out
+        np.maximum(out, value, out=out)  # a NaN stays: np.maximum passes NaN on
         # winner = t where larger: t only grows along this loop, so max(winner, t*larger).
         np.maximum(winner, larger * winner.dtype.type(t), out=winner)
+    nan = np.isnan(out)
+    if nan.any():  # rare: send those windows' gradient to their first NaN instead
+        for t, i, j in reversed(taps(a)):
+            winner[nan & np.isnan(tap(a.x, i, j, a))] = t
     return out, winner
 
 

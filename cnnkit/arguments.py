@@ -44,9 +44,9 @@ class ConvArgs(NamedTuple):
 
     def dout(self, dout: object) -> np.ndarray:
         """Check ``dout`` against the output's shape (as the caller saw it); (N, F, OH, OW)."""
-        expected = self.restore(np.empty((len(self.x), len(self.weight), *self.out_hw), bool))
-        return check_dout(dout, expected.shape, self.x.dtype).reshape(
-            len(self.x), len(self.weight), *self.out_hw)
+        shape = (len(self.x), len(self.weight), *self.out_hw)
+        expected = shape[4 - self.input_ndim :]  # without the axes the caller left out
+        return check_dout(dout, expected, self.x.dtype).reshape(shape)
 
 
 def conv_args(
@@ -124,8 +124,7 @@ class PoolArgs(NamedTuple):
     def dout(self, dout: object) -> np.ndarray:
         """Check ``dout`` against the pooled output's shape; returned as (N, C, OH, OW)."""
         shape = (*self.x.shape[:2], *self.out_hw)
-        expected = self.restore(np.empty(shape, bool)).shape
-        return check_dout(dout, expected, self.x.dtype).reshape(shape)
+        return check_dout(dout, shape[4 - self.input_ndim :], self.x.dtype).reshape(shape)
 
 
 def pool_args(x: object, kernel_size: IntPair, stride: Optional[IntPair] = None) -> PoolArgs:
@@ -141,6 +140,7 @@ def pool_args(x: object, kernel_size: IntPair, stride: Optional[IntPair] = None)
             f"kernel_size={kernel_size!r} is larger than the input ({hw[0]} x {hw[1]}); "
             "pooling has no padding, so use a smaller kernel_size"
         )
-    out_hw = tuple(pool_output_size(hw[a], kernel[a], stride[a]) for a in (0, 1))
-    stride = tuple(min(stride[a], hw[a]) for a in (0, 1))  # see conv_args
+    out_hw = (pool_output_size(hw[0], kernel[0], stride[0]),
+              pool_output_size(hw[1], kernel[1], stride[1]))
+    stride = (min(stride[0], hw[0]), min(stride[1], hw[1]))  # see conv_args
     return PoolArgs(x, kernel, stride, out_hw, input_ndim)

@@ -306,9 +306,13 @@ def conv2d_forward(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
+    reuse: Optional[ConvCache] = None,
 ) -> tuple[np.ndarray, ConvCache]:
     """:func:`conv2d`, also returning the :class:`ConvCache` that :func:`conv2d_backward`
     reuses, so the columns are built once per step (what :class:`~cnnkit.Conv2D` does).
+
+    ``reuse``: an earlier call's cache whose memory may be overwritten (a layer sees the
+    same shapes batch after batch); that cache must not be used afterwards.
 
     Examples
     --------
@@ -316,8 +320,13 @@ def conv2d_forward(
     >>> out.shape, cache.cols.shape  # cols: (C*KH*KW, N*OH*OW)
     ((2, 3, 3, 3), (9, 18))
     """
+    if reuse is not None and not isinstance(reuse, ConvCache):
+        raise TypeError(
+            f"reuse must be a ConvCache from an earlier conv2d_forward call, or None, not "
+            f"{type(reuse).__name__}"
+        )
     a = conv_args(x, weight, bias, stride, padding, dilation)
-    out, cols = tuned_forward(a)
+    out, cols = tuned_forward(a, None if reuse is None else reuse.cols)
     return a.restore(out), ConvCache(cols, _cache_key(a))
 
 

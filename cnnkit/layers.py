@@ -132,9 +132,11 @@ class Conv2D(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_image_batch(x, "x", unbatched=False)
-        # The cache keeps the input's columns, so backward does not build them again.
+        # The cache keeps the input's columns, so backward does not build them again; the
+        # last batch's cache lends its memory.
         out, self._cache = conv2d_forward(x, self.params["weight"], self.params["bias"],
-                                          self.stride, self.padding, self.dilation)
+                                          self.stride, self.padding, self.dilation,
+                                          reuse=self._cache)
         self._x = x
         return out
 

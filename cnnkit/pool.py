@@ -24,6 +24,7 @@ from typing import Optional
 import numpy as np
 
 from ._tuned_pool import max_and_winner, route_to_winners, tap, taps
+from ._validate import pair
 from .arguments import PoolArgs, pool_args
 from .conv import window_view
 
@@ -211,16 +212,24 @@ class PoolCache:
     ----------
     winner : ndarray of small ints, shape (N, C, OH, OW)
         Position ``t = i*KW + j`` (reading order) of each window's first maximum.
-    key : tuple
-        Input shape and dtype, kernel and stride it was made for.
+    args : PoolArgs
+        The checked arguments of the forward call (input, kernel, stride, output size).
     """
 
     winner: np.ndarray
-    key: tuple
+    args: PoolArgs
 
 
-def _pool_key(a: PoolArgs) -> tuple:
-    return (a.x.shape, a.x.dtype.str, a.kernel, a.stride)
+def _args_from_cache(cache: Optional[PoolCache], x: object, kernel_size: IntPair,
+                     stride: Optional[IntPair]) -> Optional[PoolArgs]:
+    """The forward pass's checked arguments, when ``x`` is the very array it checked and
+    kernel and stride are the same (what a layer passes), else None: check again."""
+    if cache is None or x is not cache.args.x:
+        return None
+    kernel = pair(kernel_size, "kernel_size")
+    given = kernel if stride is None else pair(stride, "stride")
+    capped = tuple(min(s, n) for s, n in zip(given, cache.args.x.shape[2:]))
+    return cache.args if (kernel, capped) == (cache.args.kernel, cache.args.stride) else None
 
 
 def max_pool2d(x: np.ndarray, kernel_size: IntPair,
@@ -265,7 +274,7 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: IntPair, stride: Optional[Int
     """
     a = pool_args(x, kernel_size, stride)
     out, winner = max_and_winner(a)
-    return a.restore(out), PoolCache(winner, _pool_key(a))
+    return a.restore(out), PoolCache(winner, a)
 
 
 def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
@@ -296,13 +305,16 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
             f"cache must be the PoolCache that max_pool2d_forward returned, or None, not "
             f"{type(cache).__name__}"
         )
-    a = pool_args(x, kernel_size, stride)
+    a = _args_from_cache(cache, x, kernel_size, stride)
+    if a is None:
+        a = pool_args(x, kernel_size, stride)
+        if cache is not None and (a.x.shape, a.kernel, a.stride) != (
+                cache.args.x.shape, cache.args.kernel, cache.args.stride):
+            raise ValueError(
+                "cache was made by max_pool2d_forward for other arguments (input, "
+                "kernel_size or stride); pass the cache of this very forward call"
+            )
     dout = a.dout(dout)
-    if cache is not None and cache.key != _pool_key(a):
-        raise ValueError(
-            "cache was made by max_pool2d_forward for other arguments (input, kernel_size "
-            "or stride); pass the cache of this very forward call"
-        )
     winner = max_and_winner(a)[1] if cache is None else cache.winner
     return a.restore(route_to_winners(dout, winner, a))
 

@@ -116,12 +116,23 @@ def conv_output_size(
     >>> conv_output_size(128, 11, stride=2)
     59
     """
-    n = positive_int(n, "n")
-    k = positive_int(kernel_size, "kernel_size")
-    s = positive_int(stride, "stride")
-    d = positive_int(dilation, "dilation")
-    before, after = axis_padding(padding, k, s, d)
+    n, k = _positive(n, "n"), _positive(kernel_size, "kernel_size")
+    s, d = _positive(stride, "stride"), _positive(dilation, "dilation")
+    if type(padding) is tuple and len(padding) == 2 and _plain(padding[0], 0) \
+            and _plain(padding[1], 0):
+        before, after = padding  # already (before, after): the convolutions' own call
+    else:
+        before, after = axis_padding(padding, k, s, d)
     return _axis_output(n, k, s, before, after, d)
+
+
+def _plain(value: object, lowest: int) -> bool:
+    """True for a plain int >= lowest (the common case, checked fast)."""
+    return type(value) is int and value >= lowest
+
+
+def _positive(value: object, name: str) -> int:
+    return value if _plain(value, 1) else positive_int(value, name)
 
 
 def pool_output_size(
@@ -142,10 +153,9 @@ def pool_output_size(
     >>> pool_output_size(7, 2), pool_output_size(7, 2, ceil_mode=True)
     (3, 4)
     """
-    n = positive_int(n, "n")
-    k = positive_int(kernel_size, "kernel_size")
-    s = k if stride is None else positive_int(stride, "stride")
-    p = nonnegative_int(padding, "padding")
+    n, k = _positive(n, "n"), _positive(kernel_size, "kernel_size")
+    s = k if stride is None else _positive(stride, "stride")
+    p = padding if _plain(padding, 0) else nonnegative_int(padding, "padding")
     if p > k // 2:
         raise ValueError(
             f"padding={p} is more than half of kernel_size={k}; pooling allows at most "

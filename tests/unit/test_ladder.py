@@ -180,7 +180,21 @@ def test_caches_are_public_honest_types():
     _, pool_cache = ck.max_pool2d_forward(np.ones((1, 1, 4, 4)), 2)
     assert type(conv_cache) is ck.ConvCache and type(pool_cache) is ck.PoolCache
     assert conv_cache.cols.shape == (1 * 3 * 3, 1 * 2 * 2)  # (C*KH*KW, N*OH*OW)
-    assert pool_cache.winner.shape == (1, 1, 2, 2)
+    assert pool_cache.winner.shape == (1, 1, 2, 2) and pool_cache.args.kernel == (2, 2)
     layer = ck.Conv2D(1, 2, 3, rng=0)
     layer.forward(np.ones((1, 1, 4, 4)))
     assert isinstance(layer._cache, ck.ConvCache)
+
+
+def test_conv2d_forward_reuses_only_a_cache():
+    x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
+    out, cache = ck.conv2d_forward(x, w)
+    with pytest.raises(TypeError, match="reuse must be a ConvCache"):
+        ck.conv2d_forward(x, w, reuse=cache.cols)
+    x2 = np.arange(25.0).reshape(1, 1, 5, 5)
+    out2, cache2 = ck.conv2d_forward(x2, w, reuse=cache)
+    assert np.shares_memory(cache2.cols, cache.cols)  # the memory was lent
+    np.testing.assert_array_equal(out2, ck.conv2d_naive(x2, w))
+    grads = ck.conv2d_backward(np.ones_like(out2), x2, w, cache=cache2)
+    for g, e in zip(grads, ck.conv2d_backward_naive(np.ones_like(out2), x2, w)):
+        np.testing.assert_allclose(g, e, rtol=1e-12)
