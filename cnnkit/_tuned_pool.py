@@ -46,8 +46,8 @@ def max_and_winner(a: PoolArgs) -> tuple[np.ndarray, np.ndarray]:
         np.maximum(out, value, out=out)  # a NaN stays: np.maximum passes NaN on
         # winner = t where larger: t only grows along this loop, so max(winner, t*larger).
         np.maximum(winner, larger * winner.dtype.type(t), out=winner)
-    nan = np.isnan(out)
-    if nan.any():  # rare: send those windows' gradient to their first NaN instead
+    if np.isnan(out.max(initial=0)):  # rare: a window's first NaN gets its gradient
+        nan = np.isnan(out)
         for t, i, j in reversed(taps(a)):
             winner[nan & np.isnan(tap(a.x, i, j, a))] = t
     return out, winner
@@ -68,10 +68,17 @@ def _window_corners(shape: tuple[int, ...], stride: tuple[int, int],
     return corners
 
 
+@lru_cache(maxsize=16)
+def _tap_offsets(width: int, kernel: tuple[int, int]) -> np.ndarray:
+    """Flat offset of window position t = i*KW + j from the window's corner: i*W + j."""
+    offsets = np.array([i * width + j for i in range(kernel[0]) for j in range(kernel[1])])
+    offsets.flags.writeable = False
+    return offsets
+
+
 def route_to_winners(dout: np.ndarray, winner: np.ndarray, a: PoolArgs) -> np.ndarray:
     """Max-pool backward: each window's gradient goes to its winning pixel; dx (N, C, H, W)."""
-    w = a.x.shape[3]
-    offset = np.array([i * w + j for _, i, j in taps(a)])  # of position t from the corner
+    offset = _tap_offsets(a.x.shape[3], a.kernel)
     corners = _window_corners(a.x.shape, a.stride, a.out_hw)
     pixels = (np.take(offset, winner) + corners).ravel()
     if a.stride[0] < a.kernel[0] or a.stride[1] < a.kernel[1]:

@@ -324,7 +324,7 @@ def as_image_batch(x: object, name: str = "x", unbatched: bool = True) -> np.nda
             f"{name} with shape {x.shape} has an empty channel, height or width axis; "
             "only the batch axis N may be 0"
         )
-    return x.reshape((1,) * (4 - x.ndim) + x.shape)
+    return x if x.ndim == 4 else x.reshape((1,) * (4 - x.ndim) + x.shape)
 
 
 def restore_ndim(a: np.ndarray, ndim: int) -> np.ndarray:
