@@ -151,6 +151,7 @@ def conv2d_backward_naive(
     dout = a.dout(dout)
     xp = pad_input(a.x, a.pads)
     dxp, dweight = np.zeros_like(xp), np.zeros_like(a.weight)
+    dbias = np.zeros(len(a.weight), dtype=a.x.dtype)
     (sh, sw), (dh, dw) = a.stride, a.dilation
     n_kernels, _, kh, kw = a.weight.shape
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
@@ -163,7 +164,7 @@ def conv2d_backward_naive(
                     g = dout[n, f, i, j]
                     dweight[f] += g * xp[n, :, rows, cols]  # d node / d weight = window
                     dxp[n, :, rows, cols] += g * a.weight[f]  # d node / d window = weight
-    dbias = dout.sum(axis=(0, 2, 3))  # d node / d bias = 1
+                    dbias[f] += g  # d node / d bias = 1
     return _gradients(a, _unpad(dxp, a), dweight, dbias)
 
 
