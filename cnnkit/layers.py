@@ -150,6 +150,8 @@ class Conv2D(Layer):
         return dx
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_shape) < 3:
+            raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W), got {input_shape}")
         *lead, c, h, w = input_shape
         if c != self.in_channels:
             raise ValueError(
@@ -214,6 +216,8 @@ class MaxPool2D(Layer):
                                    cache=self._cache)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_shape) < 3:
+            raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W), got {input_shape}")
         *lead, c, h, w = input_shape
         return (*lead, c, pool_output_size(h, self.kernel_size[0], self.stride[0]),
                 pool_output_size(w, self.kernel_size[1], self.stride[1]))

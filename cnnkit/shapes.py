@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Union
 
+import numpy as np
+
 from ._validate import nonnegative_int, pair, positive_int
 
 __all__ = [
@@ -156,6 +158,9 @@ def pool_output_size(
     n, k = _positive(n, "n"), _positive(kernel_size, "kernel_size")
     s = k if stride is None else _positive(stride, "stride")
     p = padding if _plain(padding, 0) else nonnegative_int(padding, "padding")
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"ceil_mode={ceil_mode!r} must be True or False, not "
+                        f"{type(ceil_mode).__name__}")
     if p > k // 2:
         raise ValueError(
             f"padding={p} is more than half of kernel_size={k}; pooling allows at most "

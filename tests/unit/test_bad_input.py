@@ -21,25 +21,7 @@ NUMPY_WORDING = ("broadcast", "could not be", "zero-size array", "index out of b
 
 # Cases that fail today, each for a reason in the file named; strict, so a fix shows up as
 # an XPASS to be removed here.
-_CEIL = "pool_output_size takes any truthy ceil_mode instead of a bool (shapes.py)"
-_UNPACK = ("Conv2D/MaxPool2D.output_shape with too few axes fail with Python's 'not enough "
-           "values to unpack' (layers.py)")
-XFAIL: dict[str, str] = {
-    "pool_output_size:types:ceil_mode-string": _CEIL,
-    "pool_output_size:types:ceil_mode-int": _CEIL,
-    "pool_output_size:types:ceil_mode-none": _CEIL,
-    "Conv2D:ndim:output_shape-2d": _UNPACK,
-    "Conv2D:ndim:output_shape-1d": _UNPACK,
-    "MaxPool2D:ndim:output_shape-2d": _UNPACK,
-    "MaxPool2D:ndim:output_shape-1d": _UNPACK,
-    "fit:ndim:X-ndim-2-0": _UNPACK,
-    "evaluate:ndim:X-ndim-2-0": _UNPACK,
-    "evaluate:ndim:X-one-image": _UNPACK,
-    "predict:ndim:X-ndim-2-0": _UNPACK,
-    "predict:ndim:X-one-image": _UNPACK,
-    "predict_proba:ndim:X-ndim-2-0": _UNPACK,
-    "predict_proba:ndim:X-one-image": _UNPACK,
-}
+XFAIL: dict[str, str] = {}
 
 
 def _params():
