@@ -4,7 +4,16 @@ Everything the course uses is importable from here, e.g. ``from cnnkit import co
 """
 from __future__ import annotations
 
-from .conv import conv2d, conv2d_backward, conv2d_backward_naive, conv2d_naive
+from .conv import (
+    ConvCache,
+    conv2d,
+    conv2d_backward,
+    conv2d_backward_im2col,
+    conv2d_backward_naive,
+    conv2d_forward,
+    conv2d_im2col,
+    conv2d_naive,
+)
 from .data import load_digits, sample_image, train_test_split
 from .filters import KERNELS, get_kernel, stack_kernels
 from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
@@ -14,14 +23,20 @@ from .model import Sequential, Summary
 from .networks import DIGITS_TRAINING, digits_cnn
 from .optim import SGD
 from .pool import (
+    PoolCache,
     avg_pool2d,
     avg_pool2d_backward,
     avg_pool2d_backward_naive,
+    avg_pool2d_backward_windows,
     avg_pool2d_naive,
+    avg_pool2d_windows,
     max_pool2d,
     max_pool2d_backward,
     max_pool2d_backward_naive,
+    max_pool2d_backward_windows,
+    max_pool2d_forward,
     max_pool2d_naive,
+    max_pool2d_windows,
 )
 from .receptive import node_window, receptive_field, receptive_field_sizes
 from .shapes import conv_output_size, explain_output_size, pool_output_size
@@ -32,8 +47,11 @@ __version__ = "0.1.0"
 __all__ = [
     "conv_output_size", "pool_output_size", "explain_output_size",
     "conv2d", "conv2d_naive", "conv2d_backward", "conv2d_backward_naive",
+    "conv2d_im2col", "conv2d_backward_im2col", "conv2d_forward", "ConvCache",
     "max_pool2d", "max_pool2d_backward", "max_pool2d_naive", "max_pool2d_backward_naive",
+    "max_pool2d_windows", "max_pool2d_backward_windows", "max_pool2d_forward", "PoolCache",
     "avg_pool2d", "avg_pool2d_backward", "avg_pool2d_naive", "avg_pool2d_backward_naive",
+    "avg_pool2d_windows", "avg_pool2d_backward_windows",
     "softmax", "log_softmax", "softmax_cross_entropy",
     "Layer", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense",
     "Sequential", "Summary", "SGD", "digits_cnn", "DIGITS_TRAINING",

@@ -1,4 +1,4 @@
-"""2-D convolution: a loop version to read, a vectorised version to run, and the backward pass.
+"""2-D convolution, as a ladder to climb: loops, then im2col, then the tuned version.
 
 Shapes (NCHW, as in PyTorch)::
 
@@ -10,106 +10,51 @@ Shapes (NCHW, as in PyTorch)::
 Like ``torch.nn.functional.conv2d`` this is a cross-correlation: the kernel is not flipped.
 For the first notebooks, ``x`` may also be one 2-D image with a 2-D ``weight``, and a 3-D
 ``x`` of shape (C, H, W) is one unbatched image.
+
+The ladder, each rung giving the same numbers (a test holds them equal):
+
+1. :func:`conv2d_naive` / :func:`conv2d_backward_naive`: one sum of products per node, in
+   loops. Read this first.
+2. :func:`conv2d_im2col` / :func:`conv2d_backward_im2col`: every window as one row of a
+   matrix (a strided view, one copy), then one matrix product.
+3. :func:`conv2d` / :func:`conv2d_backward`: the same idea, tuned (see ``_tuned_conv.py``);
+   :func:`conv2d_forward` also returns a :class:`ConvCache` the backward pass reuses.
 """
 from __future__ import annotations
 
-import math
-from typing import NamedTuple, Optional
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from numpy.lib.stride_tricks import sliding_window_view
 
-from ._scratch import scratch
-from ._validate import as_float_array, pair, result_dtype
-from .shapes import Padding, _axis_output, resolve_padding
+from ._tuned_conv import tuned_backward, tuned_forward
+from .arguments import ConvArgs, conv_args
+from .shapes import Padding
 
 __all__ = [
     "conv2d",
     "conv2d_naive",
+    "conv2d_im2col",
+    "conv2d_forward",
     "conv2d_backward",
     "conv2d_backward_naive",
+    "conv2d_backward_im2col",
+    "ConvCache",
     "pad_input",
+    "window_view",
 ]
 
-
-class _ConvSetup(NamedTuple):
-    x: np.ndarray  # (N, C, H, W)
-    weight: np.ndarray  # (F, C, KH, KW)
-    bias: Optional[np.ndarray]  # (F,) or None
-    stride: tuple[int, int]
-    pads: tuple[tuple[int, int], tuple[int, int]]
-    dilation: tuple[int, int]
-    out_hw: tuple[int, int]
-    input_ndim: int
-
-
-def _setup(x, weight, bias, stride, padding, dilation) -> _ConvSetup:
-    """Validate the arguments of a convolution and bring them to the NCHW form."""
-    x = as_float_array(x, "x")
-    weight = as_float_array(weight, "weight")
-    input_ndim = x.ndim
-    if x.ndim == 2:
-        if weight.ndim != 2:
-            raise ValueError(
-                f"x is one 2-D image with shape {x.shape}, so weight must be one 2-D kernel, "
-                f"got shape {weight.shape}; pass x[None, None] to use 4-D weights"
-            )
-        x, weight = x[None, None], weight[None, None]
-    elif x.ndim == 3:
-        x = x[None]
-    elif x.ndim != 4:
-        raise ValueError(
-            f"x must have shape (N, C, H, W), (C, H, W) or (H, W), got {x.ndim} dimensions "
-            f"with shape {x.shape}"
-        )
-    if weight.ndim != 4:
-        raise ValueError(
-            f"weight must have shape (F, C, KH, KW), got {weight.ndim} dimensions with shape "
-            f"{weight.shape}"
-        )
-    if weight.shape[1] != x.shape[1]:
-        raise ValueError(
-            f"x has {x.shape[1]} channels (shape {x.shape}) but weight expects "
-            f"{weight.shape[1]} (shape {weight.shape}); the second axis of weight must equal "
-            "the number of input channels"
-        )
-    if min(weight.shape) < 1 or min(x.shape) < 1:
-        raise ValueError(f"x {x.shape} and weight {weight.shape} must not have empty axes")
-    if bias is not None:
-        bias = as_float_array(bias, "bias")
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(
-                f"bias must have shape ({weight.shape[0]},), one value per kernel, got shape "
-                f"{bias.shape}"
-            )
-    stride = pair(stride, "stride")
-    dilation = pair(dilation, "dilation")
-    kernel = weight.shape[2], weight.shape[3]
-    pads = resolve_padding(padding, kernel, stride, dilation)
-    out_hw = (
-        _axis_output(x.shape[2], kernel[0], stride[0], *pads[0], dilation[0]),
-        _axis_output(x.shape[3], kernel[1], stride[1], *pads[1], dilation[1]),
-    )
-    dtype = result_dtype(x, weight) if bias is None else result_dtype(x, weight, bias)
-    x, weight = x.astype(dtype, copy=False), weight.astype(dtype, copy=False)
-    if bias is not None:
-        bias = bias.astype(dtype, copy=False)
-    return _ConvSetup(x, weight, bias, stride, pads, dilation, out_hw, input_ndim)
-
-
-def _restore(out: np.ndarray, input_ndim: int) -> np.ndarray:
-    """Undo the batch/channel axes that _setup added to a 2-D or 3-D input."""
-    if input_ndim == 2:
-        return out[0, 0]
-    if input_ndim == 3:
-        return out[0]
-    return out
+IntPair = int | tuple[int, int]
 
 
 def pad_input(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
     """Zero-pad the last two axes of ``x`` by ``((top, bottom), (left, right))``.
 
     Returns ``x`` itself when there is nothing to pad.
+
+    >>> pad_input(np.ones((2, 2)), ((1, 0), (0, 1))).shape
+    (3, 3)
     """
     (top, bottom), (left, right) = pads
     if top == bottom == left == right == 0:
@@ -120,13 +65,16 @@ def pad_input(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]]) -> n
     return xp
 
 
+# --------------------------------------------------------------------- rung 1: loops
+
+
 def conv2d_naive(
     x: np.ndarray,
     weight: np.ndarray,
     bias: Optional[np.ndarray] = None,
-    stride: int | tuple[int, int] = 1,
+    stride: IntPair = 1,
     padding: Padding = 0,
-    dilation: int | tuple[int, int] = 1,
+    dilation: IntPair = 1,
 ) -> np.ndarray:
     """2-D convolution written as plain loops: one sum of products per output node.
 
@@ -148,135 +96,253 @@ def conv2d_naive(
     >>> conv2d_naive(np.ones((5, 5)), np.ones((3, 3))).shape
     (3, 3)
     """
-    cfg = _setup(x, weight, bias, stride, padding, dilation)
-    xp = pad_input(cfg.x, cfg.pads)
-    n_images, n_kernels = cfg.x.shape[0], cfg.weight.shape[0]
-    kh, kw = cfg.weight.shape[2:]
-    (sh, sw), (dh, dw) = cfg.stride, cfg.dilation
-    oh, ow = cfg.out_hw
-    out = np.zeros((n_images, n_kernels, oh, ow), dtype=cfg.x.dtype)
-    for n in range(n_images):
+    a = conv_args(x, weight, bias, stride, padding, dilation)
+    xp = pad_input(a.x, a.pads)
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    n_kernels, _, kh, kw = a.weight.shape
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # pixels a (dilated) window spans
+    bias = np.zeros(n_kernels, a.x.dtype) if a.bias is None else a.bias
+    out = np.empty((len(a.x), n_kernels, *a.out_hw), dtype=a.x.dtype)
+    for n in range(len(a.x)):
         for f in range(n_kernels):
-            for i in range(oh):
-                for j in range(ow):
+            for i in range(a.out_hw[0]):
+                for j in range(a.out_hw[1]):
                     top, left = i * sh, j * sw
-                    # The receptive field of node (i, j): every dh-th row, dw-th column.
-                    window = xp[n, :, top : top + dh * (kh - 1) + 1 : dh,
-                                left : left + dw * (kw - 1) + 1 : dw]
-                    out[n, f, i, j] = np.sum(window * cfg.weight[f])
-            if cfg.bias is not None:
-                out[n, f] += cfg.bias[f]
-    return _restore(out, cfg.input_ndim)
+                    rows = slice(top, top + span_h, dh)  # every dh-th row of the window
+                    cols = slice(left, left + span_w, dw)
+                    out[n, f, i, j] = np.sum(xp[n, :, rows, cols] * a.weight[f]) + bias[f]
+    return a.restore(out)
 
 
-class _Columns(NamedTuple):
-    """The im2col matrix the forward pass builds and the backward pass reuses.
+def conv2d_backward_naive(
+    dout: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    dilation: IntPair = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The gradients of :func:`conv2d_naive`, written as the same loops over output nodes.
 
-    ``data[(c, i, j), (n, gh, gw)]`` is the pixel that kernel tap ``(c, i, j)`` reads for
-    position ``(gh, gw)`` of image ``n`` on a grid of shape ``grid``: (OH, OW), or (OH, Wp)
-    for narrow stride-1 outputs (see :func:`_grid_and_tail`).
+    Each node ``out[n, f, i, j]`` was ``sum(window * weight[f]) + bias[f]``, so its
+    gradient ``g = dout[n, f, i, j]`` flows back as ``g * window`` into ``dweight[f]``,
+    ``g * weight[f]`` into the window's pixels of ``dx``, and ``g`` into ``dbias[f]``.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (N, F, OH, OW)
+        Gradient of the loss with respect to the convolution's output.
+    x, weight, stride, padding, dilation
+        As given to :func:`conv2d`.
+
+    Returns
+    -------
+    dx : ndarray, shape of ``x``
+    dweight : ndarray, shape of ``weight``
+    dbias : ndarray, shape (F,)
+
+    Examples
+    --------
+    >>> x, w = np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3))
+    >>> conv2d_backward_naive(np.ones((1, 1, 2, 2)), x, w)[0][0, 0, 0]
+    array([1., 2., 2., 1.])
+    """
+    a = conv_args(x, weight, None, stride, padding, dilation)
+    dout = a.dout(dout)
+    xp = pad_input(a.x, a.pads)
+    dxp, dweight = np.zeros_like(xp), np.zeros_like(a.weight)
+    dbias = np.zeros(len(a.weight), dtype=a.x.dtype)
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    n_kernels, _, kh, kw = a.weight.shape
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    for n in range(len(a.x)):
+        for f in range(n_kernels):
+            for i in range(a.out_hw[0]):
+                for j in range(a.out_hw[1]):
+                    top, left = i * sh, j * sw
+                    rows, cols = slice(top, top + span_h, dh), slice(left, left + span_w, dw)
+                    g = dout[n, f, i, j]
+                    dweight[f] += g * xp[n, :, rows, cols]  # d node / d weight = window
+                    dxp[n, :, rows, cols] += g * a.weight[f]  # d node / d window = weight
+                    dbias[f] += g  # d node / d bias = 1
+    return _gradients(a, _unpad(dxp, a), dweight, dbias)
+
+
+def _unpad(dxp: np.ndarray, a: ConvArgs) -> np.ndarray:
+    """The gradient of the padded input, cut back to the input's pixels."""
+    (top, _), (left, _) = a.pads
+    h, w = a.x.shape[2:]
+    return dxp[:, :, top : top + h, left : left + w]
+
+
+def _gradients(a: ConvArgs, dx, dweight, dbias) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dx, dweight, dbias) with the shapes the caller's x and weight had."""
+    dweight = dweight[0, 0] if a.input_ndim == 2 else dweight
+    return a.restore(np.ascontiguousarray(dx)), dweight, dbias
+
+
+# --------------------------------------------------------------------- rung 2: im2col
+
+
+def window_view(xp: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, int],
+                dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+    """Every window of a padded batch, as a view (no copy): shape (N, C, OH, OW, KH, KW).
+
+    ``view[n, c, i, j]`` is the (KH, KW) grid of pixels node (i, j) reads in channel c:
+    what :func:`conv2d_naive` slices as ``xp[n, c, rows, cols]``.
+
+    >>> window_view(np.ones((1, 1, 5, 5)), (3, 3), (2, 2), (1, 1), (2, 2)).shape
+    (1, 1, 2, 2, 3, 3)
+    """
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel_hw, stride, dilation, out_hw
+    spans = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    every = sliding_window_view(xp, spans, axis=(2, 3))  # windows at every pixel, stride 1
+    return every[:, :, : sh * (oh - 1) + 1 : sh, : sw * (ow - 1) + 1 : sw, ::dh, ::dw]
+
+
+def conv2d_im2col(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: Optional[np.ndarray] = None,
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    dilation: IntPair = 1,
+) -> np.ndarray:
+    """2-D convolution as one matrix product: every window becomes one row (im2col).
+
+    The loops of :func:`conv2d_naive` compute ``sum(window * weight[f])`` for every node:
+    a dot product of a window with a kernel. Written as matrices, ``rows`` holds every
+    node's window (N*OH*OW rows of C*KH*KW pixels), ``weight`` every kernel (F rows), and
+    all the dot products are ``rows @ weight.T``.
+
+    Parameters and returns as :func:`conv2d_naive`.
+
+    Examples
+    --------
+    >>> conv2d_im2col(np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3)), stride=2).shape
+    (2, 4, 3, 3)
+    """
+    a = conv_args(x, weight, bias, stride, padding, dilation)
+    xp = pad_input(a.x, a.pads)
+    windows = window_view(xp, a.weight.shape[2:], a.stride, a.dilation, a.out_hw)
+    n_images, n_kernels, (oh, ow) = len(a.x), len(a.weight), a.out_hw
+    # (N, OH, OW, C, KH, KW) -> one row per node: the one copy of the input.
+    rows = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n_images * oh * ow, a.weight[0].size)
+    out = rows @ a.weight.reshape(n_kernels, -1).T  # (N*OH*OW, F): every node at once
+    if a.bias is not None:
+        out += a.bias
+    out = out.reshape(n_images, oh, ow, n_kernels).transpose(0, 3, 1, 2)
+    return a.restore(np.ascontiguousarray(out))
+
+
+def conv2d_backward_im2col(
+    dout: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    dilation: IntPair = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The gradients of :func:`conv2d_im2col`, as matrix products on the same rows.
+
+    With ``out = rows @ W.T + bias`` (``W`` the kernels as (F, C*KH*KW)) and ``g`` = dout
+    as (N*OH*OW, F): ``dW = g.T @ rows``, ``dbias = g.sum(0)``, ``drows = g @ W``; then
+    each row's gradient is added back onto the pixels its window read (col2im), one kernel
+    tap at a time. Parameters and returns as :func:`conv2d_backward_naive`.
+
+    Examples
+    --------
+    >>> x, w = np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3))
+    >>> [g.shape for g in conv2d_backward_im2col(np.ones((2, 4, 3, 3)), x, w)]
+    [(2, 3, 5, 5), (4, 3, 3, 3), (4,)]
+    """
+    a = conv_args(x, weight, None, stride, padding, dilation)
+    dout = a.dout(dout)
+    xp = pad_input(a.x, a.pads)
+    (n, c, _, _), (f, _, kh, kw), (oh, ow) = a.x.shape, a.weight.shape, a.out_hw
+    windows = window_view(xp, (kh, kw), a.stride, a.dilation, a.out_hw)
+    rows = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+    g = dout.transpose(0, 2, 3, 1).reshape(n * oh * ow, f)
+    dweight = (g.T @ rows).reshape(a.weight.shape)  # dW = dout correlated with the input
+    dbias = g.sum(axis=0)
+    drows = (g @ a.weight.reshape(f, -1)).reshape(n, oh, ow, c, kh, kw)
+    dxp = np.zeros_like(xp)
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    for i in range(kh):  # tap (i, j) of node (r, s) read padded pixel (r*sh + i*dh, s*sw + j*dw)
+        for j in range(kw):
+            rows_ij = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            cols_ij = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            dxp[:, :, rows_ij, cols_ij] += drows[..., i, j].transpose(0, 3, 1, 2)
+    return _gradients(a, _unpad(dxp, a), dweight, dbias)
+
+
+# --------------------------------------------------------------------- rung 3: tuned
+
+
+@dataclass(frozen=True)
+class ConvCache:
+    """What :func:`conv2d_forward` keeps for :func:`conv2d_backward`: the im2col columns.
+
+    Attributes
+    ----------
+    cols : ndarray, shape (C*KH*KW, N*OH*OW)
+        Every window of the padded input as one column.
+    key : tuple
+        The input's shape and dtype, the weight's shape, stride, padding and dilation the
+        columns were made for; :func:`conv2d_backward` refuses a cache of another call.
     """
 
-    data: np.ndarray  # (C*KH*KW, N*GH*GW)
-    grid: tuple[int, int]  # (GH, GW)
+    cols: np.ndarray
+    key: tuple
 
 
-def _padded_hw(cfg: _ConvSetup) -> tuple[int, int]:
-    (pt, pb), (pl, pr) = cfg.pads
-    return cfg.x.shape[2] + pt + pb, cfg.x.shape[3] + pl + pr
+def _cache_key(a: ConvArgs) -> tuple:
+    return (a.x.shape, a.x.dtype.str, a.weight.shape, a.stride, a.pads, a.dilation)
 
 
-#: Widest output (OW) for which stride-1 convolutions use the padded-width grid below.
-FLAT_GRID_MAX_WIDTH = 16
+def conv2d_forward(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: Optional[np.ndarray] = None,
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    dilation: IntPair = 1,
+    reuse: Optional[ConvCache] = None,
+) -> tuple[np.ndarray, ConvCache]:
+    """:func:`conv2d`, also returning the :class:`ConvCache` that :func:`conv2d_backward`
+    reuses, so the columns are built once per step (what :class:`~cnnkit.Conv2D` does).
 
+    ``reuse``: an earlier call's cache whose memory may be overwritten (a layer sees the
+    same shapes batch after batch); that cache must not be used afterwards.
 
-def _grid_and_tail(cfg: _ConvSetup) -> tuple[tuple[int, int], int]:
-    """The grid of window positions to compute, and the zeros needed after the last image."""
-    if cfg.stride != (1, 1) or cfg.out_hw[1] > FLAT_GRID_MAX_WIDTH:
-        return cfg.out_hw, 0
-    # Stride 1, narrow output: compute a window at every column of the padded image, even
-    # where it runs off the right edge (those nodes are thrown away). Then the windows of
-    # one kernel tap in one image are one contiguous run of memory (OH rows of Wp pixels)
-    # and the column copy is a few long block copies instead of many short rows of OW
-    # pixels. The price is Wp / OW times more columns: worth it for narrow outputs (1.2x
-    # faster forward + backward for 8x8 maps), not for wide ones (measured slower at 24).
-    _, wp = _padded_hw(cfg)
-    return (cfg.out_hw[0], wp), (cfg.weight.shape[3] - 1) * cfg.dilation[1]
-
-
-def _tap_view(buf: np.ndarray, cfg: _ConvSetup, grid: tuple[int, int],
-              writeable: bool = False) -> np.ndarray:
-    """View (C, KH, KW, N, GH, GW) of a padded, channels-first buffer ``buf``.
-
-    ``buf`` has shape (C, N*Hp*Wp + tail); element ``[c, i, j, n, gh, gw]`` of the view is
-    padded pixel ``(n, c, gh*sh + i*dh, gw*sw + j*dw)``: every node's window (what
-    :func:`conv2d_naive` slices), with the channel and tap axes first so that they become rows.
+    Examples
+    --------
+    >>> out, cache = conv2d_forward(np.ones((2, 1, 5, 5)), np.ones((3, 1, 3, 3)))
+    >>> out.shape, cache.cols.shape  # cols: (C*KH*KW, N*OH*OW)
+    ((2, 3, 3, 3), (9, 18))
     """
-    hp, wp = _padded_hw(cfg)
-    kh, kw = cfg.weight.shape[2:]
-    (sh, sw), (dh, dw) = cfg.stride, cfg.dilation
-    s_c, s_x = buf.strides
-    return as_strided(
-        buf,
-        shape=(buf.shape[0], kh, kw, cfg.x.shape[0], *grid),
-        strides=(s_c, dh * wp * s_x, dw * s_x, hp * wp * s_x, sh * wp * s_x, sw * s_x),
-        writeable=writeable,
-    )
-
-
-def _im2col(cfg: _ConvSetup, reuse: Optional[_Columns] = None) -> _Columns:
-    """Every window as one column: the one copy of the input that conv2d makes.
-
-    ``reuse``: columns of an earlier call; their memory is overwritten if the shape fits.
-    """
-    n, c, h, w = cfg.x.shape
-    (pt, _), (pl, _) = cfg.pads
-    hp, wp = _padded_hw(cfg)
-    grid, tail = _grid_and_tail(cfg)
-    # The input zero-padded, channels first: (C, N*Hp*Wp + tail), each channel one flat row.
-    buf = scratch.zeros("conv padded x", (c, n * hp * wp + tail), cfg.x.dtype)
-    image = buf[:, : n * hp * wp].reshape(c, n, hp, wp)
-    image[:, :, pt : pt + h, pl : pl + w] = cfg.x.transpose(1, 0, 2, 3)
-    # The rows are (channel, tap) pairs and the columns (image, position): with this layout
-    # the whole batch is ONE matrix product below, not one small product per image.
-    shape = (c * cfg.weight.shape[2] * cfg.weight.shape[3], n * grid[0] * grid[1])
-    if reuse is not None and reuse.data.shape == shape and reuse.data.dtype == cfg.x.dtype:
-        cols = reuse.data  # a layer's columns from its last batch: no new memory
-    else:
-        cols = np.empty(shape, dtype=cfg.x.dtype)
-    windows = _tap_view(buf, cfg, grid)
-    cols.reshape(windows.shape)[...] = windows
-    return _Columns(cols, grid)
-
-
-def _forward(cfg: _ConvSetup, reuse: Optional[_Columns] = None) -> tuple[np.ndarray, _Columns]:
-    cols = _im2col(cfg, reuse)
-    n_images, n_kernels = cfg.x.shape[0], cfg.weight.shape[0]
-    oh, ow = cfg.out_hw
-    # (F, C*KH*KW) @ (C*KH*KW, N*GH*GW): every node of every kernel and image at once.
-    grid_out = scratch.empty("conv grid out", (n_kernels, cols.data.shape[1]), cfg.x.dtype)
-    np.matmul(cfg.weight.reshape(n_kernels, -1), cols.data, out=grid_out)
-    if cfg.bias is not None:
-        grid_out += cfg.bias[:, None]  # along contiguous rows: 2x faster than during the copy
-    # Keep the real nodes and go back to (N, F, OH, OW) in one copy.
-    nodes = grid_out.reshape(n_kernels, n_images, *cols.grid)[:, :, :oh, :ow]
-    out = np.empty((n_images, n_kernels, oh, ow), dtype=cfg.x.dtype)
-    out[...] = nodes.transpose(1, 0, 2, 3)
-    return out, cols
+    if reuse is not None and not isinstance(reuse, ConvCache):
+        raise TypeError(
+            f"reuse must be a ConvCache from an earlier conv2d_forward call, or None, not "
+            f"{type(reuse).__name__}"
+        )
+    a = conv_args(x, weight, bias, stride, padding, dilation)
+    out, cols = tuned_forward(a, None if reuse is None else reuse.cols)
+    return a.restore(out), ConvCache(cols, _cache_key(a))
 
 
 def conv2d(
     x: np.ndarray,
     weight: np.ndarray,
     bias: Optional[np.ndarray] = None,
-    stride: int | tuple[int, int] = 1,
+    stride: IntPair = 1,
     padding: Padding = 0,
-    dilation: int | tuple[int, int] = 1,
+    dilation: IntPair = 1,
 ) -> np.ndarray:
-    """2-D convolution, vectorised with im2col: the same numbers as :func:`conv2d_naive`.
+    """2-D convolution, vectorised and tuned: the same numbers as :func:`conv2d_naive`.
 
-    Every window of the padded input is laid out as one column (a strided view, then one
-    copy); the whole convolution is then one matrix product per batch.
+    The idea is :func:`conv2d_im2col`'s (every window as a column, one matrix product per
+    batch), with a layout tuned for speed (``_tuned_conv.py``).
 
     Parameters
     ----------
@@ -297,31 +363,18 @@ def conv2d(
     >>> conv2d(np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3)), padding=1).shape
     (2, 4, 8, 8)
     """
-    cfg = _setup(x, weight, bias, stride, padding, dilation)
-    out, _ = _forward(cfg)
-    return _restore(out, cfg.input_ndim)
-
-
-def _check_dout(dout: np.ndarray, cfg: _ConvSetup) -> np.ndarray:
-    dout = as_float_array(dout, "dout")
-    if cfg.input_ndim < 4 and dout.ndim == cfg.input_ndim:
-        dout = dout.reshape((1,) * (4 - dout.ndim) + dout.shape)
-    expected = (cfg.x.shape[0], cfg.weight.shape[0], *cfg.out_hw)
-    if dout.shape != expected:
-        raise ValueError(
-            f"dout must have the shape of the convolution's output {expected}, got {dout.shape}"
-        )
-    return dout.astype(cfg.x.dtype, copy=False)
+    a = conv_args(x, weight, bias, stride, padding, dilation)
+    return a.restore(tuned_forward(a)[0])
 
 
 def conv2d_backward(
     dout: np.ndarray,
     x: np.ndarray,
     weight: np.ndarray,
-    stride: int | tuple[int, int] = 1,
+    stride: IntPair = 1,
     padding: Padding = 0,
-    dilation: int | tuple[int, int] = 1,
-    cols: Optional[_Columns] = None,
+    dilation: IntPair = 1,
+    cache: Optional[ConvCache] = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of a convolution with respect to its input, weight and bias.
 
@@ -331,9 +384,9 @@ def conv2d_backward(
         Gradient of the loss with respect to the convolution's output.
     x, weight, stride, padding, dilation
         As given to :func:`conv2d`.
-    cols : optional
-        The im2col columns the forward pass of :class:`~cnnkit.Conv2D` kept, so they are
-        not built twice; recomputed when not given.
+    cache : ConvCache, optional
+        What :func:`conv2d_forward` returned for these arguments, so the columns are not
+        built twice; built again when not given.
 
     Returns
     -------
@@ -347,90 +400,17 @@ def conv2d_backward(
     >>> [g.shape for g in conv2d_backward(np.ones((2, 4, 3, 3)), x, w)]
     [(2, 3, 5, 5), (4, 3, 3, 3), (4,)]
     """
-    cfg = _setup(x, weight, None, stride, padding, dilation)
-    dout = _check_dout(dout, cfg)
-    if not isinstance(cols, _Columns):
-        cols = _im2col(cfg, reuse=None)
-    n, c, h, w = cfg.x.shape
-    f = cfg.weight.shape[0]
-    oh, ow = cfg.out_hw
-    # dout laid out like the forward pass's product, (F, N*GH*GW), with zeros at the grid
-    # positions the forward pass threw away (so they add nothing below).
-    if cols.grid == cfg.out_hw:
-        dgrid = scratch.empty("conv dgrid", (f, n, *cols.grid), cfg.x.dtype)
-    else:
-        dgrid = scratch.zeros("conv dgrid", (f, n, *cols.grid), cfg.x.dtype)
-    dgrid[:, :, :oh, :ow] = dout.transpose(1, 0, 2, 3)
-    dgrid = dgrid.reshape(f, -1)
-
-    # dbias: every output node of kernel f added bias[f] once (rows of dgrid: contiguous).
-    dbias = dgrid.sum(axis=1)
-    # dweight: the input (as columns) correlated with dout, summed over the batch. Computed
-    # as its transpose, (C*KH*KW, F): OpenBLAS splits that shape better over threads.
-    dweight = (cols.data @ dgrid.T).T.reshape(cfg.weight.shape)
-    # dx: each column's gradient goes back to the pixels that window read (col2im), added
-    # tap by tap into the same padded, channels-first layout the forward pass read from.
-    dcols = scratch.empty("conv dcols", cols.data.shape, cfg.x.dtype)
-    np.matmul(cfg.weight.reshape(f, -1).T, dgrid, out=dcols)
-    hp, wp = _padded_hw(cfg)
-    _, tail = _grid_and_tail(cfg)
-    dbuf = scratch.zeros("conv padded dx", (c, n * hp * wp + tail), cfg.x.dtype)
-    taps = _tap_view(dbuf, cfg, cols.grid, writeable=True)  # (C, KH, KW, N, GH, GW)
-    dcols = dcols.reshape(taps.shape)
-    # One in-place add per block of taps whose windows never share a pixel (an in-place add
-    # must not write one element twice). That is one tap at a time for stride 1; with
-    # stride s, s consecutive taps never meet (4 adds instead of 36 for a 6x6 kernel at
-    # stride 4).
-    (sh, sw), (dh, dw) = cfg.stride, cfg.dilation
-    block_h, block_w = sh // math.gcd(sh, dh), sw // math.gcd(sw, dw)
-    for i in range(0, taps.shape[1], block_h):
-        for j in range(0, taps.shape[2], block_w):
-            block = (slice(None), slice(i, i + block_h), slice(j, j + block_w))
-            taps[block] += dcols[block]
-    (top, _), (left, _) = cfg.pads
-    dxp = dbuf[:, : n * hp * wp].reshape(c, n, hp, wp)[:, :, top : top + h, left : left + w]
-    dx = np.empty(cfg.x.shape, dtype=cfg.x.dtype)  # a new array: dbuf is reused next call
-    dx[...] = dxp.transpose(1, 0, 2, 3)
-    return _restore(dx, cfg.input_ndim), _restore_weight(dweight, cfg.input_ndim), dbias
-
-
-def _restore_weight(dweight: np.ndarray, input_ndim: int) -> np.ndarray:
-    return dweight[0, 0] if input_ndim == 2 else dweight
-
-
-def conv2d_backward_naive(
-    dout: np.ndarray,
-    x: np.ndarray,
-    weight: np.ndarray,
-    stride: int | tuple[int, int] = 1,
-    padding: Padding = 0,
-    dilation: int | tuple[int, int] = 1,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same gradients as :func:`conv2d_backward`, written as loops over output nodes.
-
-    Each output node ``out[n, f, i, j]`` was ``sum(window * weight[f]) + bias[f]``, so its
-    gradient ``g = dout[n, f, i, j]`` flows back as ``g * window`` into ``dweight[f]``,
-    ``g * weight[f]`` into the window's pixels of ``dx``, and ``g`` into ``dbias[f]``.
-    """
-    cfg = _setup(x, weight, None, stride, padding, dilation)
-    dout = _check_dout(dout, cfg)
-    xp = pad_input(cfg.x, cfg.pads)
-    dxp = np.zeros_like(xp)
-    dweight = np.zeros_like(cfg.weight)
-    dbias = np.zeros(cfg.weight.shape[0], dtype=cfg.x.dtype)
-    kh, kw = cfg.weight.shape[2:]
-    (sh, sw), (dh, dw) = cfg.stride, cfg.dilation
-    for n in range(cfg.x.shape[0]):
-        for f in range(cfg.weight.shape[0]):
-            for i in range(cfg.out_hw[0]):
-                for j in range(cfg.out_hw[1]):
-                    rows = slice(i * sh, i * sh + dh * (kh - 1) + 1, dh)
-                    columns = slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
-                    g = dout[n, f, i, j]
-                    dweight[f] += g * xp[n, :, rows, columns]
-                    dxp[n, :, rows, columns] += g * cfg.weight[f]
-                    dbias[f] += g
-    (top, _), (left, _) = cfg.pads
-    h, w = cfg.x.shape[2:]
-    dx = dxp[:, :, top : top + h, left : left + w]
-    return _restore(dx, cfg.input_ndim), _restore_weight(dweight, cfg.input_ndim), dbias
+    if cache is not None and not isinstance(cache, ConvCache):
+        raise TypeError(
+            f"cache must be the ConvCache that conv2d_forward returned, or None, not "
+            f"{type(cache).__name__}"
+        )
+    a = conv_args(x, weight, None, stride, padding, dilation)
+    dout = a.dout(dout)
+    if cache is not None and cache.key != _cache_key(a):
+        raise ValueError(
+            "cache was made by conv2d_forward for other arguments (input, weight shape, "
+            "stride, padding or dilation); pass the cache of this very forward call"
+        )
+    dx, dweight, dbias = tuned_backward(dout, a, None if cache is None else cache.cols)
+    return _gradients(a, dx, dweight, dbias)

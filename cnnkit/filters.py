@@ -15,6 +15,7 @@ where the image gets brighter from left to right, i.e. on a *vertical* edge.
 """
 from __future__ import annotations
 
+import difflib
 from typing import Iterable
 
 import numpy as np
@@ -118,8 +119,13 @@ def get_kernel(name: str) -> np.ndarray:
     >>> get_kernel("box_blur").shape
     (3, 3)
     """
-    if not isinstance(name, str) or name not in KERNELS:
-        raise ValueError(f"no kernel called {name!r}; choose one of: {', '.join(KERNELS)}")
+    if not isinstance(name, str):
+        raise TypeError(f"name={name!r} must be a kernel name (a string) such as "
+                        f"'sobel_vertical', not {type(name).__name__}")
+    if name not in KERNELS:
+        close = difflib.get_close_matches(name.lower().replace(" ", "_"), KERNELS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"no kernel called {name!r}; {hint}choose one of: {', '.join(KERNELS)}")
     return KERNELS[name].copy()
 
 
@@ -141,7 +147,14 @@ def stack_kernels(names: Iterable[str]) -> np.ndarray:
     >>> stack_kernels(["sobel_vertical", "sobel_horizontal"]).shape
     (2, 1, 3, 3)
     """
-    names = list(names)
+    if isinstance(names, str):
+        raise TypeError(f"names={names!r} is one string; pass a list of names, such as "
+                        f"[{names!r}]")
+    try:
+        names = list(names)
+    except TypeError:
+        raise TypeError(f"names={names!r} must be a list of kernel names, such as "
+                        "['sobel_vertical', 'sobel_horizontal']") from None
     if not names:
         raise ValueError("names is empty; give at least one kernel name, e.g. ['sharpen']")
     return np.stack([get_kernel(n) for n in names])[:, None]

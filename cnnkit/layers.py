@@ -17,12 +17,11 @@ from typing import Optional, Union
 
 import numpy as np
 
-from ._validate import as_float_array, check_ndim, pair, positive_int
-from .conv import _forward, _setup, conv2d_backward
-from .pool import _check_dout as _check_pool_dout
-from .pool import _max_and_winner, _route_to_winners
-from .pool import _setup as _pool_setup
-from .shapes import Padding, _axis_output, pool_output_size, resolve_padding
+from . import _validate as _check
+from ._validate import as_float_array, as_image_batch, check_dout, check_ndim, pair, positive_int
+from .conv import ConvCache, conv2d_backward, conv2d_forward
+from .pool import PoolCache, max_pool2d_backward, max_pool2d_forward
+from .shapes import Padding, conv_output_size, pool_output_size, resolve_padding
 
 __all__ = ["Layer", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense"]
 
@@ -31,7 +30,7 @@ RNG = Union[None, int, np.random.Generator]
 
 def _rng(rng: RNG) -> np.random.Generator:
     """A Generator from a seed, a Generator, or None (a fresh, unseeded one)."""
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    return _check.as_rng(rng, "rng")
 
 
 def _short(value: object) -> str:
@@ -111,14 +110,18 @@ class Conv2D(Layer):
         resolve_padding(padding, self.kernel_size, self.stride, self.dilation)  # validate now
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        _check.weight_shape(shape, f"in_channels={self.in_channels}, out_channels="
+                            f"{self.out_channels} and kernel_size={self.kernel_size}")
+        dtype = _check.float_dtype(dtype)
         weight = _rng(rng).normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
         self.params = {"weight": weight.astype(dtype), "bias": np.zeros(out_channels, dtype)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._x: Optional[np.ndarray] = None
-        self._cols: Optional[np.ndarray] = None
+        self._cache: Optional[ConvCache] = None
 
     def __repr__(self) -> str:
-        text = f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={_short(self.kernel_size)}"
+        text = (f"Conv2D({self.in_channels}, {self.out_channels}, "
+                f"kernel_size={_short(self.kernel_size)}")
         if self.stride != (1, 1):
             text += f", stride={_short(self.stride)}"
         if self.padding not in (0, (0, 0), "valid"):
@@ -128,33 +131,35 @@ class Conv2D(Layer):
         return text + ")"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = as_float_array(x, "x")
-        check_ndim(x, "x", 4, "(N, C, H, W)")
-        cfg = _setup(x, self.params["weight"], self.params["bias"], self.stride,
-                     self.padding, self.dilation)
-        # Reuse the memory of the last batch's columns when the shape is the same.
-        out, self._cols = _forward(cfg, reuse=self._cols)
-        self._x = cfg.x
+        x = as_image_batch(x, "x", unbatched=False)
+        # The cache keeps the input's columns, so backward does not build them again; the
+        # last batch's cache lends its memory.
+        out, self._cache = conv2d_forward(x, self.params["weight"], self.params["bias"],
+                                          self.stride, self.padding, self.dilation,
+                                          reuse=self._cache)
+        self._x = x
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self._need_forward("_x")
-        dx, self.grads["weight"], self.grads["bias"] = conv2d_backward(
-            dout, self._x, self.params["weight"], self.stride, self.padding, self.dilation,
-            cols=self._cols,
-        )
+        # dx = dout convolved back onto the input, dW = input correlated with dout,
+        # db = dout summed (see conv2d_backward_naive for the rule, node by node).
+        dx, dweight, dbias = conv2d_backward(dout, self._x, self.params["weight"], self.stride,
+                                             self.padding, self.dilation, cache=self._cache)
+        self.grads["weight"], self.grads["bias"] = dweight, dbias
         return dx
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_shape) < 3:
+            raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W), got {input_shape}")
         *lead, c, h, w = input_shape
         if c != self.in_channels:
             raise ValueError(
                 f"{self!r} expects {self.in_channels} input channels, got shape {input_shape}"
             )
-        (pt, pb), (pl, pr) = resolve_padding(self.padding, self.kernel_size, self.stride,
-                                             self.dilation)
-        oh = _axis_output(h, self.kernel_size[0], self.stride[0], pt, pb, self.dilation[0])
-        ow = _axis_output(w, self.kernel_size[1], self.stride[1], pl, pr, self.dilation[1])
+        pads = resolve_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        oh, ow = (conv_output_size(n, self.kernel_size[a], self.stride[a], pads[a],
+                                   self.dilation[a]) for a, n in enumerate((h, w)))
         return (*lead, self.out_channels, oh, ow)
 
 
@@ -175,6 +180,7 @@ class ReLU(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self._need_forward("_mask")
+        dout = check_dout(dout, self._mask.shape)
         return dout * self._mask  # d relu(x)/dx = 1 where x > 0, else 0
 
 
@@ -186,8 +192,8 @@ class MaxPool2D(Layer):
         super().__init__()
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = self.kernel_size if stride is None else pair(stride, "stride")
-        self._cfg = None
-        self._winner: Optional[np.ndarray] = None
+        self._x: Optional[np.ndarray] = None
+        self._cache: Optional[PoolCache] = None
 
     def __repr__(self) -> str:
         text = f"MaxPool2D(kernel_size={_short(self.kernel_size)}"
@@ -196,20 +202,22 @@ class MaxPool2D(Layer):
         return text + ")"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = as_float_array(x, "x")
-        check_ndim(x, "x", 4, "(N, C, H, W)")
-        # Keep where each window's first maximum is (as max_pool2d_backward would find it
-        # again), so that backward only routes dout: it no longer compares any values.
-        self._cfg = _pool_setup(x, self.kernel_size, self.stride)
-        out, self._winner = _max_and_winner(self._cfg)
+        x = as_image_batch(x, "x", unbatched=False)
+        # The cache keeps where each window's first maximum is, so that backward only
+        # routes dout: it compares no values again.
+        out, self._cache = max_pool2d_forward(x, self.kernel_size, self.stride)
+        self._x = x
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        self._need_forward("_winner")
-        dout = _check_pool_dout(dout, self._cfg)
-        return _route_to_winners(dout, self._winner, self._cfg)
+        self._need_forward("_x")
+        # dx = dout at each window's winning pixel, 0 elsewhere
+        return max_pool2d_backward(dout, self._x, self.kernel_size, self.stride,
+                                   cache=self._cache)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_shape) < 3:
+            raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W), got {input_shape}")
         *lead, c, h, w = input_shape
         return (*lead, c, pool_output_size(h, self.kernel_size[0], self.stride[0]),
                 pool_output_size(w, self.kernel_size[1], self.stride[1]))
@@ -227,11 +235,18 @@ class Flatten(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "x")
+        if x.ndim < 2:
+            raise ValueError(
+                f"x must have a batch axis and at least one more, such as (N, C, H, W), got "
+                f"shape {x.shape}; for one image add a batch axis with x[None]"
+            )
         self._shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))  # also for N = 0
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self._need_forward("_shape")
+        flat = (self._shape[0], int(np.prod(self._shape[1:])))
+        dout = check_dout(dout, flat)
         return dout.reshape(self._shape)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -257,6 +272,9 @@ class Dense(Layer):
         self.in_features = positive_int(in_features, "in_features")
         self.out_features = positive_int(out_features, "out_features")
         limit = np.sqrt(6.0 / (self.in_features + self.out_features))
+        _check.weight_shape((self.out_features, self.in_features), f"in_features="
+                            f"{self.in_features} and out_features={self.out_features}")
+        dtype = _check.float_dtype(dtype)
         weight = _rng(rng).uniform(-limit, limit, size=(self.out_features, self.in_features))
         self.params = {"weight": weight.astype(dtype), "bias": np.zeros(out_features, dtype)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
@@ -278,6 +296,7 @@ class Dense(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self._need_forward("_x")
+        dout = check_dout(dout, (len(self._x), self.out_features))
         self.grads["weight"] = dout.T @ self._x  # dW = dout^T x
         self.grads["bias"] = dout.sum(axis=0)  # db = sum of dout over the batch
         return dout @ self.params["weight"]  # dx = dout W

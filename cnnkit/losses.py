@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array
+from . import _validate as check
 
 __all__ = ["softmax", "log_softmax", "softmax_cross_entropy", "check_labels"]
 
@@ -25,7 +25,9 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     >>> softmax(np.array([[1.0, 1.0]]))
     array([[0.5, 0.5]])
     """
-    z = as_float_array(logits, "logits")
+    z = _scores(logits)
+    if z.size == 0:  # no examples (or no classes): an empty result, as in PyTorch
+        return z.copy()
     z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
@@ -33,31 +35,21 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """``log(softmax(logits))`` computed stably (no log of a tiny number)."""
-    z = as_float_array(logits, "logits")
+    z = _scores(logits)
+    if z.size == 0:
+        return z.copy()
     z = z - z.max(axis=-1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
+def _scores(logits: object) -> np.ndarray:
+    """Scores as a float array with at least one axis (the classes, last)."""
+    return check.array(logits, "logits", min_ndim=1, layout="(..., K), K scores per example")
+
+
 def check_labels(labels: object, n: int, n_classes: int) -> np.ndarray:
     """Return ``labels`` as an int array of shape (n,), or raise a clear error."""
-    arr = np.asarray(labels)
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(
-                f"labels must be whole class numbers (ints), got dtype {arr.dtype}; "
-                "convert them with labels.astype(int)"
-            )
-    if arr.shape != (n,):
-        raise ValueError(f"labels must have shape ({n},), one class per example, got {arr.shape}")
-    if n and (arr.min() < 0 or arr.max() >= n_classes):
-        bad = arr[(arr < 0) | (arr >= n_classes)][0]
-        raise ValueError(
-            f"labels contain {int(bad)}, outside 0..{n_classes - 1}; the logits have only "
-            f"{n_classes} classes"
-        )
-    return arr.astype(np.int64, copy=False)
+    return check.labels(labels, "labels", n, n_classes)
 
 
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
@@ -72,6 +64,8 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     -------
     loss : float
         ``mean(-log softmax(logits)[n, labels[n]])``, as ``torch.nn.functional.cross_entropy``.
+        NaN or infinite logits give a NaN loss, as in PyTorch. An empty batch (N = 0) is an
+        error here, where PyTorch returns nan: a mean over no examples has no value.
     dlogits : ndarray, shape (N, K)
         ``(softmax(logits) - onehot(labels)) / N``.
 
@@ -81,13 +75,18 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     >>> round(loss, 4), d.shape
     (1.3863, (2, 4))
     """
-    z = as_float_array(logits, "logits")
+    z = check.array(logits, "logits")
     if z.ndim != 2:
         raise ValueError(f"logits must have shape (N, K), got {z.ndim} dimensions {z.shape}")
     n, k = z.shape
     if n == 0:
-        raise ValueError("logits must hold at least one example, got shape (0, K)")
-    y = check_labels(labels, n, k)
+        raise ValueError("logits must hold at least one example, got shape (0, K): the mean "
+                         "loss over no examples is undefined (PyTorch returns nan); skip "
+                         "empty batches")
+    if k == 0:
+        raise ValueError(f"logits have shape {z.shape}, no classes; the last layer must output "
+                         "one score per class")
+    y = check.labels(labels, "labels", n, k)
     logp = log_softmax(z)
     rows = np.arange(n)
     loss = float(-logp[rows, y].mean())

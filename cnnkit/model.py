@@ -1,11 +1,13 @@
 """A model is a list of layers run in order; its summary counts nodes and parameters."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
+from . import _validate as check
 from .layers import Conv2D, Dense, Layer
 
 __all__ = ["Sequential", "Summary", "SummaryRow", "computes_nodes"]
@@ -100,6 +102,11 @@ class Sequential:
     """
 
     def __init__(self, *layers: Layer) -> None:
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            raise TypeError(
+                f"Sequential got one {type(layers[0]).__name__} of layers; pass the layers as "
+                "separate arguments, Sequential(*layers) or Sequential(Conv2D(...), ReLU())"
+            )
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(
@@ -119,8 +126,10 @@ class Sequential:
         return self.layers[i]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x)
+        """Run every layer in order; an error names the layer (index and class) that
+        rejected its input, followed by that layer's own message."""
+        for i, layer in enumerate(self.layers):
+            x = _blame(i, layer, "its input", layer.forward, x)
         return x
 
     __call__ = forward
@@ -128,13 +137,15 @@ class Sequential:
     def forward_all(self, x: np.ndarray) -> list[np.ndarray]:
         """The input and every layer's output, in order (for looking inside the network)."""
         outputs = [x]
-        for layer in self.layers:
-            outputs.append(layer.forward(outputs[-1]))
+        for i, layer in enumerate(self.layers):
+            outputs.append(_blame(i, layer, "its input", layer.forward, outputs[-1]))
         return outputs
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+        """Run every layer's backward in reverse order (an error names the layer)."""
+        for i in reversed(range(len(self.layers))):
+            layer = self.layers[i]
+            dout = _blame(i, layer, "the gradient dout", layer.backward, dout)
         return dout
 
     def params(self) -> list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
@@ -159,13 +170,24 @@ class Sequential:
         input_shape : tuple of int
             One example's shape, e.g. ``(1, 8, 8)`` for a grayscale 8x8 image.
         """
-        shape = tuple(int(s) for s in input_shape)
-        rows = []
+        input_shape = check.shape(input_shape, "input_shape", "(1, 8, 8)")
+        shape, rows = input_shape, []
         for i, layer in enumerate(self.layers):
             try:
-                shape = tuple(layer.output_shape(shape))
+                shape = tuple(int(s) for s in layer.output_shape(shape))
             except ValueError as exc:
                 raise ValueError(f"layer {i} ({layer!r}) cannot take input {shape}: {exc}") from exc
-            nodes = int(np.prod(shape)) if computes_nodes(layer) else 0
+            nodes = math.prod(shape) if computes_nodes(layer) else 0
             rows.append(SummaryRow(i, repr(layer), shape, nodes, layer.n_params))
-        return Summary(tuple(int(s) for s in input_shape), tuple(rows))
+        return Summary(input_shape, tuple(rows))
+
+
+def _blame(index: int, layer: Layer, what: str, method: Callable, value: object) -> np.ndarray:
+    """Call ``method(value)``; if the layer refuses it, say which layer did, in front of the
+    layer's own message (same exception type, the original chained as its cause)."""
+    try:
+        return method(value)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        if type(exc) not in (ValueError, TypeError, RuntimeError):
+            raise  # a subclass may need other constructor arguments: leave it untouched
+        raise type(exc)(f"layer {index} ({layer!r}) rejected {what}: {exc}") from exc

@@ -14,6 +14,7 @@ test_size=0.2, seed=0)``) this reaches about 98% test accuracy in a few seconds.
 """
 from __future__ import annotations
 
+from . import _validate as check
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from .model import Sequential
 
@@ -36,7 +37,8 @@ def digits_cnn(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)) -> 
     Parameters
     ----------
     seed : int
-        Seeds the initial weights (each layer from its own seed derived from this one).
+        A whole number >= 0; seeds the initial weights (each layer from its own seed
+        derived from this one).
     channels : three ints
         Kernels in the first, second and third conv layer.
 
@@ -50,10 +52,15 @@ def digits_cnn(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)) -> 
     >>> digits_cnn().summary((1, 8, 8)).rows[-1].output_shape
     (10,)
     """
-    if len(channels) != 3 or any(int(c) != c or c < 1 for c in channels):
-        raise ValueError(f"channels={channels!r} must be three positive whole numbers, "
-                         "e.g. (16, 32, 64)")
-    c1, c2, c3 = (int(c) for c in channels)
+    seed = check.seed(seed)
+    if seed is None:
+        raise TypeError("seed=None: digits_cnn needs a whole number >= 0, such as 0, so that "
+                        "its layers get seeds seed, seed + 1, ...")
+    sizes = check.shape(channels, "channels", "(16, 32, 64)")
+    if len(sizes) != 3:
+        raise ValueError(f"channels={channels!r} must be three whole numbers, one per conv "
+                         "layer, e.g. (16, 32, 64)")
+    c1, c2, c3 = sizes
     return Sequential(
         Conv2D(1, c1, 3, padding=1, rng=seed),
         ReLU(),

@@ -1,166 +1,239 @@
-"""Max and average pooling, forward and backward, as loops to read and vectorised to run.
+"""Max and average pooling, forward and backward, as a ladder: loops, windows, tuned.
 
 Shapes::
 
-    x    : (N, C, H, W)   (a 2-D image (H, W) is accepted too)
+    x    : (N, C, H, W)   (a 3-D (C, H, W) or 2-D (H, W) image is accepted too)
     out  : (N, C, OH, OW) OH = floor((H - KH) / SH) + 1; stride defaults to the kernel size
 
 Pooling works on each channel separately and has no parameters. Max pooling passes the
-gradient back only to the first largest value of each window, as PyTorch does.
+gradient back only to the first largest value of each window, as PyTorch does; a NaN
+counts as the largest value.
+
+The ladder, each rung giving the same numbers (a test holds them equal):
+
+1. ``*_naive``: loops over output positions. Read these first.
+2. ``*_windows``: the same reduction over a strided view of every window.
+3. :func:`max_pool2d`, :func:`max_pool2d_backward` (tuned in ``_tuned_pool.py``), and
+   :func:`max_pool2d_forward`, which also returns the :class:`PoolCache` of the winners.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import NamedTuple, Optional
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
-from ._validate import as_float_array, pair
-from .shapes import _axis_output
+from ._tuned_pool import max_and_winner, route_to_winners, tap, taps
+from ._validate import pair
+from .arguments import PoolArgs, pool_args
+from .conv import window_view
 
 __all__ = [
     "max_pool2d",
     "max_pool2d_backward",
+    "max_pool2d_forward",
+    "PoolCache",
     "avg_pool2d",
     "avg_pool2d_backward",
     "max_pool2d_naive",
     "avg_pool2d_naive",
     "max_pool2d_backward_naive",
     "avg_pool2d_backward_naive",
+    "max_pool2d_windows",
+    "max_pool2d_backward_windows",
+    "avg_pool2d_windows",
+    "avg_pool2d_backward_windows",
 ]
 
-
-class _PoolSetup(NamedTuple):
-    x: np.ndarray  # (N, C, H, W)
-    kernel: tuple[int, int]
-    stride: tuple[int, int]
-    out_hw: tuple[int, int]
-    input_ndim: int
+IntPair = int | tuple[int, int]
 
 
-def _setup(x, kernel_size, stride) -> _PoolSetup:
-    x = as_float_array(x, "x")
-    input_ndim = x.ndim
-    if x.ndim == 2:
-        x = x[None, None]
-    elif x.ndim == 3:
-        x = x[None]
-    elif x.ndim != 4:
-        raise ValueError(
-            f"x must have shape (N, C, H, W), (C, H, W) or (H, W), got {x.ndim} dimensions "
-            f"with shape {x.shape}"
-        )
-    kernel = pair(kernel_size, "kernel_size")
-    stride = kernel if stride is None else pair(stride, "stride")
-    if kernel[0] > x.shape[2] or kernel[1] > x.shape[3]:
-        raise ValueError(
-            f"kernel_size={kernel_size!r} is larger than the input ({x.shape[2]} x {x.shape[3]}); "
-            "pooling has no padding, so use a smaller kernel_size"
-        )
-    out_hw = (
-        _axis_output(x.shape[2], kernel[0], stride[0], 0, 0, 1),
-        _axis_output(x.shape[3], kernel[1], stride[1], 0, 0, 1),
-    )
-    return _PoolSetup(x, kernel, stride, out_hw, input_ndim)
+# --------------------------------------------------------------------- rung 1: loops
 
 
-def _restore(a: np.ndarray, input_ndim: int) -> np.ndarray:
-    return a.reshape(a.shape[4 - input_ndim :]) if input_ndim < 4 else a
+def max_pool2d_naive(x: np.ndarray, kernel_size: IntPair,
+                     stride: Optional[IntPair] = None) -> np.ndarray:
+    """:func:`max_pool2d` written as loops over output positions.
 
-
-def _tap(a: np.ndarray, i: int, j: int, cfg: _PoolSetup) -> np.ndarray:
-    """View of pixel (i, j) of every window: ``a[..., oh*sh + i, ow*sw + j]``, (N, C, OH, OW).
-
-    The vectorised pooling loops over the KH*KW positions inside a window (4 for 2x2) and
-    handles all windows of the batch at once for each: a few whole-array operations instead
-    of a reduction over a 6-D strided view, which numpy does far more slowly.
+    >>> max_pool2d_naive(np.arange(16.0).reshape(4, 4), 2)
+    array([[ 5.,  7.],
+           [13., 15.]])
     """
-    (sh, sw), (oh, ow) = cfg.stride, cfg.out_hw
-    return a[:, :, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
+    return _pool_naive(x, kernel_size, stride, np.max)
 
 
-def _taps(cfg: _PoolSetup) -> list[tuple[int, int, int]]:
-    """(index, i, j) of every position in a window, in reading order."""
-    kw = cfg.kernel[1]
-    return [(t, *divmod(t, kw)) for t in range(cfg.kernel[0] * kw)]
+def avg_pool2d_naive(x: np.ndarray, kernel_size: IntPair,
+                     stride: Optional[IntPair] = None) -> np.ndarray:
+    """:func:`avg_pool2d` written as loops over output positions.
+
+    >>> avg_pool2d_naive(np.arange(16.0).reshape(4, 4), 2)
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    return _pool_naive(x, kernel_size, stride, np.mean)
 
 
-def _max_and_winner(cfg: _PoolSetup) -> tuple[np.ndarray, np.ndarray]:
-    """Each window's maximum, and which position in the window holds its first maximum.
+def _pool_naive(x, kernel_size, stride, reduce) -> np.ndarray:
+    a = pool_args(x, kernel_size, stride)
+    (kh, kw), (sh, sw), (oh, ow) = a.kernel, a.stride, a.out_hw
+    out = np.empty((*a.x.shape[:2], oh, ow), dtype=a.x.dtype)
+    for n in range(a.x.shape[0]):
+        for c in range(a.x.shape[1]):
+            for i in range(oh):
+                for j in range(ow):
+                    rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+                    out[n, c, i, j] = reduce(a.x[n, c, rows, cols])
+    return a.restore(out)
 
-    Returns
-    -------
-    out : ndarray, shape (N, C, OH, OW)
+
+def max_pool2d_backward_naive(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
+                              stride: Optional[IntPair] = None) -> np.ndarray:
+    """:func:`max_pool2d_backward` as loops: each window sends its gradient to the
+    position of its first maximum (``argmax`` reads the window row by row).
+
+    >>> max_pool2d_backward_naive(np.ones((1, 1)), np.array([[1.0, 3.0], [3.0, 2.0]]), 2)
+    array([[0., 1.],
+           [0., 0.]])
+    """
+    a = pool_args(x, kernel_size, stride)
+    dout = a.dout(dout)
+    dx = np.zeros_like(a.x)
+    (kh, kw), (sh, sw), (oh, ow) = a.kernel, a.stride, a.out_hw
+    for n in range(a.x.shape[0]):
+        for c in range(a.x.shape[1]):
+            for i in range(oh):
+                for j in range(ow):
+                    window = a.x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
+                    r, s = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, i * sh + r, j * sw + s] += dout[n, c, i, j]
+    return a.restore(dx)
+
+
+def avg_pool2d_backward_naive(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
+                              stride: Optional[IntPair] = None) -> np.ndarray:
+    """:func:`avg_pool2d_backward` as loops: each window shares its gradient equally.
+
+    >>> avg_pool2d_backward_naive(np.ones((1, 1)), np.zeros((2, 2)), 2)
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
+    a = pool_args(x, kernel_size, stride)
+    dout = a.dout(dout)
+    dx = np.zeros_like(a.x)
+    (kh, kw), (sh, sw), (oh, ow) = a.kernel, a.stride, a.out_hw
+    for n in range(a.x.shape[0]):
+        for c in range(a.x.shape[1]):
+            for i in range(oh):
+                for j in range(ow):
+                    rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+                    dx[n, c, rows, cols] += dout[n, c, i, j] / (kh * kw)
+    return a.restore(dx)
+
+
+# --------------------------------------------------------------------- rung 2: windows
+
+
+def _windows(a: PoolArgs) -> np.ndarray:
+    """Every window as a view, (N, C, OH, OW, KH, KW) (see :func:`cnnkit.conv.window_view`)."""
+    return window_view(a.x, a.kernel, a.stride, (1, 1), a.out_hw)
+
+
+def max_pool2d_windows(x: np.ndarray, kernel_size: IntPair,
+                       stride: Optional[IntPair] = None) -> np.ndarray:
+    """:func:`max_pool2d` as one reduction over a view of every window.
+
+    >>> max_pool2d_windows(np.arange(16.0).reshape(4, 4), 2)
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    a = pool_args(x, kernel_size, stride)
+    return a.restore(_windows(a).max(axis=(4, 5)))
+
+
+def avg_pool2d_windows(x: np.ndarray, kernel_size: IntPair,
+                       stride: Optional[IntPair] = None) -> np.ndarray:
+    """:func:`avg_pool2d` as one mean over a view of every window.
+
+    >>> avg_pool2d_windows(np.ones((1, 2, 4, 4)), 2).shape
+    (1, 2, 2, 2)
+    """
+    a = pool_args(x, kernel_size, stride)
+    return a.restore(_windows(a).mean(axis=(4, 5)))
+
+
+def max_pool2d_backward_windows(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
+                                stride: Optional[IntPair] = None) -> np.ndarray:
+    """:func:`max_pool2d_backward` from the windows view: ``argmax`` of every window at
+    once, then each gradient added onto its winning pixel (``np.add.at`` adds twice
+    where overlapping windows share a winner).
+
+    >>> max_pool2d_backward_windows(np.ones((1, 1)), np.array([[1.0, 3.0], [3.0, 2.0]]), 2)
+    array([[0., 1.],
+           [0., 0.]])
+    """
+    a = pool_args(x, kernel_size, stride)
+    dout = a.dout(dout)
+    (n, c, _, _), (kh, kw), (sh, sw), (oh, ow) = a.x.shape, a.kernel, a.stride, a.out_hw
+    windows = _windows(a).reshape(n, c, oh, ow, kh * kw)
+    r, s = np.divmod(windows.argmax(axis=4), kw)  # the winner's place in its window
+    rows = np.arange(oh)[:, None] * sh + r  # ... and in the image
+    cols = np.arange(ow) * sw + s
+    dx = np.zeros_like(a.x)
+    np.add.at(dx, (np.arange(n)[:, None, None, None], np.arange(c)[:, None, None], rows,
+                   cols), dout)
+    return a.restore(dx)
+
+
+def avg_pool2d_backward_windows(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
+                                stride: Optional[IntPair] = None) -> np.ndarray:
+    """:func:`avg_pool2d_backward` with whole-array adds: window position (i, j) of every
+    window at once gets its share of the window's gradient.
+
+    >>> avg_pool2d_backward_windows(np.ones((1, 1)), np.zeros((2, 2)), 2)
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
+    """
+    a = pool_args(x, kernel_size, stride)
+    share = a.dout(dout) / (a.kernel[0] * a.kernel[1])
+    dx = np.zeros_like(a.x)
+    for _, i, j in taps(a):
+        tap(dx, i, j, a)[...] += share
+    return a.restore(dx)
+
+
+# --------------------------------------------------------------------- rung 3: tuned
+
+
+@dataclass(frozen=True)
+class PoolCache:
+    """What :func:`max_pool2d_forward` keeps for :func:`max_pool2d_backward`.
+
+    Attributes
+    ----------
     winner : ndarray of small ints, shape (N, C, OH, OW)
-        Position ``t = i*KW + j`` (reading order) of the first largest value of each window.
+        Position ``t = i*KW + j`` (reading order) of each window's first maximum.
+    args : PoolArgs
+        The checked arguments of the forward call (input, kernel, stride, output size).
     """
-    # Each position's values are copied out once: strided views cost about 10x more than
-    # contiguous arrays in every numpy operation, and each is used twice below.
-    out = _tap(cfg.x, 0, 0, cfg).copy()
-    winner = np.zeros(out.shape, dtype=np.min_scalar_type(cfg.kernel[0] * cfg.kernel[1]))
-    for t, i, j in _taps(cfg)[1:]:  # position 0 started the running maximum
-        value = _tap(cfg.x, i, j, cfg).copy()
-        # Strictly larger only: on a tie the earlier position (in reading order) keeps the
-        # gradient, as argmax and PyTorch do.
-        larger = value > out
-        np.maximum(out, value, out=out)
-        # winner = t where larger, else unchanged. t only grows along this loop, so that is
-        # max(winner, t * larger): no branches, about 50x faster than a masked copy.
-        np.maximum(winner, larger * winner.dtype.type(t), out=winner)
-    return out, winner
+
+    winner: np.ndarray
+    args: PoolArgs
 
 
-@lru_cache(maxsize=16)
-def _window_corners(shape: tuple[int, ...], stride: tuple[int, int],
-                    out_hw: tuple[int, int]) -> np.ndarray:
-    """Flat index into ``x`` of each window's top-left pixel, shape (N, C, OH, OW).
-
-    It depends on the shapes only, so it is computed once per shape and reused (a layer
-    sees the same shape batch after batch); read-only, since it is shared.
-    """
-    n, c, h, w = shape
-    (sh, sw), (oh, ow) = stride, out_hw
-    corner = (np.arange(oh) * (sh * w))[:, None] + np.arange(ow) * sw  # within one image
-    plane = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)  # first pixel of each image
-    corners = corner + plane
-    corners.flags.writeable = False
-    return corners
+def _args_from_cache(cache: Optional[PoolCache], x: object, kernel_size: IntPair,
+                     stride: Optional[IntPair]) -> Optional[PoolArgs]:
+    """The forward pass's checked arguments, when ``x`` is the very array it checked and
+    kernel and stride are the same (what a layer passes), else None: check again."""
+    if cache is None or x is not cache.args.x:
+        return None
+    kernel = pair(kernel_size, "kernel_size")
+    given = kernel if stride is None else pair(stride, "stride")
+    capped = tuple(min(s, n) for s, n in zip(given, cache.args.x.shape[2:]))
+    return cache.args if (kernel, capped) == (cache.args.kernel, cache.args.stride) else None
 
 
-def _winning_pixels(winner: np.ndarray, cfg: _PoolSetup) -> np.ndarray:
-    """Flat index into ``x`` of the pixel that won each window, shape (N*C*OH*OW,)."""
-    w = cfg.x.shape[3]
-    offset = np.array([i * w + j for _, i, j in _taps(cfg)])  # of position t from the corner
-    corners = _window_corners(cfg.x.shape, cfg.stride, cfg.out_hw)
-    return (np.take(offset, winner) + corners).ravel()
-
-
-def _route_to_winners(dout: np.ndarray, winner: np.ndarray, cfg: _PoolSetup) -> np.ndarray:
-    """Max-pool backward from the winners: each window's gradient goes to its winning pixel."""
-    pixels = _winning_pixels(winner, cfg)
-    if cfg.stride[0] < cfg.kernel[0] or cfg.stride[1] < cfg.kernel[1]:
-        # Overlapping windows: one pixel may win several windows, so add (bincount sums).
-        dx = np.bincount(pixels, weights=dout.ravel(), minlength=cfg.x.size)
-        return dx.astype(cfg.x.dtype, copy=False).reshape(cfg.x.shape)
-    # Windows side by side: every pixel wins one window at most, so one scatter does it.
-    dx = np.zeros(cfg.x.size, dtype=cfg.x.dtype)
-    dx[pixels] = dout.ravel()
-    return dx.reshape(cfg.x.shape)
-
-
-def _check_dout(dout, cfg: _PoolSetup) -> np.ndarray:
-    dout = as_float_array(dout, "dout")
-    if cfg.input_ndim < 4 and dout.ndim == cfg.input_ndim:
-        dout = dout.reshape((1,) * (4 - dout.ndim) + dout.shape)
-    expected = (*cfg.x.shape[:2], *cfg.out_hw)
-    if dout.shape != expected:
-        raise ValueError(f"dout must have the pooled output's shape {expected}, got {dout.shape}")
-    return dout.astype(cfg.x.dtype, copy=False)
-
-
-def max_pool2d(
-    x: np.ndarray, kernel_size: int | tuple[int, int], stride: Optional[int | tuple[int, int]] = None
-) -> np.ndarray:
+def max_pool2d(x: np.ndarray, kernel_size: IntPair,
+               stride: Optional[IntPair] = None) -> np.ndarray:
     """Largest value of each window, channel by channel.
 
     Parameters
@@ -173,6 +246,7 @@ def max_pool2d(
     Returns
     -------
     ndarray, shape (N, C, OH, OW)
+        (C, OH, OW) for a 3-D ``x``; (OH, OW) for a 2-D ``x``.
 
     Examples
     --------
@@ -180,19 +254,32 @@ def max_pool2d(
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    cfg = _setup(x, kernel_size, stride)
-    out = _tap(cfg.x, 0, 0, cfg).copy()
-    for _, i, j in _taps(cfg)[1:]:
-        np.maximum(out, _tap(cfg.x, i, j, cfg), out=out)  # running maximum over the window
-    return _restore(out, cfg.input_ndim)
+    a = pool_args(x, kernel_size, stride)
+    out = tap(a.x, 0, 0, a).copy()
+    for _, i, j in taps(a)[1:]:
+        np.maximum(out, tap(a.x, i, j, a), out=out)  # running maximum over the window
+    return a.restore(out)
 
 
-def max_pool2d_backward(
-    dout: np.ndarray,
-    x: np.ndarray,
-    kernel_size: int | tuple[int, int],
-    stride: Optional[int | tuple[int, int]] = None,
-) -> np.ndarray:
+def max_pool2d_forward(x: np.ndarray, kernel_size: IntPair, stride: Optional[IntPair] = None
+                       ) -> tuple[np.ndarray, PoolCache]:
+    """:func:`max_pool2d`, also returning where each window's maximum is (a
+    :class:`PoolCache`), so that :func:`max_pool2d_backward` compares no values again.
+
+    Examples
+    --------
+    >>> out, cache = max_pool2d_forward(np.arange(16.0).reshape(1, 1, 4, 4), 2)
+    >>> cache.winner.ravel().tolist()
+    [3, 3, 3, 3]
+    """
+    a = pool_args(x, kernel_size, stride)
+    out, winner = max_and_winner(a)
+    return a.restore(out), PoolCache(winner, a)
+
+
+def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
+                        stride: Optional[IntPair] = None,
+                        cache: Optional[PoolCache] = None) -> np.ndarray:
     """Gradient of :func:`max_pool2d`: each window's gradient goes to its first maximum.
 
     Parameters
@@ -200,20 +287,40 @@ def max_pool2d_backward(
     dout : ndarray, shape (N, C, OH, OW)
     x, kernel_size, stride
         As given to :func:`max_pool2d`.
+    cache : PoolCache, optional
+        What :func:`max_pool2d_forward` returned for these arguments.
 
     Returns
     -------
     dx : ndarray, shape of ``x``
+
+    Examples
+    --------
+    >>> max_pool2d_backward(np.ones((1, 1)), np.array([[1.0, 3.0], [3.0, 2.0]]), 2)
+    array([[0., 1.],
+           [0., 0.]])
     """
-    cfg = _setup(x, kernel_size, stride)
-    dout = _check_dout(dout, cfg)
-    _, winner = _max_and_winner(cfg)
-    return _restore(_route_to_winners(dout, winner, cfg), cfg.input_ndim)
+    if cache is not None and not isinstance(cache, PoolCache):
+        raise TypeError(
+            f"cache must be the PoolCache that max_pool2d_forward returned, or None, not "
+            f"{type(cache).__name__}"
+        )
+    a = _args_from_cache(cache, x, kernel_size, stride)
+    if a is None:
+        a = pool_args(x, kernel_size, stride)
+        if cache is not None and (a.x.shape, a.kernel, a.stride) != (
+                cache.args.x.shape, cache.args.kernel, cache.args.stride):
+            raise ValueError(
+                "cache was made by max_pool2d_forward for other arguments (input, "
+                "kernel_size or stride); pass the cache of this very forward call"
+            )
+    dout = a.dout(dout)
+    winner = max_and_winner(a)[1] if cache is None else cache.winner
+    return a.restore(route_to_winners(dout, winner, a))
 
 
-def avg_pool2d(
-    x: np.ndarray, kernel_size: int | tuple[int, int], stride: Optional[int | tuple[int, int]] = None
-) -> np.ndarray:
+def avg_pool2d(x: np.ndarray, kernel_size: IntPair,
+               stride: Optional[IntPair] = None) -> np.ndarray:
     """Mean of each window, channel by channel (same arguments as :func:`max_pool2d`).
 
     Examples
@@ -221,98 +328,25 @@ def avg_pool2d(
     >>> avg_pool2d(np.ones((1, 2, 4, 4)), 2).shape
     (1, 2, 2, 2)
     """
-    cfg = _setup(x, kernel_size, stride)
-    total = _tap(cfg.x, 0, 0, cfg).copy()
-    for _, i, j in _taps(cfg)[1:]:
-        total += _tap(cfg.x, i, j, cfg)
-    return _restore(total / (cfg.kernel[0] * cfg.kernel[1]), cfg.input_ndim)
+    a = pool_args(x, kernel_size, stride)
+    total = tap(a.x, 0, 0, a).copy()
+    for _, i, j in taps(a)[1:]:
+        total += tap(a.x, i, j, a)
+    return a.restore(total / (a.kernel[0] * a.kernel[1]))
 
 
-def avg_pool2d_backward(
-    dout: np.ndarray,
-    x: np.ndarray,
-    kernel_size: int | tuple[int, int],
-    stride: Optional[int | tuple[int, int]] = None,
-) -> np.ndarray:
+def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
+                        stride: Optional[IntPair] = None) -> np.ndarray:
     """Gradient of :func:`avg_pool2d`: each window shares its gradient equally.
 
     Returns
     -------
     dx : ndarray, shape of ``x``
+
+    Examples
+    --------
+    >>> avg_pool2d_backward(np.ones((1, 1)), np.zeros((2, 2)), 2)
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
     """
-    cfg = _setup(x, kernel_size, stride)
-    dout = _check_dout(dout, cfg)
-    share = dout / (cfg.kernel[0] * cfg.kernel[1])
-    dx = np.zeros(cfg.x.shape, dtype=cfg.x.dtype)
-    for _, i, j in _taps(cfg):
-        _tap(dx, i, j, cfg)[...] += share
-    return _restore(dx, cfg.input_ndim)
-
-
-def max_pool2d_naive(
-    x: np.ndarray, kernel_size: int | tuple[int, int], stride: Optional[int | tuple[int, int]] = None
-) -> np.ndarray:
-    """:func:`max_pool2d` written as loops over output positions."""
-    return _pool_naive(x, kernel_size, stride, np.max)
-
-
-def avg_pool2d_naive(
-    x: np.ndarray, kernel_size: int | tuple[int, int], stride: Optional[int | tuple[int, int]] = None
-) -> np.ndarray:
-    """:func:`avg_pool2d` written as loops over output positions."""
-    return _pool_naive(x, kernel_size, stride, np.mean)
-
-
-def _pool_naive(x, kernel_size, stride, reduce) -> np.ndarray:
-    cfg = _setup(x, kernel_size, stride)
-    n, c = cfg.x.shape[:2]
-    (kh, kw), (sh, sw), (oh, ow) = cfg.kernel, cfg.stride, cfg.out_hw
-    out = np.zeros((n, c, oh, ow), dtype=cfg.x.dtype)
-    for b in range(n):
-        for ch in range(c):
-            for i in range(oh):
-                for j in range(ow):
-                    window = cfg.x[b, ch, i * sh : i * sh + kh, j * sw : j * sw + kw]
-                    out[b, ch, i, j] = reduce(window)
-    return _restore(out, cfg.input_ndim)
-
-
-def max_pool2d_backward_naive(
-    dout: np.ndarray,
-    x: np.ndarray,
-    kernel_size: int | tuple[int, int],
-    stride: Optional[int | tuple[int, int]] = None,
-) -> np.ndarray:
-    """:func:`max_pool2d_backward` as loops: each window sends its gradient to the
-    position of its first maximum (``argmax`` reads the window row by row)."""
-    cfg = _setup(x, kernel_size, stride)
-    dout = _check_dout(dout, cfg)
-    dx = np.zeros_like(cfg.x)
-    (kh, kw), (sh, sw), (oh, ow) = cfg.kernel, cfg.stride, cfg.out_hw
-    for b in range(cfg.x.shape[0]):
-        for ch in range(cfg.x.shape[1]):
-            for i in range(oh):
-                for j in range(ow):
-                    window = cfg.x[b, ch, i * sh : i * sh + kh, j * sw : j * sw + kw]
-                    r, c = np.unravel_index(np.argmax(window), window.shape)
-                    dx[b, ch, i * sh + r, j * sw + c] += dout[b, ch, i, j]
-    return _restore(dx, cfg.input_ndim)
-
-
-def avg_pool2d_backward_naive(
-    dout: np.ndarray,
-    x: np.ndarray,
-    kernel_size: int | tuple[int, int],
-    stride: Optional[int | tuple[int, int]] = None,
-) -> np.ndarray:
-    """:func:`avg_pool2d_backward` as loops: each window shares its gradient equally."""
-    cfg = _setup(x, kernel_size, stride)
-    dout = _check_dout(dout, cfg)
-    dx = np.zeros_like(cfg.x)
-    (kh, kw), (sh, sw), (oh, ow) = cfg.kernel, cfg.stride, cfg.out_hw
-    for b in range(cfg.x.shape[0]):
-        for ch in range(cfg.x.shape[1]):
-            for i in range(oh):
-                for j in range(ow):
-                    dx[b, ch, i * sh : i * sh + kh, j * sw : j * sw + kw] += dout[b, ch, i, j] / (kh * kw)
-    return _restore(dx, cfg.input_ndim)
+    return avg_pool2d_backward_windows(dout, x, kernel_size, stride)

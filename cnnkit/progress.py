@@ -14,7 +14,9 @@ import sys
 import time
 from typing import Any, Optional, Union
 
-__all__ = ["ProgressBar", "in_notebook", "still_bar_html", "svg_image"]
+__all__ = ["ProgressBar", "in_notebook", "progress_mode", "still_bar_html", "svg_image"]
+
+MODES = ("auto", "notebook", "text", "off")
 
 
 def in_notebook() -> bool:
@@ -25,6 +27,21 @@ def in_notebook() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def progress_mode(mode: object) -> str:
+    """Check a ``progress=`` argument: one of :data:`MODES`, or True/None ("auto") or False
+    ("off"). Returns the mode as given ("auto" is resolved by :class:`ProgressBar`)."""
+    if mode is None or mode is True:
+        return "auto"
+    if mode is False:
+        return "off"
+    if not isinstance(mode, str):
+        raise TypeError(f"progress={mode!r} must be one of {', '.join(map(repr, MODES))} or "
+                        f"True/False, not {type(mode).__name__}")
+    if mode not in MODES:
+        raise ValueError(f"progress={mode!r} must be 'auto', 'notebook', 'text' or 'off'")
+    return mode
 
 
 class ProgressBar:
@@ -41,12 +58,7 @@ class ProgressBar:
 
     def __init__(self, total: int, mode: Union[str, bool, None] = "auto",
                  min_interval: float = 0.1) -> None:
-        if mode is None or mode is True:
-            mode = "auto"
-        if mode is False:
-            mode = "off"
-        if mode not in ("auto", "notebook", "text", "off"):
-            raise ValueError(f"progress={mode!r} must be 'auto', 'notebook', 'text' or 'off'")
+        mode = progress_mode(mode)
         if mode == "auto":
             mode = "notebook" if in_notebook() else ("text" if sys.stderr.isatty() else "off")
         self.mode, self.total, self.count = mode, max(int(total), 1), 0

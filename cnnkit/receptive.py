@@ -112,16 +112,33 @@ def as_geometry(layer: LayerLike) -> Geometry:
     if isinstance(layer, ReLU):
         return conv_geometry(1)
     if isinstance(layer, dict):
+        unknown = set(layer) - _GEOMETRY_KEYS
+        if unknown or "kernel_size" not in layer:
+            raise ValueError(
+                f"layer={layer!r} must have the keys of conv_geometry: 'kernel_size' and "
+                f"optionally 'stride', 'padding', 'dilation'"
+                + (f"; unknown: {', '.join(map(repr, sorted(unknown, key=str)))}" if unknown
+                   else "")
+            )
         return conv_geometry(**layer)
     if isinstance(layer, int) and not isinstance(layer, bool):
         return conv_geometry(layer)
     if isinstance(layer, tuple) and 1 <= len(layer) <= 4:
         return conv_geometry(*layer)
-    raise ValueError(
-        f"cannot read a window geometry from {layer!r}; receptive fields are defined for "
-        "Conv2D, MaxPool2D and ReLU layers (a Flatten or Dense node sees the whole input), "
-        "or give a dict such as {'kernel_size': 3, 'stride': 1}"
+    if isinstance(layer, Layer):
+        raise ValueError(
+            f"cannot read a window geometry from {layer!r}; receptive fields are defined for "
+            "Conv2D, MaxPool2D and ReLU layers (a Flatten or Dense node sees the whole input)"
+        )
+    raise TypeError(
+        f"cannot read a window geometry from {layer!r} ({type(layer).__name__}); give a "
+        "Conv2D, MaxPool2D or ReLU layer, a kernel size such as 3, a tuple "
+        "(kernel_size, stride, padding, dilation) or a dict such as "
+        "{'kernel_size': 3, 'stride': 1}"
     )
+
+
+_GEOMETRY_KEYS = {"kernel_size", "stride", "padding", "dilation"}
 
 
 def _as_stack(layers: Union[LayerLike, Iterable[LayerLike]]) -> list[Geometry]:
@@ -130,7 +147,11 @@ def _as_stack(layers: Union[LayerLike, Iterable[LayerLike]]) -> list[Geometry]:
         and not isinstance(layers[0], (Geometry, Layer, dict, tuple))
     ):
         return [as_geometry(layers)]
-    stack = [as_geometry(layer) for layer in layers]
+    if isinstance(layers, str) or not hasattr(layers, "__iter__") and not hasattr(
+            layers, "layers"):
+        raise TypeError(f"layers={layers!r} must be a layer or a list of layers, such as "
+                        "[Conv2D(1, 4, 3), MaxPool2D(2)] or model.layers")
+    stack = [as_geometry(layer) for layer in getattr(layers, "layers", layers)]
     if not stack:
         raise ValueError("layers is empty; give at least one layer")
     return stack

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Union
 
+import numpy as np
+
 from ._validate import nonnegative_int, pair, positive_int
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "explain_output_size",
     "same_padding",
     "resolve_padding",
+    "axis_padding",
     "window_starts",
     "uncovered_pixels",
 ]
@@ -102,8 +105,8 @@ def conv_output_size(
         Input size along the axis (height or width).
     kernel_size, stride, dilation : int
         Window size, step between windows, spacing between kernel taps.
-    padding : int or {"valid", "same"}
-        Zeros added on each side.
+    padding : int, (before, after) or {"valid", "same"}
+        Zeros added on each side (an int), or before and after the input (a pair).
 
     Returns
     -------
@@ -115,12 +118,23 @@ def conv_output_size(
     >>> conv_output_size(128, 11, stride=2)
     59
     """
-    n = positive_int(n, "n")
-    k = positive_int(kernel_size, "kernel_size")
-    s = positive_int(stride, "stride")
-    d = positive_int(dilation, "dilation")
-    before, after = _axis_padding(padding, k, s, d)
+    n, k = _positive(n, "n"), _positive(kernel_size, "kernel_size")
+    s, d = _positive(stride, "stride"), _positive(dilation, "dilation")
+    if type(padding) is tuple and len(padding) == 2 and _plain(padding[0], 0) \
+            and _plain(padding[1], 0):
+        before, after = padding  # already (before, after): the convolutions' own call
+    else:
+        before, after = axis_padding(padding, k, s, d)
     return _axis_output(n, k, s, before, after, d)
+
+
+def _plain(value: object, lowest: int) -> bool:
+    """True for a plain int >= lowest (the common case, checked fast)."""
+    return type(value) is int and value >= lowest
+
+
+def _positive(value: object, name: str) -> int:
+    return value if _plain(value, 1) else positive_int(value, name)
 
 
 def pool_output_size(
@@ -141,10 +155,12 @@ def pool_output_size(
     >>> pool_output_size(7, 2), pool_output_size(7, 2, ceil_mode=True)
     (3, 4)
     """
-    n = positive_int(n, "n")
-    k = positive_int(kernel_size, "kernel_size")
-    s = k if stride is None else positive_int(stride, "stride")
-    p = nonnegative_int(padding, "padding")
+    n, k = _positive(n, "n"), _positive(kernel_size, "kernel_size")
+    s = k if stride is None else _positive(stride, "stride")
+    p = padding if _plain(padding, 0) else nonnegative_int(padding, "padding")
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"ceil_mode={ceil_mode!r} must be True or False, not "
+                        f"{type(ceil_mode).__name__}")
     if p > k // 2:
         raise ValueError(
             f"padding={p} is more than half of kernel_size={k}; pooling allows at most "
@@ -168,10 +184,27 @@ def pool_output_size(
     return out
 
 
-def _axis_padding(padding: Padding, k: int, s: int, d: int) -> tuple[int, int]:
-    """Padding ``(before, after)`` along one axis from an int, "valid" or "same"."""
+def axis_padding(padding: Padding, kernel_size: int, stride: int = 1,
+                 dilation: int = 1) -> tuple[int, int]:
+    """Padding ``(before, after)`` along one axis: the one padding parser for one axis.
+
+    ``padding`` is an int (the same on both sides), a ``(before, after)`` pair, ``"valid"``
+    or ``"same"`` (read by :func:`resolve_padding`, as for a square kernel).
+
+    >>> axis_padding("same", 4), axis_padding((0, 2), 3)
+    ((1, 2), (0, 2))
+    """
     if isinstance(padding, str):
-        return resolve_padding(padding, (k, k), (s, s), (d, d))[0]
+        return resolve_padding(padding, (kernel_size,) * 2, (stride,) * 2, (dilation,) * 2)[0]
+    if isinstance(padding, (tuple, list)):
+        if len(padding) != 2:
+            raise ValueError(
+                f"padding={padding!r} along one axis must be one int or a pair "
+                f"(before, after), got {len(padding)} values"
+            )
+        whole = tuple(padding)
+        return (nonnegative_int(padding[0], "padding", whole),
+                nonnegative_int(padding[1], "padding", whole))
     p = nonnegative_int(padding, "padding")
     return p, p
 
@@ -200,7 +233,7 @@ def uncovered_pixels(
     1
     """
     out = conv_output_size(n, kernel_size, stride, padding, dilation)
-    before, after = _axis_padding(padding, kernel_size, stride, dilation)
+    before, after = axis_padding(padding, kernel_size, stride, dilation)
     span = dilation * (kernel_size - 1) + 1
     return n + before + after - ((out - 1) * stride + span)
 
@@ -221,7 +254,7 @@ def explain_output_size(
     """
     out = conv_output_size(n, kernel_size, stride, padding, dilation)
     k, s, d = kernel_size, stride, dilation
-    before, after = _axis_padding(padding, k, s, d)
+    before, after = axis_padding(padding, k, s, d)
     span = d * (k - 1) + 1
     padded = n + before + after
     room = padded - span
@@ -246,9 +279,10 @@ def explain_output_size(
             f"steps: floor({room} / {s}) = floor({room / s:g}) = {steps}; "
             f"{room} = {s}*{steps} + {rest}"
         )
+        what = ("row/column of the padded input is" if rest == 1
+                else "rows/columns of the padded input are")
         lines.append(
-            f"the stride does not divide {room} evenly: the last {rest} "
-            f"{'row/column of the padded input is' if rest == 1 else 'rows/columns of the padded input are'} "
+            f"the stride does not divide {room} evenly: the last {rest} {what} "
             "reached by no window and dropped"
         )
         lines.append(_how_to_fit(n, k, s, before, d, out, rest))
@@ -267,12 +301,17 @@ def explain_output_size(
 
 def _how_to_fit(n: int, k: int, s: int, p: int, d: int, out: int, rest: int) -> str:
     """Which padding or crop would leave no pixel unused (for explain_output_size)."""
-    span = d * (k - 1) + 1
-    for extra in range(1, s + 1):
-        if (n + 2 * (p + extra) - span) % s == 0:
-            bigger = conv_output_size(n, k, s, p + extra, d)
-            symmetric = f"padding={p + extra} on each side gives {bigger} with nothing left over"
-            break
+    # Each extra pixel of padding on both sides adds 2 to the room, so we need the smallest
+    # extra >= 1 with 2*extra = s - rest (mod s). Solved directly, so a huge stride answers
+    # at once: for odd s, 2 has an inverse mod s; for even s, s - rest must be even.
+    extra = None
+    if s % 2 == 1:
+        extra = (s - rest) * pow(2, -1, s) % s or s
+    elif rest % 2 == 0:
+        extra = (s - rest) // 2
+    if extra is not None:
+        bigger = conv_output_size(n, k, s, p + extra, d)
+        symmetric = f"padding={p + extra} on each side gives {bigger} with nothing left over"
     else:
         symmetric = (
             f"no equal padding on both sides fits, since each step of padding adds 2 pixels "

@@ -6,7 +6,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from .._validate import positive_int
+from .. import _validate as check
 
 __all__ = ["load_digits", "train_test_split", "sample_image"]
 
@@ -41,9 +41,22 @@ def train_test_split(
     With ``stratify=True`` every class is split in the same proportion, so the test set
     has as many of each digit, relatively, as the whole data set.
 
+    Parameters
+    ----------
+    X : array, shape (N, ...)
+        Examples (any dtype; they are indexed, not computed with).
+    y : array, shape (N,)
+        One label per example.
+    test_size : float
+        The share of each class (or of all examples) held out, strictly between 0 and 1.
+    seed : int or None
+        A whole number >= 0 (None: a different split every run).
+    stratify : bool
+
     Returns
     -------
     X_train, X_test, y_train, y_test
+        New arrays; ``X`` and ``y`` are not changed. Both parts must end up non-empty.
 
     Examples
     --------
@@ -52,11 +65,15 @@ def train_test_split(
     >>> len(X_train), len(X_test)
     (1438, 359)
     """
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = _examples(X, "X"), _examples(y, "y")
+    if y.ndim != 1:
+        raise ValueError(f"y must have one label per example, shape ({len(y)},), got shape "
+                         f"{y.shape}")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} examples but y has {len(y)}; they must match")
-    if not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size={test_size} must be a fraction between 0 and 1, e.g. 0.2")
+    test_size = check.fraction(test_size, "test_size", "0.2")
+    seed = check.seed(seed)
+    stratify = check.flag(stratify, "stratify")
     rng = np.random.default_rng(seed)
     if stratify:
         test = []
@@ -70,7 +87,22 @@ def train_test_split(
     mask[test_idx] = True
     train_idx = rng.permutation(np.flatnonzero(~mask))
     test_idx = rng.permutation(test_idx)
+    if len(train_idx) == 0 or len(test_idx) == 0:
+        part = "test" if len(test_idx) == 0 else "training"
+        raise ValueError(f"test_size={test_size!r} leaves the {part} set of these {len(y)} "
+                         "examples empty; use more examples or a test_size nearer 0.5")
     return X[train_idx], X[test_idx], y[train_idx], y[test_idx]
+
+
+def _examples(values: object, name: str) -> np.ndarray:
+    """An array with a first axis of examples (any dtype)."""
+    arr = np.asarray(values)
+    if arr.ndim == 0:
+        raise ValueError(f"{name}={values!r} must be an array of examples (one per row), not "
+                         "a single value")
+    if len(arr) == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); there is nothing to split")
+    return arr
 
 
 def sample_image(color: bool = False,
@@ -97,6 +129,7 @@ def sample_image(color: bool = False,
     >>> sample_image(color=True, size=(32, 40)).shape
     (32, 40, 3)
     """
+    color = check.flag(color, "color")
     from matplotlib import cbook
 
     with cbook.get_sample_data("grace_hopper.jpg") as handle:
@@ -109,9 +142,9 @@ def sample_image(color: bool = False,
             if len(size) != 2:
                 raise ValueError(f"size={size!r} must be one int (the longer side) or a pair "
                                  "(height, width)")
-            new_h, new_w = positive_int(size[0], "size[0]"), positive_int(size[1], "size[1]")
+            new_h, new_w = check.positive_int(size[0], "size[0]"), check.positive_int(size[1], "size[1]")
         else:
-            longer = positive_int(size, "size")
+            longer = check.positive_int(size, "size")
             scale = longer / max(h, w)
             new_h = max(1, int(np.floor(h * scale + 0.5)))
             new_w = max(1, int(np.floor(w * scale + 0.5)))

@@ -18,8 +18,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from .._validate import nonnegative_int, positive_int
-from ..shapes import _axis_output, resolve_padding
+from .._validate import positive_int
+from ..shapes import axis_padding, conv_output_size
 from ._common import show_image
 
 __all__ = [
@@ -145,17 +145,8 @@ def axis_layout(n: int, kernel_size: int, stride: int = 1, padding: AxisPadding 
     k = positive_int(kernel_size, "kernel_size")
     s = positive_int(stride, "stride")
     d = positive_int(dilation, "dilation")
-    if isinstance(padding, str):
-        (before, after), _ = resolve_padding(padding, (k, k), (s, s), (d, d))
-    elif isinstance(padding, (tuple, list)):
-        if len(padding) != 2:
-            raise ValueError(f"padding={padding!r} along one axis must be one int or a pair "
-                             "(before, after)")
-        before = nonnegative_int(padding[0], "padding")
-        after = nonnegative_int(padding[1], "padding")
-    else:
-        before = after = nonnegative_int(padding, "padding")
-    out = _axis_output(n, k, s, before, after, d)  # raises ValueError when nothing fits
+    before, after = axis_padding(padding, k, s, d)
+    out = conv_output_size(n, k, s, (before, after), d)  # raises ValueError if nothing fits
     starts = tuple(i * s for i in range(out))
     reached = np.zeros(n + before + after, dtype=bool)
     for start in starts:

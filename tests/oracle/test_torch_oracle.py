@@ -351,3 +351,101 @@ def test_pool_output_size_grid_matches_torch(ceil_mode):
                 ck.pool_output_size(n, k, s, p, ceil_mode)
             continue
         assert ck.pool_output_size(n, k, s, p, ceil_mode) == shape[2], (n, k, s, p, ceil_mode)
+
+
+# ----------------------------------------------------------------- edges: NaN, huge stride, N = 0
+
+
+def test_nan_in_a_max_pool_window_gets_the_gradient_as_in_torch(rng):
+    x = rng.normal(size=(2, 3, 6, 6))
+    x[0, 1, 2, 3] = np.nan  # one NaN per window at most: torch and argmax agree
+    x[1, 2, 5, 0] = np.nan
+    dout = rng.normal(size=(2, 3, 3, 3))
+    tx = t(x, grad=True)
+    ty = F.max_pool2d(tx, 2)
+    ty.backward(t(dout))
+    for backward in (ck.max_pool2d_backward, ck.max_pool2d_backward_windows,
+                     ck.max_pool2d_backward_naive):
+        np.testing.assert_array_equal(backward(dout, x, 2), tx.grad.numpy())
+    np.testing.assert_array_equal(np.isnan(ck.max_pool2d(x, 2)), np.isnan(ty.detach().numpy()))
+    pool = ck.MaxPool2D(2)
+    pool.forward(x)
+    np.testing.assert_array_equal(pool.backward(dout), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("shape, kernel, stride, dilation, nan_at", [
+    ((1, 2, 8, 8), 3, 2, 1, (0, 1, 7, 7)),  # the row and column stride 2 drops
+    ((2, 1, 5, 5), 2, 1, 3, (1, 0, 2, 2)),  # between the taps of a dilated kernel
+    ((1, 1, 8, 8), 3, 1, 1, None),  # no NaN: the same gradients as torch
+])
+def test_nan_no_window_reads_leaves_dweight_as_in_torch(shape, kernel, stride, dilation,
+                                                        nan_at, rng):
+    x = rng.normal(size=shape)
+    if nan_at is not None:
+        x[nan_at] = np.nan
+    w = rng.normal(size=(3, shape[1], kernel, kernel))
+    tx, tw = t(x, grad=True), t(w, grad=True)
+    ty = F.conv2d(tx, tw, stride=stride, dilation=dilation)
+    dout = rng.normal(size=tuple(ty.shape))
+    ty.backward(t(dout))
+    assert np.isfinite(tw.grad.numpy()).all()
+    for backward in (ck.conv2d_backward, ck.conv2d_backward_im2col, ck.conv2d_backward_naive):
+        dx, dw, _ = backward(dout, x, w, stride, 0, dilation)
+        close(dw, tw.grad, TOL64)
+        close(dx, tx.grad, TOL64)
+    layer = ck.Conv2D(shape[1], 3, kernel, stride, 0, dilation)
+    layer.params["weight"][...] = w
+    layer.forward(x)
+    close(layer.backward(dout), tx.grad, TOL64)
+    close(layer.grads["weight"], tw.grad, TOL64)
+
+
+@pytest.mark.parametrize("stride", [10**12, (10**12, 2), (3, 10**12)])
+def test_huge_stride_matches_torch(stride, rng):
+    x, w, b = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 3, 2)), rng.normal(size=4)
+    tx, tw, tb = t(x, grad=True), t(w, grad=True), t(b, grad=True)
+    ty = F.conv2d(tx, tw, tb, stride=stride, padding=1)
+    dout = rng.normal(size=tuple(ty.shape))
+    ty.backward(t(dout))
+    for forward in (ck.conv2d, ck.conv2d_im2col, ck.conv2d_naive):
+        close(forward(x, w, b, stride, 1), ty, TOL64)
+    for backward in (ck.conv2d_backward, ck.conv2d_backward_im2col, ck.conv2d_backward_naive):
+        for got, expected in zip(backward(dout, x, w, stride, 1), (tx.grad, tw.grad, tb.grad)):
+            close(got, expected, TOL64)
+    # torch's pooling refuses a stride beyond int32; any stride past the input gives the
+    # same single window (6 already does on 7x6), so compare with 6 in place of 10**12
+    pairs = stride if isinstance(stride, tuple) else (stride, stride)
+    tp = t(x, grad=True)
+    pooled = F.max_pool2d(tp, 2, tuple(min(s, 6) for s in pairs))
+    pooled.backward(torch.ones_like(pooled))
+    close(ck.max_pool2d(x, 2, stride), pooled, TOL64)
+    close(ck.max_pool2d_backward(np.ones(tuple(pooled.shape)), x, 2, stride), tp.grad, TOL64)
+    assert ck.pool_output_size(6, 2, 10**12) == 1 == ck.conv_output_size(6, 2, 10**12)
+
+
+def test_empty_batch_matches_torch():
+    x, w, b = np.ones((0, 3, 7, 6)), np.ones((4, 3, 3, 3)), np.ones(4)
+    tx, tw, tb = t(x, grad=True), t(w, grad=True), t(b, grad=True)
+    ty = F.conv2d(tx, tw, tb, stride=2, padding=1)
+    ty.backward(torch.ones_like(ty))
+    for forward in (ck.conv2d, ck.conv2d_im2col, ck.conv2d_naive):
+        assert forward(x, w, b, 2, 1).shape == tuple(ty.shape)
+    for backward in (ck.conv2d_backward, ck.conv2d_backward_im2col, ck.conv2d_backward_naive):
+        dx, dw, db = backward(np.ones(tuple(ty.shape)), x, w, 2, 1)
+        assert dx.shape == tuple(tx.grad.shape)
+        close(dw, tw.grad, TOL64)
+        close(db, tb.grad, TOL64)
+    for name in ("max", "avg"):
+        tp = t(x, grad=True)
+        pooled = getattr(F, f"{name}_pool2d")(tp, 2)
+        pooled.backward(torch.ones_like(pooled))
+        assert getattr(ck, f"{name}_pool2d")(x, 2).shape == tuple(pooled.shape)
+        dx = getattr(ck, f"{name}_pool2d_backward")(np.ones(tuple(pooled.shape)), x, 2)
+        assert dx.shape == tuple(tp.grad.shape)
+    flat = nn.Flatten()(tx)
+    assert ck.Flatten().forward(x).shape == tuple(flat.shape)
+    dense = ck.Dense(126, 5, rng=0)
+    out = dense.forward(x.reshape(0, 126))
+    assert out.shape == tuple(nn.Linear(126, 5).double()(flat).shape)
+    dense.backward(np.ones((0, 5)))
+    np.testing.assert_array_equal(dense.grads["weight"], 0)

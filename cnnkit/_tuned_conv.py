@@ -1,0 +1,117 @@
+"""The tuned convolution behind :func:`cnnkit.conv2d`: im2col, laid out for long copies.
+
+Read :func:`cnnkit.conv.conv2d_im2col` first: this is the same idea (pad, one strided view,
+one matrix product). What differs, each kept because ``benchmarks/run.py``'s shapes A-D
+measured it worth while (ratios of Conv2D forward + backward, off / on):
+
+- the padded input is kept channels first, (C, N*Hp*Wp), so the columns come out as
+  (C*KH*KW, N*OH*OW) and the whole batch is ONE product ``weight (F, C*KH*KW) @ cols``;
+- the backward pass reuses the forward pass's columns (a :class:`~cnnkit.conv.ConvCache`);
+- col2im adds into a writeable strided view of the padded gradient, in blocks of taps.
+
+- temporaries live in scratch buffers kept between calls, and a layer's columns reuse the
+  memory of its last batch's (fresh arrays of a few hundred KB cost page faults each call).
+
+Tried and dropped, as it gained nothing measurable (0.95x-1.07x, within the noise):
+computing every padded column for narrow stride-1 outputs (a "flat grid"; it also let a
+NaN in a pixel no window reads reach dweight as 0 * NaN).
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._scratch import scratch
+from .arguments import ConvArgs
+
+__all__ = ["tuned_forward", "tuned_backward"]
+
+
+def _tap_view(buf: np.ndarray, a: ConvArgs, writeable: bool = False) -> np.ndarray:
+    """View (C, KH, KW, N, OH, OW) of a padded, channels-first buffer ``buf`` (C, N*Hp*Wp).
+
+    Element ``[c, i, j, n, r, s]`` is padded pixel ``(n, c, r*sh + i*dh, s*sw + j*dw)``:
+    tap (i, j) of node (r, s)'s window, what :func:`~cnnkit.conv2d_naive` slices.
+    """
+    (pt, pb), (pl, pr) = a.pads
+    hp, wp = a.x.shape[2] + pt + pb, a.x.shape[3] + pl + pr
+    kh, kw = a.weight.shape[2:]
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    s_c, s_x = buf.strides
+    return as_strided(
+        buf,
+        shape=(buf.shape[0], kh, kw, a.x.shape[0], *a.out_hw),
+        strides=(s_c, dh * wp * s_x, dw * s_x, hp * wp * s_x, sh * wp * s_x, sw * s_x),
+        writeable=writeable,
+    )
+
+
+def _padded_channels_first(a: ConvArgs, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A zero buffer (C, N*Hp*Wp) and its (C, N, H, W) view of the input's pixels."""
+    (n, c, h, w), ((pt, pb), (pl, pr)) = a.x.shape, a.pads
+    buf = scratch.zeros(name, (c, n * (h + pt + pb) * (w + pl + pr)), a.x.dtype)
+    image = buf.reshape(c, n, h + pt + pb, w + pl + pr)[:, :, pt : pt + h, pl : pl + w]
+    return buf, image
+
+
+def tuned_forward(a: ConvArgs, reuse: Optional[np.ndarray] = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Convolution output (N, F, OH, OW), and the columns (C*KH*KW, N*OH*OW) for backward.
+
+    ``reuse``: columns of an earlier call, overwritten when their shape and dtype fit.
+    """
+    buf, image = _padded_channels_first(a, "conv padded x")
+    image[...] = a.x.transpose(1, 0, 2, 3)
+    windows = _tap_view(buf, a)  # (C, KH, KW, N, OH, OW)
+    # A layer's columns from its last batch are overwritten, not allocated again: 1.2x on
+    # D in float32 (new memory costs page faults).
+    fits = reuse is not None and reuse.size == windows.size and reuse.dtype == a.x.dtype
+    cols = reuse.reshape(windows.shape) if fits else np.empty(windows.shape, a.x.dtype)
+    cols[...] = windows  # the one copy of the input
+    cols = cols.reshape(a.weight[0].size, -1)  # (C*KH*KW, N*OH*OW)
+    f = a.weight.shape[0]
+    # (F, N*OH*OW): every node of the batch. Temporaries live in scratch buffers kept
+    # between calls, 1.3x-1.7x on A in float64 (fresh ones cost page faults each call).
+    product = scratch.empty("conv product", (f, cols.shape[1]), a.x.dtype)
+    np.matmul(a.weight.reshape(f, -1), cols, out=product)
+    if a.bias is not None:
+        product += a.bias[:, None]
+    out = np.empty((a.x.shape[0], f, *a.out_hw), dtype=a.x.dtype)
+    out[...] = product.reshape(f, a.x.shape[0], *a.out_hw).transpose(1, 0, 2, 3)
+    return out, cols
+
+
+def tuned_backward(dout: np.ndarray, a: ConvArgs, cols: Optional[np.ndarray] = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients (dx (N, C, H, W), dweight, dbias); ``cols`` from :func:`tuned_forward`."""
+    if cols is None:
+        cols = tuned_forward(a._replace(bias=None))[1]
+    f = a.weight.shape[0]
+    dgrid = scratch.empty("conv dgrid", (f, *dout.shape[:1], *dout.shape[2:]), a.x.dtype)
+    dgrid[...] = dout.transpose(1, 0, 2, 3)
+    dgrid = dgrid.reshape(f, -1)  # laid out like the forward product
+    dbias = dgrid.sum(axis=1)  # every node of kernel f added bias[f] once
+    # dweight = the columns correlated with dout; computed transposed, (C*KH*KW, F),
+    # which OpenBLAS splits better over threads.
+    dweight = (cols @ dgrid.T).T.reshape(a.weight.shape)
+    dcols = scratch.empty("conv dcols", cols.shape, a.x.dtype)  # (C*KH*KW, N*OH*OW)
+    np.matmul(a.weight.reshape(f, -1).T, dgrid, out=dcols)
+    # col2im into a writeable strided view of the padded gradient: 1.11x-1.18x on A and D
+    # (vs one sliced add per tap as in conv2d_backward_im2col).
+    dbuf, dx_image = _padded_channels_first(a, "conv padded dx")
+    taps = _tap_view(dbuf, a, writeable=True)  # (C, KH, KW, N, OH, OW)
+    dcols = dcols.reshape(taps.shape)
+    # An in-place add must not write one element twice, but taps whose windows never share
+    # a pixel can go in one add: s consecutive taps at stride s (1.11x-1.13x on D).
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    bh, bw = sh // math.gcd(sh, dh), sw // math.gcd(sw, dw)
+    for i in range(0, taps.shape[1], bh):
+        for j in range(0, taps.shape[2], bw):
+            block = (slice(None), slice(i, i + bh), slice(j, j + bw))
+            taps[block] += dcols[block]
+    dx = np.empty(a.x.shape, dtype=a.x.dtype)
+    dx[...] = dx_image.transpose(1, 0, 2, 3)
+    return dx, dweight, dbias
