@@ -36,9 +36,11 @@ __all__ = ["Explorer", "friendly_message", "show", "show_error", "figure_output"
 
 
 #: Keyboard focus shown on every control of an explorer, in light and dark themes alike:
-#: ipywidgets draws none on a slider's handle, and only a faint border on some others.
-FOCUS_CSS = (".cnnkit-explorer :focus-visible, .cnnkit-explorer .noUi-handle:focus "
-             "{outline: 2px solid #1a73e8 !important; outline-offset: 2px;}")
+#: ipywidgets draws none on a slider's handle and removes the outline of a text box (with a
+#: more specific rule, hence the class written three times).
+_SCOPE = ".cnnkit-explorer.cnnkit-explorer.cnnkit-explorer"
+FOCUS_CSS = (f"{_SCOPE} :focus-visible, {_SCOPE} .noUi-handle:focus "
+             "{outline: 2px solid #1a73e8 !important; outline-offset: 1px;}")
 
 
 def friendly_message(text: str) -> HTML:

@@ -218,15 +218,22 @@ def _key_slider(handle: Any, name: str) -> KeyControl:
 
 
 def _key_select(select: Any, name: str) -> KeyControl:
+    """A dropdown: Space opens its list, an arrow picks the next option, Enter chooses it.
+
+    (Arrows alone on the closed list do not work in JupyterLab: the notebook takes them to
+    move between cells.)
+    """
     pressed: list[str] = []
 
     def keys(keyboard: Any, back: bool) -> None:
         if back:
-            keyboard.press("ArrowUp" if pressed.pop() == "ArrowDown" else "ArrowDown")
-            return
-        last = select.evaluate("(s) => s.selectedIndex === s.options.length - 1")
-        pressed.append("ArrowUp" if last else "ArrowDown")
-        keyboard.press(pressed[-1])
+            arrow = "ArrowUp" if pressed.pop() == "ArrowDown" else "ArrowDown"
+        else:
+            last = select.evaluate("(s) => s.selectedIndex === s.options.length - 1")
+            arrow = "ArrowUp" if last else "ArrowDown"
+            pressed.append(arrow)
+        for key in ("Space", arrow, "Enter"):
+            keyboard.press(key)
 
     return KeyControl(name, lambda back: select, keys)
 

@@ -23,7 +23,9 @@ from explorers import ExplorerDriver
 from report import NotebookReport
 from steps import check_outputs, clear_outputs, new_page, open_notebook, run_all
 
-NOTEBOOK = lh.NOTEBOOK_DIR / "03_stride_padding_output_size.ipynb"
+#: Notebook 03 (sliders and toggle buttons) and 02 (also a dropdown and a text box).
+NOTEBOOKS = [lh.NOTEBOOK_DIR / "03_stride_padding_output_size.ipynb",
+             lh.NOTEBOOK_DIR / "02_kernels_feature_maps_nodes.ipynb"]
 AXE = Path(os.environ.get("CNNKIT_AXE", lh.REPO / ".ci" / "node" / "node_modules" / "axe-core"
                           / "axe.min.js"))
 SERIOUS = ("serious", "critical")
@@ -48,9 +50,10 @@ EXCLUDE: list[tuple[str, str]] = [
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def ran_notebook(chromium, tmp_path_factory):
-    """JupyterLab with NOTEBOOK open and run once: (page, report)."""
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=[p.stem[:2] for p in NOTEBOOKS])
+def ran_notebook(request, chromium, tmp_path_factory):
+    """JupyterLab with the notebook open and run once: (page, report)."""
+    NOTEBOOK = request.param
     before = lh.file_state(NOTEBOOK)
     server = lh.LabServer(lh.server_root(NOTEBOOK), tmp_path_factory.mktemp("lab"))
     server.start()
@@ -72,7 +75,7 @@ def ran_notebook(chromium, tmp_path_factory):
 
 
 def test_axe_finds_no_serious_violation_in_the_notebook(ran_notebook):
-    page, _ = ran_notebook
+    page, report = ran_notebook
     if not AXE.exists():
         message = (f"axe-core not found at {AXE} (install it with npm into .ci/node, as CI does, "
                    f"or set CNNKIT_AXE)")
@@ -94,7 +97,7 @@ def test_axe_finds_no_serious_violation_in_the_notebook(ran_notebook):
     lines = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}\n    "
              + "\n    ".join(v["nodes"][:12]) for v in serious]
     print(json.dumps([{k: v[k] for k in ("id", "impact")} for v in found]))
-    assert not serious, "axe-core found in the notebook:\n" + "\n".join(lines)
+    assert not serious, f"axe-core found in {report.notebook}:\n" + "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- keyboard alone
@@ -180,7 +183,7 @@ class KeyboardLearner:
 def test_every_control_works_with_the_keyboard_alone(ran_notebook):
     page, report = ran_notebook
     count = page.evaluate("() => window.__cnnkit.explorers().length")
-    assert count > 0, f"{NOTEBOOK.name} shows no explorer"
+    assert count > 0, f"{report.notebook} shows no explorer"
     problems: list[str] = []
     moves = controls = 0
     for i in range(count):
