@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.image import AxesImage
 
-__all__ = ["setup_notebook", "describe_figure", "FIGURE_RC", "show_image", "image_grid", "SIGNED_CMAP", "INK_CMAP",
+__all__ = ["setup_notebook", "describe_figure", "FIGURE_RC",
+           "show_image", "image_grid", "SIGNED_CMAP", "INK_CMAP",
            "PHOTO_CMAP", "signed_limit", "signed_imshow", "signed_colorbar", "ink_imshow"]
 
 #: The diverging colour map for every signed value: red positive, blue negative, white 0.

@@ -15,17 +15,17 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-import ipywidgets as widgets  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
 
-import cnnkit  # noqa: E402
-import cnnkit.widgets as cw  # noqa: E402
-from cnnkit.viz import FIGURE_RC, describe_figure, setup_notebook, signed_imshow  # noqa: E402
-from cnnkit.widgets import _explorer, _snapshot  # noqa: E402
-from cnnkit.widgets import training_a_cnn as wt  # noqa: E402
+import cnnkit
+import cnnkit.widgets as cw
+from cnnkit.viz import FIGURE_RC, describe_figure, setup_notebook, signed_imshow
+from cnnkit.widgets import _explorer, _snapshot
+from cnnkit.widgets import training_a_cnn as wt
 
 FACTORIES = sorted(name for name in cw.__all__ if name.endswith("_explorer"))
 #: Words that label nothing: a control described by one of these does not say what it sets.
@@ -111,11 +111,12 @@ def test_describe_figure_reads_every_title_in_order():
     b.set_title("feature map")
     text = describe_figure(fig)
     plt.close(fig)
-    assert text == "Figure: A kernel at work; kernel 3x3; feature map; colour bar: value (0 = white)"
+    assert text == ("Figure: A kernel at work; kernel 3x3; feature map; "
+                    "colour bar: value (0 = white)")
 
 
 def test_describe_figure_without_titles_counts_its_panels():
-    fig, axes = plt.subplots(1, 3)
+    fig, _ = plt.subplots(1, 3)
     assert describe_figure(fig) == "Figure with 3 panels and no titles"
     plt.close(fig)
     fig = plt.figure()
