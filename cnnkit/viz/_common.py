@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.image import AxesImage
 
-__all__ = ["setup_notebook", "show_image", "image_grid", "SIGNED_CMAP", "INK_CMAP",
+__all__ = ["setup_notebook", "describe_figure", "FIGURE_RC",
+           "show_image", "image_grid", "SIGNED_CMAP", "INK_CMAP",
            "PHOTO_CMAP", "signed_limit", "signed_imshow", "signed_colorbar", "ink_imshow"]
 
 #: The diverging colour map for every signed value: red positive, blue negative, white 0.
@@ -31,11 +32,52 @@ INK_CMAP = "gray_r"
 PHOTO_CMAP = "gray"
 
 
+#: Figures on an opaque white page: black text and axes stay readable in JupyterLab's dark
+#: theme too (a transparent figure would put them on a dark background).
+FIGURE_RC = {"figure.facecolor": "white", "savefig.facecolor": "white",
+             "axes.facecolor": "white", "savefig.transparent": False}
+
+
 def setup_notebook(dpi: int = 80) -> None:
-    """The course's common settings: fixed figure dpi and short numpy printing."""
+    """The course's common settings: fixed figure dpi, white figures, short numpy printing."""
     plt.rcParams.update({"figure.dpi": dpi, "savefig.dpi": dpi, "figure.max_open_warning": 0,
-                         "image.interpolation": "nearest"})
+                         "image.interpolation": "nearest", **FIGURE_RC})
     np.set_printoptions(precision=3, suppress=True, linewidth=100)
+
+
+def describe_figure(fig: plt.Figure) -> str:
+    """A short text alternative for ``fig``: what it shows, read from its titles.
+
+    The figure's own title (``suptitle``) and the title of each of its axes, in order,
+    joined by "; ". Axes without a title (a colour bar, say) are described by their
+    label when they have one and skipped otherwise; a figure with no title at all is
+    described by its number of panels.
+
+    Examples
+    --------
+    >>> fig, (a, b) = plt.subplots(1, 2)
+    >>> _ = a.set_title("input"); _ = b.set_title("feature map")
+    >>> describe_figure(fig)
+    'Figure: input; feature map'
+    >>> plt.close(fig)
+    """
+    parts: list[str] = []
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text().strip():
+        parts.append(suptitle.get_text().strip())
+    for ax in fig.get_axes():
+        title = " ".join(t for t in (ax.get_title("left"), ax.get_title(),
+                                     ax.get_title("right")) if t.strip())
+        if not title:
+            label = (ax.get_ylabel() or ax.get_xlabel()).strip()
+            title = label if ax.get_label() == "<colorbar>" else ""
+            title = f"colour bar: {title}" if title else ""
+        if title:
+            parts.append(" ".join(title.split()))
+    if not parts:
+        n = len(fig.get_axes())
+        return f"Figure with {n} panel{'s' if n != 1 else ''} and no titles"
+    return "Figure: " + "; ".join(parts)
 
 
 def show_image(ax: plt.Axes, image: np.ndarray, title: str = "", cmap: str = PHOTO_CMAP,

@@ -29,9 +29,18 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import HTML
 
+from ..viz._common import describe_figure
 from . import _snapshot
 
-__all__ = ["Explorer", "friendly_message", "show", "show_error"]
+__all__ = ["Explorer", "friendly_message", "show", "show_error", "figure_output"]
+
+
+#: Keyboard focus shown on every control of an explorer, in light and dark themes alike:
+#: ipywidgets draws none on a slider's handle and removes the outline of a text box (with a
+#: more specific rule, hence the class written three times).
+_SCOPE = ".cnnkit-explorer.cnnkit-explorer.cnnkit-explorer"
+FOCUS_CSS = (f"{_SCOPE} :focus-visible, {_SCOPE} .noUi-handle:focus "
+             "{outline: 2px solid #1a73e8 !important; outline-offset: 1px;}")
 
 
 def friendly_message(text: str) -> HTML:
@@ -73,7 +82,8 @@ class Explorer(widgets.VBox):
         items = [*self.controls.values(), *buttons]
         rows = [widgets.HBox(items[i : i + columns]) for i in range(0, len(items), columns)]
         header = [widgets.HTML(f"<b>{html.escape(title)}</b>")] if title else []
-        super().__init__([*header, *rows, *panes, self.view])
+        focus = widgets.HTML(f"<style>{FOCUS_CSS}</style>", layout=widgets.Layout(display="none"))
+        super().__init__([focus, *header, *rows, *panes, self.view])
         self.add_class("cnnkit-explorer")
         for control in self.controls.values():
             control.observe(self.refresh, names="value")
@@ -185,16 +195,29 @@ def _as_output(item: Any) -> dict:
     if isinstance(item, str):
         return {"output_type": "stream", "name": "stdout", "text": item + "\n"}
     if isinstance(item, plt.Figure):
-        buffer = io.BytesIO()
-        item.savefig(buffer, format="png", bbox_inches="tight")
-        plt.close(item)
-        return {"output_type": "display_data", "metadata": {},
-                "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
-                         "text/plain": "<Figure>"}}
+        return figure_output(item)
     data = {"text/plain": repr(item)}
     if hasattr(item, "_repr_html_"):
         data["text/html"] = item._repr_html_()
     return {"output_type": "display_data", "metadata": {}, "data": data}
+
+
+def figure_output(fig: plt.Figure) -> dict:
+    """``fig`` as a view's output, then closed: a PNG on an opaque white page (readable in a
+    dark theme too) with a text alternative from :func:`~cnnkit.viz.describe_figure`.
+
+    The output holds ``text/html``, an ``<img>`` with that alt text, which JupyterLab shows
+    (its plain ``image/png`` renderer cannot carry an alt text); ``image/png`` for the still
+    picture; and the same text as ``text/plain`` for viewers that show no images.
+    """
+    alt = describe_figure(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", facecolor="white", transparent=False)
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    tag = f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt, quote=True)}">'
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"text/html": tag, "image/png": png, "text/plain": alt}}
 
 
 def _error_output(exc: BaseException) -> dict:

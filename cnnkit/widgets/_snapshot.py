@@ -111,12 +111,15 @@ def _output_to_html(output: dict) -> str:
         trace = _ANSI.sub("", "\n".join(output.get("traceback", [])))
         return f'<pre style="color:#b00">{html.escape(trace)}</pre>'
     data = output.get("data", {})
-    if "text/html" in data:
-        return _join(data["text/html"])
-    if "image/png" in data:
+    if "image/png" in data:  # a figure (its text/html, if any, is the same picture, larger)
         png, width, height = small_png(_join(data["image/png"]).replace("\n", ""))
         size = f' width="{width}" height="{height}"' if width else ""
-        return f'<img src="data:image/png;base64,{png}"{size} alt="figure">'
+        alt = html.escape(_join(data.get("text/plain", "")).strip() or "Figure", quote=True)
+        if alt.startswith("&lt;Figure"):  # matplotlib's own "<Figure size ... with N Axes>"
+            alt = "Figure"
+        return f'<img src="data:image/png;base64,{png}"{size} alt="{alt}">'
+    if "text/html" in data:
+        return _join(data["text/html"])
     if "text/plain" in data:
         return f'<pre style="margin:2px 0">{html.escape(_join(data["text/plain"]))}</pre>'
     return ""

@@ -182,3 +182,148 @@ def find_controls(explorer: Any) -> list[Control]:
             control.element = element
             found.append(control)
     return found
+
+
+# --------------------------------------------------------------------------- keyboard only
+#
+# The same kinds of control, moved with the keyboard alone: each driver gets the control's
+# element, a function ``focus(element)`` that reaches an element with Tab (see
+# test_accessibility_in_lab.py) and the page's keyboard, and returns a Control whose forward
+# and back press keys only. ``Control.element`` is what must show the focus.
+
+
+@dataclass
+class KeyControl:
+    """A control moved by keys: ``target()`` is the element to focus for the next move."""
+    name: str
+    target: Callable[[bool], Any]  # back -> the element to focus before pressing keys
+    keys: Callable[[Any, bool], None]  # (keyboard, back) -> press the keys
+
+
+def _key_slider(handle: Any, name: str) -> KeyControl:
+    pressed: list[str] = []
+
+    def keys(keyboard: Any, back: bool) -> None:
+        if back:
+            keyboard.press("ArrowLeft" if pressed.pop() == "ArrowRight" else "ArrowRight")
+            return
+        before = handle.get_attribute("aria-valuenow")
+        keyboard.press("ArrowRight")
+        pressed.append("ArrowRight")
+        if handle.get_attribute("aria-valuenow") == before:  # at the maximum
+            keyboard.press("ArrowLeft")
+            pressed[-1] = "ArrowLeft"
+
+    return KeyControl(name, lambda back: handle, keys)
+
+
+def _key_select(select: Any, name: str) -> KeyControl:
+    """A dropdown: Space opens its list, an arrow picks the next option, Enter chooses it.
+
+    (Arrows alone on the closed list do not work in JupyterLab: the notebook takes them to
+    move between cells.)
+    """
+    pressed: list[str] = []
+
+    def keys(keyboard: Any, back: bool) -> None:
+        if back:
+            arrow = "ArrowUp" if pressed.pop() == "ArrowDown" else "ArrowDown"
+        else:
+            last = select.evaluate("(s) => s.selectedIndex === s.options.length - 1")
+            arrow = "ArrowUp" if last else "ArrowDown"
+            pressed.append(arrow)
+        for key in ("Space", arrow, "Enter"):
+            keyboard.press(key)
+
+    return KeyControl(name, lambda back: select, keys)
+
+
+def _key_group(group: Any, name: str) -> KeyControl:
+    """Toggle buttons: Tab to the next option's button and press Space; back to the old one."""
+    buttons = group.locator("button.widget-toggle-button")
+    previous: list[int] = []
+
+    def target(back: bool) -> Any:
+        if back:
+            return buttons.nth(previous.pop())
+        states = [buttons.nth(k).evaluate("(b) => b.classList.contains('mod-active')")
+                  for k in range(buttons.count())]
+        current = states.index(True) if True in states else 0
+        previous.append(current)
+        return buttons.nth((current + 1) % len(states))
+
+    return KeyControl(name, target, lambda keyboard, back: keyboard.press("Space"))
+
+
+def _key_press(key: str) -> Callable[[Any, str], KeyControl]:
+    def driver(element: Any, name: str) -> KeyControl:
+        return KeyControl(name, lambda back: element, lambda keyboard, back: keyboard.press(key))
+    return driver
+
+
+def _key_radio(group: Any, name: str) -> KeyControl:
+    def target(back: bool) -> Any:
+        checked = group.locator("input[type=radio]:checked")
+        return checked if checked.count() else group.locator("input[type=radio]").first
+
+    return KeyControl(name, target, lambda keyboard, back: keyboard.press(
+        "ArrowUp" if back else "ArrowDown"))
+
+
+def _key_number(box: Any, name: str) -> KeyControl:
+    pressed: list[str] = []
+
+    def keys(keyboard: Any, back: bool) -> None:
+        if back:
+            keyboard.press("ArrowDown" if pressed.pop() == "ArrowUp" else "ArrowUp")
+        else:
+            before = box.input_value()
+            keyboard.press("ArrowUp")
+            pressed.append("ArrowUp")
+            if box.input_value() == before:
+                keyboard.press("ArrowDown")
+                pressed[-1] = "ArrowDown"
+        keyboard.press("Enter")
+
+    return KeyControl(name, lambda back: box, keys)
+
+
+def _key_text(box: Any, name: str) -> KeyControl:
+    previous: list[str] = []
+
+    def keys(keyboard: Any, back: bool) -> None:
+        text = previous.pop() if back else NONSENSE
+        if not back:
+            previous.append(box.input_value())
+        keyboard.press("ControlOrMeta+a")
+        keyboard.type(text)
+        keyboard.press("Enter")
+
+    return KeyControl(f"{name} (typed {NONSENSE!r})", lambda back: box, keys)
+
+
+#: kind -> how the keyboard moves it; the elements are found with the selectors of DRIVERS.
+#: A button (Enter) cannot be moved back.
+KEYS: dict[str, Callable[[Any, str], KeyControl]] = {
+    "toggle-buttons": _key_group,
+    "radio": _key_radio,
+    "dropdown": _key_select,
+    "checkbox": _key_press("Space"),
+    "toggle": _key_press("Space"),
+    "slider": _key_slider,
+    "number": _key_number,
+    "text": _key_text,
+    "button": _key_press("Enter"),
+}
+UNDOABLE = {kind for kind in KEYS if kind != "button"}
+
+
+def keyboard_controls(explorer: Any) -> list[tuple[str, KeyControl]]:
+    """Every control of one explorer with its keyboard driver: (kind, control)."""
+    found: list[tuple[str, KeyControl]] = []
+    for kind, (selector, _) in DRIVERS.items():
+        elements = explorer.locator(selector)
+        for k in range(elements.count()):
+            element = elements.nth(k)
+            found.append((kind, KEYS[kind](element, _label(element, f"{kind} {k + 1}"))))
+    return found
