@@ -6,17 +6,32 @@ from typing import Iterator
 
 import numpy as np
 
-from .layers import Layer
+from .layers import Conv2D, Dense, Layer
 
-__all__ = ["Sequential", "Summary", "SummaryRow"]
+__all__ = ["Sequential", "Summary", "SummaryRow", "computes_nodes"]
+
+
+def computes_nodes(layer: Layer) -> bool:
+    """True when the layer's outputs are **nodes**: neurons that each compute a weighted sum of
+    their inputs plus a bias (``Conv2D``, ``Dense``; a layer may say so itself with a
+    ``computes_nodes`` attribute). ``ReLU``, pooling and ``Flatten`` compute no sums: they
+    apply the activation to, pick from or rearrange the nodes of the layer before them, so
+    they add no nodes of their own.
+    """
+    flag = getattr(layer, "computes_nodes", None)
+    if flag is not None:
+        return bool(flag)
+    return isinstance(layer, (Conv2D, Dense))
 
 
 @dataclass(frozen=True)
 class SummaryRow:
     """One line of a model summary.
 
-    ``nodes`` is how many numbers the layer outputs for one example: for a feature map,
-    channels x height x width, each one a node (a neuron) with its own receptive field.
+    ``nodes`` counts the layer's neurons for one example, each computing a weighted sum plus a
+    bias: for a conv layer channels x height x width of its output, for a dense layer its
+    outputs. It is 0 for layers that compute no sums (ReLU, pooling, Flatten); see
+    :func:`computes_nodes`.
     """
 
     index: int
@@ -39,7 +54,7 @@ class Summary:
 
     @property
     def total_nodes(self) -> int:
-        """Nodes in all layers after the input (the input pixels are not counted)."""
+        """Nodes (neurons) in all layers; the input pixels are data, not nodes."""
         return sum(r.nodes for r in self.rows)
 
     def __iter__(self) -> Iterator[SummaryRow]:
@@ -47,9 +62,9 @@ class Summary:
 
     def __str__(self) -> str:
         header = ("layer", "output shape", "nodes", "parameters")
-        body = [("input", _shape(self.input_shape), f"{int(np.prod(self.input_shape)):,}", "0")]
-        body += [(r.name, _shape(r.output_shape), f"{r.nodes:,}", f"{r.params:,}")
-                 for r in self.rows]
+        body = [("input", _shape(self.input_shape), "-", "0")]
+        body += [(r.name, _shape(r.output_shape), f"{r.nodes:,}" if r.nodes else "-",
+                  f"{r.params:,}") for r in self.rows]
         total = ("total", "", f"{self.total_nodes:,}", f"{self.total_params:,}")
         widths = [max(len(row[i]) for row in [header, *body, total]) for i in range(4)]
 
@@ -58,7 +73,10 @@ class Summary:
                               row[2].rjust(widths[2]), row[3].rjust(widths[3])]).rstrip()
 
         rule = "-" * len(fmt(header))
-        return "\n".join([fmt(header), rule, *map(fmt, body), rule, fmt(total)])
+        notes = ["nodes: neurons, each computing a weighted sum plus a bias (Conv2D, Dense)",
+                 "-    : no nodes of its own: the input is data; ReLU, pooling and Flatten",
+                 "       transform the nodes of the layer before them"]
+        return "\n".join([fmt(header), rule, *map(fmt, body), rule, fmt(total), *notes])
 
     def _repr_pretty_(self, printer, cycle) -> None:  # shown as the table in notebooks
         printer.text(str(self))
@@ -148,5 +166,6 @@ class Sequential:
                 shape = tuple(layer.output_shape(shape))
             except ValueError as exc:
                 raise ValueError(f"layer {i} ({layer!r}) cannot take input {shape}: {exc}") from exc
-            rows.append(SummaryRow(i, repr(layer), shape, int(np.prod(shape)), layer.n_params))
+            nodes = int(np.prod(shape)) if computes_nodes(layer) else 0
+            rows.append(SummaryRow(i, repr(layer), shape, nodes, layer.n_params))
         return Summary(tuple(int(s) for s in input_shape), tuple(rows))

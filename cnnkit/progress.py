@@ -1,12 +1,20 @@
 """A progress bar that fits where the code runs: a widget in Jupyter, a text line in a
-terminal, nothing at all when output is not interactive (CI logs, pipes)."""
+terminal, nothing at all when output is not interactive (CI logs, pipes).
+
+In Jupyter the bar's output also holds a still picture of it (``text/html``: a small SVG bar
+and its text), updated to the final state when training ends, so a notebook read without a
+kernel (GitHub, nbviewer, an HTML export) shows how far training went, not the widget's
+``repr``. The still picture holds no timings, so it is the same on every run.
+"""
 from __future__ import annotations
 
+import base64
+import html
 import sys
 import time
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
-__all__ = ["ProgressBar", "in_notebook"]
+__all__ = ["ProgressBar", "in_notebook", "still_bar_html", "svg_image"]
 
 
 def in_notebook() -> bool:
@@ -43,7 +51,8 @@ class ProgressBar:
             mode = "notebook" if in_notebook() else ("text" if sys.stderr.isatty() else "off")
         self.mode, self.total, self.count = mode, max(int(total), 1), 0
         self.min_interval, self._last, self._start = min_interval, 0.0, time.perf_counter()
-        self._bar = self._label = None
+        self._bar = self._label = self._box = self._handle = None
+        self.text = ""
         if mode == "notebook":
             import ipywidgets as widgets
             from IPython.display import display
@@ -51,11 +60,13 @@ class ProgressBar:
             self._bar = widgets.IntProgress(value=0, min=0, max=self.total,
                                             layout=widgets.Layout(width="50%"))
             self._label = widgets.HTML(value="")
-            display(widgets.HBox([self._bar, self._label]))
+            self._box = widgets.HBox([self._bar, self._label])
+            self._handle = display(self.mimebundle(), raw=True, display_id=True)
 
     def update(self, steps: int = 1, text: str = "", force: bool = False) -> None:
         """Advance by ``steps`` and show ``text`` beside the bar (throttled)."""
         self.count = min(self.count + steps, self.total)
+        self.text = text
         now = time.perf_counter()
         if not force and self.count < self.total and now - self._last < self.min_interval:
             return
@@ -74,9 +85,48 @@ class ProgressBar:
         self.update(0, text, force=True)
         if self.mode == "notebook":
             self._bar.bar_style = "success"
+            self.text = text
+            if self._handle is not None:
+                self._handle.update(self.mimebundle(), raw=True)
         elif self.mode == "text":
             sys.stderr.write("\n")
+
+    def still_html(self) -> str:
+        """The bar as it stands, as static HTML: an SVG picture of the bar and its text."""
+        return still_bar_html(self.count, self.total, self.text)
+
+    def mimebundle(self) -> dict[str, Any]:
+        """The live widget, a still picture of it, and one line of plain text."""
+        bundle = self._box._repr_mimebundle_() if self._box is not None else {}
+        bundle["text/plain"] = f"[progress: {self.count}/{self.total} steps] {self.text}".strip()
+        bundle["text/html"] = self.still_html()
+        return bundle
 
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self._start
+
+
+def still_bar_html(count: int, total: int, text: str = "", width: int = 300) -> str:
+    """A progress bar drawn as a small SVG image, with ``text`` beside it (one line of HTML).
+
+    Examples
+    --------
+    >>> still_bar_html(3, 4, "epoch 3/4").startswith('<div class="cnnkit-progress">')
+    True
+    """
+    filled = round(width * min(max(count, 0), total) / max(total, 1))
+    colour = "#5cb85c" if count >= total else "#2196f3"
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="14">'
+           f'<rect width="{width}" height="14" fill="#eeeeee"/>'
+           f'<rect width="{filled}" height="14" fill="{colour}"/></svg>')
+    label = html.escape(f"{count}/{total} {text}".strip())
+    picture = svg_image(svg, width, 14, f"progress {count} of {total}")
+    return f'<div class="cnnkit-progress">{picture} {label}</div>'
+
+
+def svg_image(svg: str, width: int, height: int, alt: str) -> str:
+    """An ``<img>`` holding an SVG drawing (an image survives every viewer's HTML filter)."""
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+    return (f'<img src="{src}" width="{width}" height="{height}" alt="{html.escape(alt)}" '
+            f'style="vertical-align:middle">')

@@ -1,8 +1,13 @@
 """Execute notebooks headless and store their outputs (``make outputs``).
 
 Usage: ``python tools/run_notebooks.py [notebooks/NN_name.ipynb ...]`` (all by default).
-Each notebook runs in its own folder with this environment's kernel; widget state is
-dropped from the metadata (strict nbval compares outputs, not widget models).
+Each notebook runs in its own folder with this environment's kernel. Widget state is
+dropped from the metadata: every explorer and progress bar stores a still picture of its
+view in its own output (text/html beside the widget view, see cnnkit/widgets/_snapshot.py),
+which JupyterLab (before the notebook runs), nbviewer, GitHub and nbconvert show. Saved
+widget state would add the same pictures again inside the widget models, and nbconvert's
+HTML would then show the widgets through a script fetched from a CDN instead of the
+pictures, so nothing at all when offline.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 
@@ -73,20 +73,29 @@ def train_test_split(
     return X[train_idx], X[test_idx], y[train_idx], y[test_idx]
 
 
-def sample_image(color: bool = False, size: Optional[int] = None) -> np.ndarray:
+def sample_image(color: bool = False,
+                 size: Optional[Union[int, tuple[int, int]]] = None) -> np.ndarray:
     """The photo of Grace Hopper that ships with matplotlib, as floats in [0, 1].
 
     Parameters
     ----------
     color : bool
         False (default): grayscale, shape (H, W). True: RGB, shape (H, W, 3).
-    size : int, optional
-        Shrink by block-averaging so the longer side is at most about ``size`` pixels.
+    size : int or (int, int), optional
+        None (default): the full photo, 600 x 512. An int: the **longer side** (the height)
+        becomes exactly ``size`` pixels and the width shrinks by the same factor, rounded to
+        the nearest pixel (a half rounds up): ``size=160`` gives 160 x 137. A pair
+        ``(height, width)``: exactly that shape. Each new pixel is the average of the part
+        of the photo it covers.
 
     Examples
     --------
     >>> sample_image().shape
     (600, 512)
+    >>> sample_image(size=160).shape
+    (160, 137)
+    >>> sample_image(color=True, size=(32, 40)).shape
+    (32, 40, 3)
     """
     from matplotlib import cbook
 
@@ -95,11 +104,33 @@ def sample_image(color: bool = False, size: Optional[int] = None) -> np.ndarray:
 
         rgb = mpimg.imread(handle, format="jpg").astype(np.float64) / 255.0
     if size is not None:
-        size = positive_int(size, "size")
-        f = max(1, int(np.ceil(max(rgb.shape[:2]) / size)))
-        h, w = rgb.shape[0] // f * f, rgb.shape[1] // f * f
-        rgb = rgb[:h, :w].reshape(h // f, f, w // f, f, 3).mean(axis=(1, 3))
+        h, w = rgb.shape[:2]
+        if isinstance(size, (tuple, list)):
+            if len(size) != 2:
+                raise ValueError(f"size={size!r} must be one int (the longer side) or a pair "
+                                 "(height, width)")
+            new_h, new_w = positive_int(size[0], "size[0]"), positive_int(size[1], "size[1]")
+        else:
+            longer = positive_int(size, "size")
+            scale = longer / max(h, w)
+            new_h = max(1, int(np.floor(h * scale + 0.5)))
+            new_w = max(1, int(np.floor(w * scale + 0.5)))
+        if (new_h, new_w) != (h, w):
+            rows, cols = _area_weights(h, new_h), _area_weights(w, new_w)
+            rgb = (rows @ rgb.reshape(h, w * 3)).reshape(new_h, w, 3)    # resample the rows,
+            rgb = (rgb.transpose(0, 2, 1) @ cols.T).transpose(0, 2, 1)   # then the columns
+            rgb = np.clip(rgb, 0.0, 1.0)
     if color:
         return rgb
     # Luminance weights of ITU-R BT.601, the usual RGB-to-gray conversion.
     return rgb @ np.array([0.299, 0.587, 0.114])
+
+
+def _area_weights(n: int, m: int) -> np.ndarray:
+    """(m, n) matrix that resamples n pixels to m: row i averages the input interval
+    [i * n/m, (i + 1) * n/m), counting a pixel cut by an edge by the part that lies inside."""
+    edges = np.arange(m + 1) * (n / m)
+    starts, stops = edges[:-1, None], edges[1:, None]
+    pixel = np.arange(n)[None, :]
+    overlap = np.clip(np.minimum(stops, pixel + 1) - np.maximum(starts, pixel), 0.0, None)
+    return overlap / overlap.sum(axis=1, keepdims=True)

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._core import exercise
+from ._core import as_whole_number, exercise
 
 __all__ = ["check_number_of_images", "check_pixels_per_image", "check_most_common_digit"]
 
@@ -20,21 +20,14 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
     return load_digits()
 
 
-def _as_int(answer: object) -> int:
-    value = float(np.asarray(answer).item())  # raises ValueError/TypeError for non-numbers
-    if value != round(value):
-        raise ValueError(f"{answer!r} is not a whole number")
-    return int(round(value))
-
-
-@exercise("00.1", solution="""
+@exercise("00.1", expects="one whole number, such as 100", solution="""
 images, labels = cnnkit.load_digits()
 answer = len(images)          # the first axis counts the images (N)
 """)
 def check_number_of_images(answer: object) -> tuple[bool, str]:
     """How many images does the digits data set hold?"""
     images, _ = _digits()
-    value = _as_int(answer)
+    value = as_whole_number(answer, "the number of images")
     if value == len(images):
         return True, f"the data set holds {len(images):,} images."
     if value == images[0].size:
@@ -43,7 +36,7 @@ def check_number_of_images(answer: object) -> tuple[bool, str]:
                    "or images.shape[0].")
 
 
-@exercise("00.2", solution="""
+@exercise("00.2", expects="one whole number, such as 100", solution="""
 images, labels = cnnkit.load_digits()
 c, h, w = images.shape[1:]    # one image is (C, H, W) = (1, 8, 8)
 answer = c * h * w            # or images[0].size
@@ -51,7 +44,7 @@ answer = c * h * w            # or images[0].size
 def check_pixels_per_image(answer: object) -> tuple[bool, str]:
     """How many pixel values does one digit image have?"""
     images, _ = _digits()
-    value = _as_int(answer)
+    value = as_whole_number(answer, "the number of pixel values")
     if value == images[0].size:
         return True, f"{images.shape[2]} x {images.shape[3]} = {images[0].size} pixels per image."
     if value == images.shape[2]:
@@ -59,7 +52,7 @@ def check_pixels_per_image(answer: object) -> tuple[bool, str]:
     return False, "images.shape is (N, C, H, W); one image has C x H x W values."
 
 
-@exercise("00.3", solution="""
+@exercise("00.3", expects="one digit, 0 to 9", solution="""
 images, labels = cnnkit.load_digits()
 counts = np.bincount(labels)  # how many images of each digit 0..9
 answer = int(np.argmax(counts))
@@ -68,7 +61,7 @@ def check_most_common_digit(answer: object) -> tuple[bool, str]:
     """Which digit (0..9) has the most images in the data set?"""
     _, labels = _digits()
     counts = np.bincount(labels)
-    value = _as_int(answer)
+    value = as_whole_number(answer, "the digit")
     best = int(np.argmax(counts))
     if value == best:
         return True, (f"{best} appears {int(counts[best])} times; the rarest digit appears "

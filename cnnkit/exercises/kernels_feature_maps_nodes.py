@@ -5,7 +5,7 @@ import numpy as np
 
 from ..conv import conv2d
 from ..receptive import receptive_field_sizes
-from ._core import exercise
+from ._core import as_grid, as_number, as_shape, exercise
 
 __all__ = [
     "EXERCISE_PATCH",
@@ -15,6 +15,9 @@ __all__ = [
     "check_conv_params",
     "check_receptive_field",
     "check_horizontal_edge_kernel",
+    "RGB_QUESTION",
+    "CONV_PARAMS_QUESTION",
+    "RECEPTIVE_STACK",
 ]
 
 #: The input patch and kernel of exercise 02.1.
@@ -28,19 +31,24 @@ EXERCISE_PATCH.setflags(write=False)
 EXERCISE_KERNEL.setflags(write=False)
 
 
-def _number(answer: object, what: str) -> float:
-    if isinstance(answer, (bool, np.bool_)) or not np.isscalar(answer):
-        raise TypeError(f"the answer should be one number ({what}), got {answer!r}")
-    return float(answer)  # type: ignore[arg-type]
+#: 02.2: a conv layer with this many kernels of this size on images with this many channels.
+RGB_QUESTION = {"out_channels": 16, "in_channels": 3, "kernel_size": 5}
+#: 02.3: a conv layer from in_channels to out_channels feature maps with square kernels.
+CONV_PARAMS_QUESTION = {"in_channels": 16, "out_channels": 32, "kernel_size": 3}
+#: 02.4: conv 3x3, conv 3x3, max pool 2x2 (stride 2), conv 3x3 (receptive_field_sizes's notation).
+RECEPTIVE_STACK = (3, 3, (2, 2), 3)
+
+_PRODUCTS = (EXERCISE_PATCH * EXERCISE_KERNEL).ravel()
+_SUM_TEXT = " ".join(f"{'-' if v < 0 else '+'} {abs(v):g}" for v in _PRODUCTS).lstrip("+ ")
 
 
-@exercise("02.1", """
+@exercise("02.1", expects="one number, such as -3", solution=f"""
 products = EXERCISE_PATCH * EXERCISE_KERNEL   # element by element, no flipping
-answer = products.sum()                       # 3 + 0 - 1 + 4 + 4 + 0 + 0 - 5 + 6 = 11
+answer = products.sum()   # {_SUM_TEXT} = {_PRODUCTS.sum():g}
 """)
 def check_sum_of_products(answer: float) -> tuple[bool, str]:
     """02.1: the output of EXERCISE_KERNEL placed on EXERCISE_PATCH (no bias)."""
-    value = _number(answer, "the sum of products")
+    value = as_number(answer, "the sum of products")
     expected = float(conv2d(EXERCISE_PATCH, EXERCISE_KERNEL)[0, 0])
     flipped = float(conv2d(EXERCISE_PATCH, EXERCISE_KERNEL[::-1, ::-1])[0, 0])
     if np.isclose(value, expected):
@@ -55,18 +63,23 @@ def check_sum_of_products(answer: float) -> tuple[bool, str]:
                    "(nine products), then add the nine numbers; watch the signs.")
 
 
-@exercise("02.2", """
-# 16 kernels, each as deep as the input (3 channels: red, green, blue), each 5x5:
-answer = (16, 3, 5, 5)     # (out_channels, in_channels, kernel height, kernel width)
+_F, _C, _K = (RGB_QUESTION[key] for key in ("out_channels", "in_channels", "kernel_size"))
+
+
+@exercise("02.2", expects="a shape: a tuple of whole numbers, such as (2, 3)", solution=f"""
+# {_F} kernels, each as deep as the input ({_C} channels: red, green, blue), each {_K}x{_K}:
+answer = ({_F}, {_C}, {_K}, {_K})     # (out_channels, in_channels, kernel height, kernel width)
 """)
 def check_rgb_weight_shape(answer: tuple) -> tuple[bool, str]:
     """02.2: the weight shape of a conv layer with 16 kernels of 5x5 on an RGB image."""
-    shape = tuple(int(v) for v in answer)
-    if shape == (16, 3, 5, 5):
-        return True, "16 kernels, each 3 deep and 5x5: 16*3*5*5 = 1200 weights."
-    if shape == (16, 1, 5, 5) or shape == (16, 5, 5):
-        return False, "an RGB input has 3 channels, so every kernel must be 3 deep."
-    if sorted(shape) == sorted((16, 3, 5, 5)):
+    shape = as_shape(answer, "the weight's shape")
+    right = (_F, _C, _K, _K)
+    if shape == right:
+        return True, (f"{_F} kernels, each {_C} deep and {_K}x{_K}: "
+                      f"{_F}*{_C}*{_K}*{_K} = {int(np.prod(right))} weights.")
+    if shape in ((_F, 1, _K, _K), (_F, _K, _K)):
+        return False, f"an RGB input has {_C} channels, so every kernel must be {_C} deep."
+    if sorted(shape) == sorted(right):
         return False, ("the numbers are right but the order is not: PyTorch and cnnkit use "
                        "(out_channels, in_channels, KH, KW).")
     if len(shape) != 4:
@@ -74,41 +87,47 @@ def check_rgb_weight_shape(answer: tuple) -> tuple[bool, str]:
     return False, "one kernel per output feature map, each as deep as the input: (F, C, KH, KW)."
 
 
-@exercise("02.3", """
-weights = 32 * 16 * 3 * 3   # 32 kernels, each 16 deep and 3x3
-biases = 32                 # one per kernel
-answer = weights + biases   # 4640
+_PC, _PF, _PK = (CONV_PARAMS_QUESTION[key]
+                 for key in ("in_channels", "out_channels", "kernel_size"))
+_PW = _PF * _PC * _PK * _PK
+
+
+@exercise("02.3", expects="one whole number, such as 100", solution=f"""
+weights = {_PF} * {_PC} * {_PK} * {_PK}   # {_PF} kernels, each {_PC} deep and {_PK}x{_PK}
+biases = {_PF}                 # one per kernel
+answer = weights + biases   # {_PW + _PF}
 """)
 def check_conv_params(answer: int) -> tuple[bool, str]:
     """02.3: parameters of a 3x3 conv layer from 16 to 32 channels, with biases."""
-    value = _number(answer, "a number of parameters")
-    weights, biases = 32 * 16 * 3 * 3, 32
+    value = as_number(answer, "a number of parameters")
+    weights, biases = _PW, _PF
     if value == weights + biases:
         return True, (f"{weights} weights + {biases} biases = {weights + biases}; "
                       "it does not depend on the image size.")
     if value == weights:
         return False, "you counted the weights; add one bias per kernel."
-    if value == 32 * 3 * 3 + 32 or value == 32 * 3 * 3:
-        return False, "each kernel is as deep as its input: 16 slices of 3x3."
-    return False, "count (kernels) x (input channels) x 3 x 3 weights, plus one bias per kernel."
+    if value in (_PF * _PK * _PK + _PF, _PF * _PK * _PK):
+        return False, f"each kernel is as deep as its input: {_PC} slices of {_PK}x{_PK}."
+    return False, (f"count (kernels) x (input channels) x {_PK} x {_PK} weights, plus one bias "
+                   "per kernel.")
 
 
-_STACK = [3, 3, (2, 2), 3]  # conv 3x3, conv 3x3, max pool 2x2 (stride 2), conv 3x3
+_SIZES = [h for h, _ in receptive_field_sizes(list(RECEPTIVE_STACK))]
 
 
-@exercise("02.4", """
+@exercise("02.4", expects="one whole number of pixels, such as 7", solution=f"""
 from cnnkit.receptive import receptive_field_sizes
-# conv 3x3 -> 3, conv 3x3 -> 5, pool 2x2 stride 2 -> 6 (and later steps count double),
-# conv 3x3 -> 6 + 2*2 = 10
-answer = receptive_field_sizes([3, 3, (2, 2), 3])[-1][0]    # 10
+# layer by layer the field grows {" -> ".join(map(str, _SIZES))}: a 3x3 conv adds 2 pixels,
+# the 2x2 pool adds 1 and doubles every later step, so the last 3x3 conv adds 2*2 = 4
+answer = receptive_field_sizes({list(RECEPTIVE_STACK)})[-1][0]    # {_SIZES[-1]}
 """)
 def check_receptive_field(answer: int) -> tuple[bool, str]:
     """02.4: the receptive field (one side) of a node after conv3, conv3, pool2, conv3."""
-    value = _number(answer, "the side of the receptive field in pixels")
-    sizes = [h for h, _ in receptive_field_sizes(_STACK)]
+    value = as_number(answer, "the side of the receptive field in pixels")
+    sizes = _SIZES
     if value == sizes[-1]:
         return True, f"the field grows {' -> '.join(map(str, sizes))}: {sizes[-1]}x{sizes[-1]}."
-    if value == 8:
+    if value == sizes[-2] + 2:
         return False, ("after the pooling each step of the last layer moves 2 input pixels, "
                        "so its 3x3 kernel adds 2*2 = 4, not 2.")
     return False, ("follow it layer by layer: a 3x3 conv adds 2 x (product of the strides "
@@ -123,7 +142,7 @@ def _edge_images() -> dict[str, np.ndarray]:
     return {"flat": flat, "horizontal": horizontal, "vertical": horizontal.T.copy()}
 
 
-@exercise("02.5", """
+@exercise("02.5", expects="a 3x3 array of numbers, such as np.zeros((3, 3))", solution="""
 answer = np.array([[-1, -2, -1],
                    [ 0,  0,  0],
                    [ 1,  2,  1]])   # Sobel: bottom row minus top row
@@ -131,7 +150,7 @@ answer = np.array([[-1, -2, -1],
 def check_horizontal_edge_kernel(answer: np.ndarray) -> tuple[bool, str]:
     """02.5: a 3x3 kernel that is positive on a horizontal edge (dark above, bright below),
     zero on a flat region and zero on a vertical edge."""
-    kernel = np.asarray(answer, dtype=np.float64)
+    kernel = as_grid(answer, "the kernel")
     if kernel.shape != (3, 3):
         return False, f"the kernel should be 3x3, got shape {kernel.shape}."
     out = {name: conv2d(img, kernel) for name, img in _edge_images().items()}

@@ -6,11 +6,10 @@ question, so the checks and the course's own arithmetic can never disagree.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
-from ..shapes import conv_output_size, uncovered_pixels
-from ._core import exercise
+from ..shapes import conv_output_size, same_padding, uncovered_pixels
+from ._core import as_shape, as_whole_number, exercise
 
 __all__ = [
     "check_stride_output_size",
@@ -27,23 +26,34 @@ SHAPE_QUESTION = {"x_shape": (2, 3, 64, 64), "weight_shape": (16, 3, 5, 5), "str
                   "padding": 2}
 
 
-def _whole_number(answer: Any, what: str) -> int:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise TypeError(f"the answer should be a whole number ({what}), got {answer!r}")
-    if float(answer) != int(answer):
-        raise ValueError(f"{answer} is not a whole number; a size counts whole pixels")
-    return int(answer)
+_Q1 = OUTPUT_SIZE_QUESTION
+_N1, _K1, _S1, _P1 = _Q1["n"], _Q1["kernel_size"], _Q1["stride"], _Q1["padding"]
+_ROOM1 = _N1 + 2 * _P1 - _K1
+_OUT1 = conv_output_size(_N1, _K1, _S1, _P1)
+
+_N2, _K2 = KEEP_SIZE_QUESTION["n"], KEEP_SIZE_QUESTION["kernel_size"]
+_P2 = (_K2 - 1) // 2
+
+_N3, _K3, _S3 = DROPPED_QUESTION["n"], DROPPED_QUESTION["kernel_size"], DROPPED_QUESTION["stride"]
+_ROOM3 = _N3 - _K3
+
+_XS, _WS = SHAPE_QUESTION["x_shape"], SHAPE_QUESTION["weight_shape"]
+_S4, _P4 = SHAPE_QUESTION["stride"], SHAPE_QUESTION["padding"]
+_H4 = conv_output_size(_XS[2], _WS[2], _S4, _P4)
+_W4 = conv_output_size(_XS[3], _WS[3], _S4, _P4)
+_RIGHT4 = (_XS[0], _WS[0], _H4, _W4)
 
 
-@exercise("03.1", solution="""
-n=48, k=5, s=3, p=3:
-out = floor((48 + 2*3 - 5) / 3) + 1 = floor(49 / 3) + 1 = 16 + 1 = 17
-cnnkit.conv_output_size(48, 5, stride=3, padding=3) -> 17
+@exercise("03.1", expects="one whole number, such as 20", solution=f"""
+n={_N1}, k={_K1}, s={_S1}, p={_P1}:
+out = floor(({_N1} + 2*{_P1} - {_K1}) / {_S1}) + 1 = floor({_ROOM1} / {_S1}) + 1 \
+= {_ROOM1 // _S1} + 1 = {_OUT1}
+cnnkit.conv_output_size({_N1}, {_K1}, stride={_S1}, padding={_P1}) -> {_OUT1}
 """)
 def check_stride_output_size(answer: Any) -> tuple[bool, str]:
     """03.1: the output size of a 48-pixel axis, 5-pixel kernel, stride 3, padding 3."""
     q = OUTPUT_SIZE_QUESTION
-    value = _whole_number(answer, "the output size")
+    value = as_whole_number(answer, "the output size")
     right = conv_output_size(q["n"], q["kernel_size"], q["stride"], q["padding"])
     n, k, s, p = q["n"], q["kernel_size"], q["stride"], q["padding"]
     if value == right:
@@ -59,14 +69,16 @@ def check_stride_output_size(answer: Any) -> tuple[bool, str]:
     return False, "use out = floor((n + 2p - k) / s) + 1, step by step."
 
 
-@exercise("03.2", solution="""
-At stride 1, out = n + 2p - k + 1. For out = n we need 2p = k - 1 = 4, so p = 2 on each side.
-cnnkit.shapes.same_padding(5) -> (2, 2), and conv_output_size(32, 5, padding=2) -> 32
+@exercise("03.2", expects="one whole number of zeros per side, such as 1", solution=f"""
+At stride 1, out = n + 2p - k + 1. For out = n we need 2p = k - 1 = {_K2 - 1}, \
+so p = {_P2} on each side.
+cnnkit.shapes.same_padding({_K2}) -> {same_padding(_K2)}, \
+and conv_output_size({_N2}, {_K2}, padding={_P2}) -> {conv_output_size(_N2, _K2, 1, _P2)}
 """)
 def check_keep_size_padding(answer: Any) -> tuple[bool, str]:
     """03.2: the padding on each side that keeps a 32x32 input 32x32 under a 5x5 kernel."""
     q = KEEP_SIZE_QUESTION
-    value = _whole_number(answer, "the padding on each side")
+    value = as_whole_number(answer, "the padding on each side")
     if value < 0:
         return False, "padding is a count of zeros added, so it cannot be negative."
     n, k = q["n"], q["kernel_size"]
@@ -80,15 +92,17 @@ def check_keep_size_padding(answer: Any) -> tuple[bool, str]:
                    "out = n + 2p - k + 1: solve out = n for p.")
 
 
-@exercise("03.3", solution="""
-room = n - k = 100 - 5 = 95 pixels; 95 = 4*23 + 3, so the windows take 23 steps
-and the last 3 pixels are never reached (the output has 23 + 1 = 24 values).
-cnnkit.shapes.uncovered_pixels(100, 5, stride=4) -> 3
+@exercise("03.3", expects="one whole number of pixels, such as 1", solution=f"""
+room = n - k = {_N3} - {_K3} = {_ROOM3} pixels; {_ROOM3} = {_S3}*{_ROOM3 // _S3} + {_ROOM3 % _S3}, \
+so the windows take {_ROOM3 // _S3} steps
+and the last {_ROOM3 % _S3} pixels are never reached \
+(the output has {_ROOM3 // _S3} + 1 = {_ROOM3 // _S3 + 1} values).
+cnnkit.shapes.uncovered_pixels({_N3}, {_K3}, stride={_S3}) -> {uncovered_pixels(_N3, _K3, _S3)}
 """)
 def check_dropped_pixels(answer: Any) -> tuple[bool, str]:
     """03.3: how many pixels at the end of a 100-pixel row a 5-pixel kernel at stride 4 drops."""
     q = DROPPED_QUESTION
-    value = _whole_number(answer, "a number of pixels")
+    value = as_whole_number(answer, "a number of pixels")
     n, k, s = q["n"], q["kernel_size"], q["stride"]
     right = uncovered_pixels(n, k, s)
     if value == right:
@@ -100,18 +114,22 @@ def check_dropped_pixels(answer: Any) -> tuple[bool, str]:
                    "after the last whole step?")
 
 
-@exercise("03.4", solution="""
-One output channel per kernel: 16. Height and width:
-floor((64 + 2*2 - 5) / 2) + 1 = floor(63 / 2) + 1 = 31 + 1 = 32.
-The batch of 2 images stays 2: the shape is (2, 16, 32, 32).
-cnnkit.conv2d(np.zeros((2, 3, 64, 64)), np.zeros((16, 3, 5, 5)), stride=2, padding=2).shape
+@exercise("03.4", expects="a shape: a tuple of four whole numbers, such as (1, 2, 3, 4)",
+          solution=f"""
+One output channel per kernel: {_WS[0]}. Height and width:
+floor(({_XS[2]} + 2*{_P4} - {_WS[2]}) / {_S4}) + 1 \
+= floor({_XS[2] + 2 * _P4 - _WS[2]} / {_S4}) + 1 \
+= {(_XS[2] + 2 * _P4 - _WS[2]) // _S4} + 1 = {_H4}.
+The batch of {_XS[0]} images stays {_XS[0]}: the shape is {_RIGHT4}.
+cnnkit.conv2d(np.zeros({_XS}), np.zeros({_WS}), stride={_S4}, padding={_P4}).shape
 """)
 def check_conv_output_shape(answer: Any) -> tuple[bool, str]:
     """03.4: the shape of conv2d's output for x (2, 3, 64, 64), weight (16, 3, 5, 5), s=2, p=2."""
     q = SHAPE_QUESTION
-    if not isinstance(answer, (tuple, list)) or len(answer) != 4:
-        return False, "give the shape as a tuple of four numbers: (N, channels, height, width)."
-    got = tuple(_whole_number(a, "one axis of the shape") for a in answer)
+    got = as_shape(answer, "the output's shape")
+    if len(got) != 4:
+        return False, ("give the shape as a tuple of four numbers: (N, channels, height, width); "
+                       f"yours has {len(got)}.")
     n_images, _, h, w = q["x_shape"]
     n_kernels, _, kh, kw = q["weight_shape"]
     right = (n_images, n_kernels, conv_output_size(h, kh, q["stride"], q["padding"]),

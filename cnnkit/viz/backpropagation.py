@@ -5,6 +5,7 @@
 - :func:`plot_chain`: a chain of operations with forward values and backward gradients;
 - :func:`conv_equations` and :func:`plot_number_grids`: the tiny convolution, written out;
 - :func:`plot_step_size_errors`: how the step ``h`` of a numerical gradient matters;
+- :func:`plot_descent_paths`: gradient descent with and without momentum on a valley;
 - :func:`plot_kernel_learning` and :func:`plot_learning_rates`: learning a kernel.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from ._common import show_image
+from ._common import PHOTO_CMAP, SIGNED_CMAP, show_image, signed_imshow
 
 __all__ = [
     "plot_training_cycle",
@@ -29,6 +30,7 @@ __all__ = [
     "plot_step_size_errors",
     "plot_kernel_learning",
     "plot_learning_rates",
+    "plot_descent_paths",
 ]
 
 CYCLE_STEPS = [
@@ -74,7 +76,7 @@ def plot_training_cycle(highlight: Optional[int] = None) -> plt.Figure:
 
 
 def plot_epoch_batches(n_examples: int, batch_size: int) -> plt.Figure:
-    """One epoch cut into minibatches: each coloured block is one iteration."""
+    """One epoch cut into batches (minibatches): each coloured block is one iteration."""
     if n_examples < 1 or batch_size < 1:
         raise ValueError(f"n_examples={n_examples} and batch_size={batch_size} must be >= 1")
     iterations = -(-n_examples // batch_size)
@@ -101,7 +103,7 @@ def plot_iteration_losses(losses: Sequence[float], per_epoch: int) -> plt.Figure
     losses = np.asarray(losses, dtype=float)
     fig, ax = plt.subplots(figsize=(9, 3.6))
     steps = np.arange(1, len(losses) + 1)
-    ax.plot(steps, losses, color="#2a6fbb", lw=1, label="loss of each minibatch (iteration)")
+    ax.plot(steps, losses, color="#2a6fbb", lw=1, label="loss of each batch (one iteration)")
     n_epochs = -(-len(losses) // per_epoch)
     means = [losses[e * per_epoch:(e + 1) * per_epoch].mean() for e in range(n_epochs)]
     for e, m in enumerate(means):
@@ -156,6 +158,7 @@ def plot_chain(names: Sequence[str], values: Sequence[float], grads: Sequence[fl
     ax.text(-0.5, 0.9, "forward: values, left to right", fontsize=10, va="top")
     ax.text(-0.5, -1.12, "backward: gradients (red), right to left; each = the gradient on "
             "its right x the local derivative", fontsize=10, color="#c0392b", va="bottom")
+    ax.set_title("The chain rule, one step at a time")
     fig.tight_layout()
     return fig
 
@@ -207,11 +210,13 @@ def draw_number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", fmt: str
                      limit: Optional[float] = None, fontsize: float = 11) -> plt.Axes:
     """Draw a small 2-D array as coloured cells with each value written in its cell.
 
-    Blue is negative, red positive, white zero; ``limit`` fixes the colour scale.
+    The course's signed colours (blue negative, red positive, white zero), pale so the
+    numbers stay readable; the numbers written in the cells label the colours. ``limit``
+    fixes the colour scale.
     """
     values = np.asarray(values, dtype=float)
     lim = limit if limit else (float(np.abs(values).max()) or 1.0)
-    ax.imshow(values, cmap="coolwarm", vmin=-lim, vmax=lim, alpha=0.75)
+    ax.imshow(values, cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, alpha=0.6)
     for (r, c), v in np.ndenumerate(values):
         ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=fontsize)
     rows, cols = values.shape
@@ -226,7 +231,7 @@ def draw_number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", fmt: str
 
 def plot_number_grids(rows: Sequence[Sequence[tuple[str, np.ndarray]]],
                       between: Optional[Sequence[Sequence[str]]] = None,
-                      size: float = 2.3) -> plt.Figure:
+                      size: float = 2.3, title: str = "") -> plt.Figure:
     """Rows of small number grids, e.g. ``x``, ``w`` and their output side by side.
 
     Parameters
@@ -234,11 +239,16 @@ def plot_number_grids(rows: Sequence[Sequence[tuple[str, np.ndarray]]],
     rows : list of rows, each a list of (title, 2-D array)
     between : list of rows of str, optional
         A symbol written between consecutive panels of a row ("*", "=").
+    title : str
+        A title above the whole figure.
     """
     ncols = max(len(r) for r in rows)
     big = max(max(np.shape(a)) for row in rows for _, a in row)
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(size * ncols, size * len(rows) + 0.3),
+    fig, axes = plt.subplots(len(rows), ncols,
+                             figsize=(size * ncols, size * len(rows) + 0.3 + 0.3 * bool(title)),
                              squeeze=False)
+    if title:
+        fig.suptitle(title)
     for r, row in enumerate(rows):
         for c, ax in enumerate(axes[r]):
             if c >= len(row):
@@ -279,8 +289,12 @@ def plot_step_size_errors(steps: Sequence[float], errors: Sequence[float]) -> pl
     return fig
 
 
+#: A loss of exactly 0 cannot be drawn on a log scale; it is drawn at this value instead.
+LOSS_FLOOR = 1e-40
+
+
 def _loss_axes(ax: plt.Axes, losses: np.ndarray, label: str = "", color: str = "#2a6fbb"):
-    floor = 1e-30  # a loss of exactly 0 cannot be drawn on a log scale
+    floor = LOSS_FLOOR
     ax.semilogy(np.arange(len(losses)), np.maximum(losses, floor), color=color, lw=1.8,
                 marker="o" if len(losses) < 2 else None, label=label or None)
     ax.set_xlabel("step")
@@ -317,15 +331,17 @@ def plot_kernel_learning(run, photo: np.ndarray, photo_target: np.ndarray,
                 color="#c0392b", fontsize=10, fontweight="bold",
                 bbox={"facecolor": "white", "edgecolor": "#c0392b"})
     out_lim = float(np.abs(photo_target).max()) or 1.0
-    show_image(axes[1, 0], photo, "photo (not used for training)")
-    show_image(axes[1, 1], photo_current, "current kernel on the photo", cmap="RdBu_r",
-               vmin=-out_lim, vmax=out_lim)
-    show_image(axes[1, 2], photo_target, "target kernel on the photo", cmap="RdBu_r",
-               vmin=-out_lim, vmax=out_lim)
+    show_image(axes[1, 0], photo, "photo (not used for training)", cmap=PHOTO_CMAP)
+    signed_imshow(axes[1, 1], photo_current, "current kernel on the photo", limit=out_lim,
+                  colorbar=False)
+    im = signed_imshow(axes[1, 2], photo_target, "target kernel on the photo", limit=out_lim,
+                       colorbar=False)
     fig.suptitle(f"Learning the {run.target} kernel from {run.train_on}: step "
                  f"{run.steps_done}, loss {run.losses[-1]:.2e}", fontsize=12)
     # Fixed margins instead of tight_layout: the same layout every time, and much faster.
-    fig.subplots_adjust(left=0.03, right=0.98, bottom=0.04, top=0.9, wspace=0.3, hspace=0.28)
+    fig.subplots_adjust(left=0.03, right=0.93, bottom=0.04, top=0.9, wspace=0.3, hspace=0.28)
+    bar = fig.add_axes((0.945, 0.06, 0.012, 0.36))
+    fig.colorbar(im, cax=bar).set_label("kernel output (0 = white)")
     return fig
 
 
@@ -338,8 +354,44 @@ def plot_learning_rates(runs: Sequence) -> plt.Figure:
                                       if run.diverged_at is not None else "")
         _loss_axes(ax, run.losses, label, color)
     ax.set_title("Same start, same data, different learning rates")
-    ax.text(0.99, 0.97, "a loss below 1e-30 (float64's limit here) is drawn at 1e-30",
-            transform=ax.transAxes, ha="right", va="top", fontsize=8, color="gray")
+    if any(np.min(run.losses) < LOSS_FLOOR for run in runs):
+        ax.text(0.99, 0.97, f"a loss below {LOSS_FLOOR:.0e} is drawn at {LOSS_FLOOR:.0e}",
+                transform=ax.transAxes, ha="right", va="top", fontsize=8, color="gray")
     ax.legend(fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def plot_descent_paths(paths: Sequence[tuple[str, np.ndarray]], curvature: Sequence[float],
+                       ax: Optional[plt.Axes] = None) -> plt.Axes:
+    """Paths of gradient descent on the valley ``L(w) = (c0 w0**2 + c1 w1**2) / 2``.
+
+    Parameters
+    ----------
+    paths : list of (label, points)
+        ``points`` has shape (steps + 1, 2): the two weights after every step.
+    curvature : (c0, c1)
+        The valley's steepness along each weight (the contour lines are drawn from it).
+    ax : Axes, optional
+        A new 8 x 3.6 inch figure otherwise.
+    """
+    c0, c1 = (float(c) for c in curvature)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.6))
+    every = np.concatenate([np.asarray(p, dtype=float) for _, p in paths])
+    span0 = max(1.0, float(np.abs(every[:, 0]).max())) * 1.1
+    span1 = max(1.0, float(np.abs(every[:, 1]).max())) * 1.1
+    g0, g1 = np.meshgrid(np.linspace(-span0, span0, 200), np.linspace(-span1, span1, 200))
+    ax.contour(g0, g1, (c0 * g0 ** 2 + c1 * g1 ** 2) / 2, levels=12, colors="#bbbbbb",
+               linewidths=0.7)
+    colors = [plt.get_cmap("tab10")(i % 10) for i in range(len(paths))]
+    for (label, points), color in zip(paths, colors):
+        points = np.asarray(points, dtype=float)
+        ax.plot(points[:, 0], points[:, 1], "o-", ms=2.5, lw=1.2, color=color, label=label)
+    ax.plot(0, 0, "k*", ms=12, label="lowest loss")
+    ax.set_xlabel("weight w0 (gentle slope)")
+    ax.set_ylabel("weight w1 (steep slope)")
+    ax.set_title("Gradient descent on a long, narrow valley (grey: lines of equal loss)")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.figure.tight_layout()
+    return ax

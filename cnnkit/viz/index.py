@@ -6,21 +6,24 @@ from typing import Optional
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._common import show_image
+from ._common import INK_CMAP, show_image
 
 __all__ = ["plot_digit", "plot_digit_gallery"]
+
+#: The gaps between examples in a gallery: gray, so they are not mistaken for white paper.
+GAP_COLOR = "#b4bcc4"
 
 
 def plot_digit(ax: plt.Axes, image: np.ndarray, title: str = "", show_values: bool = False,
                fmt: str = "{:.2f}", vmin: Optional[float] = 0.0,
                vmax: Optional[float] = None) -> plt.Axes:
-    """Draw one small grayscale image, optionally with every pixel's value written on it.
+    """Draw one digit as ink on paper (:data:`INK_CMAP`), optionally with every pixel's value.
 
     Parameters
     ----------
     ax : matplotlib Axes
     image : ndarray, shape (H, W) or (1, H, W)
-        Pixel values (ink is bright, background dark).
+        Pixel values: the amount of ink, drawn dark on white (0 is white paper).
     title : str
         Shown above the image.
     show_values : bool
@@ -48,13 +51,13 @@ def plot_digit(ax: plt.Axes, image: np.ndarray, title: str = "", show_values: bo
         raise ValueError(f"image must have shape (H, W) or (1, H, W), got {image.shape}")
     if vmax is None:
         vmax = float(image.max()) if image.size and image.max() > 0 else 1.0
-    show_image(ax, image, title, cmap="gray", vmin=vmin, vmax=vmax)
+    show_image(ax, image, title, cmap=INK_CMAP, vmin=vmin, vmax=vmax)
     if show_values:
         middle = ((vmin or 0.0) + vmax) / 2
         size = 8 if image.shape[1] <= 8 else 6
         for (row, col), value in np.ndenumerate(image):
             ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=size,
-                    color="black" if value > middle else "white")
+                    color="white" if value > middle else "black")
     return ax
 
 
@@ -97,7 +100,7 @@ def plot_digit_gallery(images: np.ndarray, labels: np.ndarray, per_class: int = 
             top, left = row * (h + gap), col * (w + gap)
             mosaic[top: top + h, left: left + w] = images[index].reshape(h, w)
     fig, ax = plt.subplots(figsize=(size * len(classes), size * per_class + 0.7))
-    cmap = plt.get_cmap("gray").with_extremes(bad="white")
+    cmap = plt.get_cmap(INK_CMAP).with_extremes(bad=GAP_COLOR)
     ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=1.0)
     ax.set_xticks([c * (w + gap) + (w - 1) / 2 for c in range(len(classes))],
                   [str(int(c)) for c in classes])
@@ -106,6 +109,7 @@ def plot_digit_gallery(images: np.ndarray, labels: np.ndarray, per_class: int = 
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title("Examples of every digit (the label is above each column)", pad=18)
+    ax.set_title("Examples of every digit (the label is above each column; ink is dark)",
+                 pad=18)
     fig.tight_layout()
     return fig

@@ -11,12 +11,13 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
 
 from ..receptive import Window
-from ._common import show_image
+from ._common import PHOTO_CMAP, SIGNED_CMAP, show_image, signed_imshow, signed_limit
 
 __all__ = [
     "number_grid",
     "outline_window",
     "plot_sum_of_products",
+    "plot_kernels",
     "plot_feature_maps",
     "plot_rgb_convolution",
     "plot_receptive_fields",
@@ -46,7 +47,8 @@ def outline_window(ax: plt.Axes, window: Window, color: str = HIGHLIGHT, lw: flo
 def number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", cmap: str = "Greys",
                 highlight: Optional[Window] = None, symmetric: bool = False,
                 vmin: Optional[float] = None, vmax: Optional[float] = None,
-                fontsize: float = 10, numbers: bool = True, labels: bool = True) -> plt.Axes:
+                fontsize: float = 10, numbers: bool = True, labels: bool = True,
+                colorbar: bool = False, label: str = "") -> plt.Axes:
     """Draw a small 2-D array as coloured cells with each value written in its cell.
 
     Parameters
@@ -60,12 +62,14 @@ def number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", cmap: str = "
         Centre the colour scale on 0 (for kernels and products, which can be negative).
     labels : bool
         Number the rows and columns along the edges.
+    colorbar : bool
+        Add a colour bar labelled ``label``.
     """
     values = np.asarray(values, dtype=np.float64)
     finite = values[np.isfinite(values)]
     if symmetric:
         lim = float(np.abs(finite).max()) if finite.size else 1.0
-        vmin, vmax, cmap = -(lim or 1.0), (lim or 1.0), "RdBu_r"
+        vmin, vmax, cmap = -(lim or 1.0), (lim or 1.0), SIGNED_CMAP
     elif finite.size:
         vmin = float(finite.min()) if vmin is None else vmin
         vmax = float(finite.max()) if vmax is None else vmax
@@ -96,6 +100,10 @@ def number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", cmap: str = "
         ax.set_title(title, fontsize=11)
     if highlight is not None:
         outline_window(ax, highlight)
+    if colorbar:
+        bar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        if label:
+            bar.set_label(label)
     return ax
 
 
@@ -114,10 +122,13 @@ def plot_sum_of_products(patch: np.ndarray, kernel: np.ndarray, bias: float = 0.
         raise ValueError(f"patch {patch.shape} and kernel {kernel.shape} must have the same shape")
     products = patch * kernel
     total = float(products.sum()) + bias
-    fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.4))
-    number_grid(axes[0], patch, "input patch", cmap="gray")
-    number_grid(axes[1], kernel, "kernel (weights)", symmetric=True)
-    number_grid(axes[2], products, "patch × kernel\n(element by element)", symmetric=True)
+    fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.4))
+    number_grid(axes[0], patch, "input patch", cmap=PHOTO_CMAP, colorbar=True,
+                label="pixel value")
+    number_grid(axes[1], kernel, "kernel (weights)", symmetric=True, colorbar=True,
+                label="weight (0 = white)")
+    number_grid(axes[2], products, "patch × kernel\n(element by element)", symmetric=True,
+                colorbar=True, label="product (0 = white)")
     bias_text = f" + bias {_fmt(bias)}" if bias else ""
     fig.suptitle(f"sum of the {products.size} products{bias_text} = {_fmt(total)}", fontsize=13)
     fig.text(0.355, 0.45, "×", fontsize=22, ha="center", va="center")
@@ -126,22 +137,62 @@ def plot_sum_of_products(patch: np.ndarray, kernel: np.ndarray, bias: float = 0.
     return fig
 
 
+def plot_kernels(kernels: np.ndarray, titles: Sequence[str], ncols: int = 8,
+                 size: float = 1.6) -> plt.Figure:
+    """Kernels side by side, each weight written in its cell, all on ONE colour scale.
+
+    The scale is :data:`~cnnkit.viz.SIGNED_CMAP` centred on 0 (red positive, blue negative,
+    white 0) and shared by every kernel, with one colour bar, so that kernels can be compared:
+    a box blur's nine weights of 1/9 are pale red, a Sobel kernel's 2 is deep red.
+
+    Parameters
+    ----------
+    kernels : ndarray, shape (F, KH, KW)
+    titles : sequence of str, length F
+    """
+    kernels = np.asarray(kernels, dtype=np.float64)
+    if kernels.ndim != 3 or len(titles) != len(kernels):
+        raise ValueError(f"kernels must have shape (F, KH, KW) with one title each; got "
+                         f"{kernels.shape} and {len(titles)} titles")
+    k = len(kernels)
+    ncols = max(1, min(ncols, k))
+    nrows = -(-k // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 0.9, size * nrows + 0.5),
+                             squeeze=False)
+    lim = signed_limit(kernels)
+    im = None
+    for i, ax in enumerate(axes.flat):
+        if i >= k:
+            ax.axis("off")
+            continue
+        number_grid(ax, kernels[i], titles[i], cmap=SIGNED_CMAP, vmin=-lim, vmax=lim,
+                    fontsize=7, labels=False)
+        ax.title.set_fontsize(9)
+        im = ax.images[0]
+    bar = fig.colorbar(im, ax=list(axes.flat), fraction=0.02, pad=0.02)
+    bar.set_label("weight (0 = white)")
+    fig.suptitle("the kernels, all on one colour scale", fontsize=11)
+    return fig
+
+
 def plot_feature_maps(image: np.ndarray, maps: np.ndarray, titles: Sequence[str],
                       kernels: Optional[np.ndarray] = None, ncols: int = 5,
                       size: float = 2.3) -> plt.Figure:
-    """The input next to the feature maps it gives, optionally with each kernel as an inset.
+    """The input next to the feature maps it gives, each with a labelled colour bar.
 
     Parameters
     ----------
     image : ndarray, shape (H, W)
     maps : ndarray, shape (F, OH, OW)
         One feature map per kernel. A map whose kernel's weights add up to 1 (a blur,
-        sharpen) is shown in gray on the input's 0..1 scale; a map that can be negative
-        with a colour scale centred on 0 (blue negative, red positive) that saturates at
-        the 99th percentile of its size, so that weaker edges stay visible.
+        sharpen) is a photo again: drawn in gray on the input's 0..1 brightness scale. Every
+        other map is signed: drawn with :data:`~cnnkit.viz.SIGNED_CMAP` on ONE scale centred
+        on 0 shared by all of them, which saturates at the 99th percentile of their sizes so
+        that weaker edges stay visible.
     titles : sequence of str, length F
     kernels : ndarray, shape (F, KH, KW), optional
-        Drawn as a small inset in the corner of each map.
+        Used to tell brightness-keeping kernels (weights adding up to 1) from the others;
+        draw the kernels themselves with :func:`plot_kernels`.
     """
     maps = np.asarray(maps)
     if len(titles) != len(maps):
@@ -149,30 +200,25 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray, titles: Sequence[str]
     panels = len(maps) + 1
     ncols = min(ncols, panels)
     nrows = -(-panels // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * 1.15 * nrows),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * 1.3 * ncols, size * 1.15 * nrows),
                              squeeze=False)
-    show_image(axes.flat[0], image, "input", vmin=0, vmax=1)
+    show_image(axes.flat[0], image, "input photo", cmap=PHOTO_CMAP, vmin=0, vmax=1,
+               colorbar=True, label="brightness")
+    bright = [kernels is not None and bool(np.isclose(np.sum(kernels[f]), 1.0))
+              for f in range(len(maps))]
+    signed = [np.abs(maps[f]).ravel() for f in range(len(maps)) if not bright[f]]
+    lim = float(np.percentile(np.concatenate(signed), 99)) if signed else 1.0
+    lim = lim if lim > 0 else signed_limit(*signed) if signed else 1.0
     for f, ax in enumerate(axes.flat[1:]):
         if f >= len(maps):
             ax.axis("off")
             continue
-        fmap = maps[f]
-        keeps_brightness = kernels is not None and np.isclose(np.sum(kernels[f]), 1.0)
-        if keeps_brightness:  # blur, sharpen, identity: a photo again, on the photo's scale
-            show_image(ax, fmap, titles[f], vmin=0, vmax=1)
-        elif fmap.min() >= 0:
-            show_image(ax, fmap, titles[f])
-        else:  # a few very strong edges would wash out the rest: clip at the 99th percentile
-            lim = float(np.percentile(np.abs(fmap), 99)) or float(np.abs(fmap).max()) or 1.0
-            show_image(ax, fmap, titles[f], cmap="RdBu_r", vmin=-lim, vmax=lim)
-        if kernels is not None:
-            inset = ax.inset_axes((0.0, 0.0, 0.3, 0.3))
-            lim = float(np.abs(kernels[f]).max()) or 1.0
-            inset.imshow(kernels[f], cmap="RdBu_r", vmin=-lim, vmax=lim)
-            inset.set_xticks([])
-            inset.set_yticks([])
-            for spine in inset.spines.values():
-                spine.set_edgecolor("black")
+        if bright[f]:  # blur, sharpen, identity: a photo again, on the photo's scale
+            show_image(ax, maps[f], titles[f], cmap=PHOTO_CMAP, vmin=0, vmax=1, colorbar=True,
+                       label="brightness")
+        else:
+            signed_imshow(ax, maps[f], titles[f], limit=lim,
+                          label=f"value (clipped at ±{lim:.2g})")
     fig.tight_layout()
     return fig
 
@@ -199,24 +245,20 @@ def plot_rgb_convolution(image_chw: np.ndarray, kernel: np.ndarray, bias: float 
     # black -> pure colour: a bright cell means much of that colour
     cmaps = [LinearSegmentedColormap.from_list(n, ["black", c])
              for n, c in zip(names, ["#ff0000", "#00cc00", "#0040ff"])]
-    fig, axes = plt.subplots(3, 4, figsize=(9.6, 7.4))
+    fig, axes = plt.subplots(3, 4, figsize=(11.5, 7.4))
     lim_k = float(np.abs(kernel).max()) or 1.0
-    lim_o = float(max(np.abs(p).max() for p in per_channel)) or 1.0
+    lim_o = signed_limit(*per_channel, total)   # one scale: the parts and their sum compare
     for c in range(3):
         show_image(axes[c, 0], image_chw[c], f"{names[c]} channel", cmap=cmaps[c], vmin=0, vmax=1)
         number_grid(axes[c, 1], kernel[c], f"kernel slice {c} ({names[c]})",
-                    vmin=-lim_k, vmax=lim_k, cmap="RdBu_r", fontsize=8)
-        axes[c, 1].set_xticks([])
-        axes[c, 1].set_yticks([])
-        show_image(axes[c, 2], per_channel[c], f"{names[c]} * slice {c}", cmap="RdBu_r",
-                   vmin=-lim_o, vmax=lim_o)
+                    vmin=-lim_k, vmax=lim_k, cmap=SIGNED_CMAP, fontsize=8, labels=False,
+                    colorbar=True, label="weight")
+        signed_imshow(axes[c, 2], per_channel[c], f"{names[c]} * slice {c}", limit=lim_o,
+                      label="sum of products")
         axes[c, 3].axis("off")
-    lim_t = float(np.abs(total).max()) or 1.0
-    show_image(axes[1, 3], total, "sum of the three\n= ONE feature map", cmap="RdBu_r",
-               vmin=-lim_t, vmax=lim_t)
     axes[1, 3].axis("on")
-    axes[1, 3].set_xticks([])
-    axes[1, 3].set_yticks([])
+    signed_imshow(axes[1, 3], total, "sum of the three\n= ONE feature map", limit=lim_o,
+                  label="feature map value")
     fig.suptitle("an RGB image needs kernels of depth 3; each kernel still gives one map",
                  fontsize=12)
     fig.tight_layout()
@@ -243,11 +285,10 @@ def plot_receptive_fields(maps: Sequence[np.ndarray], windows: Sequence[Optional
     fig, axes = plt.subplots(1, n, figsize=(size * n, size + 0.9), squeeze=False)
     for i, ax in enumerate(axes[0]):
         m = maps[i]
-        if i == 0 or m.min() >= 0:
-            show_image(ax, m, titles[i])
+        if i == 0:
+            show_image(ax, m, titles[i], cmap=PHOTO_CMAP, colorbar=True, label="brightness")
         else:
-            lim = float(np.abs(m).max()) or 1.0
-            show_image(ax, m, titles[i], cmap="RdBu_r", vmin=-lim, vmax=lim)
+            signed_imshow(ax, m, titles[i], label="value (0 = white)")
         h, w = m.shape
         ax.set_xlim(-0.5, maps[0].shape[1] - 0.5)
         ax.set_ylim(maps[0].shape[0] - 0.5, -0.5)

@@ -12,6 +12,7 @@ from matplotlib.patches import FancyBboxPatch
 from ..layers import Layer
 from ..losses import softmax
 from ..model import Sequential
+from ._common import SIGNED_CMAP, signed_colorbar, signed_limit
 from .index import plot_digit
 
 __all__ = ["LayerInfo", "layer_table", "short_name", "tile_maps", "plot_map_mosaic",
@@ -41,7 +42,8 @@ class LayerInfo:
 
     ``role`` is ``"input"``, ``"hidden, learns"``, ``"hidden, no parameters"`` or
     ``"output"``; ``params`` is the number of learnable numbers, ``nodes`` the number of
-    values the layer outputs for one example.
+    neurons (weighted sums plus a bias) the layer computes for one example: 0 for the input
+    and for ReLU, pooling and Flatten (see :func:`cnnkit.model.computes_nodes`).
     """
 
     index: Optional[int]
@@ -77,7 +79,7 @@ def layer_table(model: Sequential, input_shape: tuple[int, ...]) -> list[LayerIn
     """
     summary = model.summary(input_shape)
     shape = tuple(int(s) for s in input_shape)
-    rows = [LayerInfo(None, "input", "input", shape, int(np.prod(shape)), 0)]
+    rows = [LayerInfo(None, "input", "input", shape, 0, 0)]
     last = len(model.layers) - 1
     for row, layer in zip(summary.rows, model.layers):
         if row.index == last:
@@ -132,12 +134,13 @@ def tile_maps(maps: np.ndarray, ncols: Optional[int] = None, pad: int = 1) -> np
 
 
 def plot_map_mosaic(ax: plt.Axes, maps: np.ndarray, title: str = "",
-                      ncols: Optional[int] = None) -> plt.Axes:
+                    ncols: Optional[int] = None, limit: Optional[float] = None,
+                    colorbar: bool = True, label: str = "value (0 = white)") -> plt.Axes:
     """Draw K feature maps as one mosaic: red positive, blue negative, white zero.
 
     Thin gray lines separate the maps (gray, not white, so a gap never looks like a zero).
-    The colour scale is shared by all maps (symmetric around 0), so a map that is weak
-    compared with the others looks pale.
+    The colour scale (:data:`~cnnkit.viz.SIGNED_CMAP`, centred on 0) is shared by all maps,
+    so a map that is weak compared with the others looks pale.
 
     Parameters
     ----------
@@ -145,18 +148,24 @@ def plot_map_mosaic(ax: plt.Axes, maps: np.ndarray, title: str = "",
     maps : ndarray, shape (K, H, W)
     title : str
     ncols : int, optional
+    limit : float, optional
+        The scale runs from -limit to +limit; give several panels the same limit to compare
+        them. By default the largest absolute value in ``maps``.
+    colorbar : bool
+        Add a colour bar labelled ``label``.
     """
     maps = np.asarray(maps, dtype=float)
-    lim = float(np.abs(maps).max()) if maps.size else 0.0
-    lim = lim or 1.0
-    cmap = plt.get_cmap("RdBu_r").with_extremes(bad=MAP_GAP_COLOR)
-    ax.imshow(tile_maps(maps, ncols), cmap=cmap, vmin=-lim, vmax=lim)
+    lim = signed_limit(maps) if limit is None else float(limit)
+    cmap = plt.get_cmap(SIGNED_CMAP).with_extremes(bad=MAP_GAP_COLOR)
+    im = ax.imshow(tile_maps(maps, ncols), cmap=cmap, vmin=-lim, vmax=lim)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
     if title:
         ax.set_title(title)
+    if colorbar:
+        signed_colorbar(im, ax, label)
     return ax
 
 
@@ -186,8 +195,10 @@ def plot_layer_roles(model: Sequential, input_shape: tuple[int, ...]) -> plt.Fig
         name = row.name.replace(" ", "\n", 1)
         ax.text(i + 0.45, 0.72, name, ha="center", va="center", fontsize=8.5, weight="bold")
         shape = "x".join(str(s) for s in row.output_shape)
-        ax.text(i + 0.45, 0.36, shape, ha="center", va="center", fontsize=8)
-        ax.text(i + 0.45, 0.12, f"{row.params:,} params", ha="center", va="center", fontsize=8)
+        ax.text(i + 0.45, 0.45, shape, ha="center", va="center", fontsize=8)
+        nodes = f"{row.nodes:,} nodes" if row.nodes else "no nodes"
+        ax.text(i + 0.45, 0.2, f"{nodes}\n{row.params:,} params", ha="center", va="center",
+                fontsize=7.5)
         if i + 1 < n:
             ax.annotate("", xy=(i + 1.05, 0.5), xytext=(i + 0.85, 0.5),
                         arrowprops={"arrowstyle": "->", "color": "#57606a"})
@@ -195,7 +206,8 @@ def plot_layer_roles(model: Sequential, input_shape: tuple[int, ...]) -> plt.Fig
                for c in ROLE_COLORS.values()]
     ax.legend(handles, list(ROLE_COLORS), loc="lower center", ncol=4, frameon=False,
               bbox_to_anchor=(0.5, -0.05), fontsize=8.5)
-    ax.set_title("Layers in order: name, output shape for one example, learnable parameters")
+    ax.set_title("Layers in order: name, output shape for one example, nodes (neurons) and "
+                 "learnable parameters")
     fig.tight_layout()
     return fig
 
@@ -325,13 +337,15 @@ def plot_forward_pass(model: Sequential, image: np.ndarray, label: Optional[int]
             plot_digit(ax, value, vmax=max(1.0, float(value.max())))
             ax.set_title(f"{name}\n{shape}", fontsize=9)
         else:
-            plot_map_mosaic(ax, value)
+            plot_map_mosaic(ax, value, label="value")
             ax.set_title(f"{name}\n{value.shape[0]} maps, {shape}", fontsize=9)
     for j, (name, value) in enumerate(vectors):
         ax = fig.add_subplot(grid[image_rows + j, :])
-        lim = float(np.abs(value).max()) or 1.0
-        ax.imshow(value[None, :], cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+        lim = signed_limit(value)
+        im = ax.imshow(value[None, :], cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, aspect="auto")
+        signed_colorbar(im, ax, "value")
         ax.set_yticks([])
+        ax.set_xlabel("position in the vector", fontsize=8)
         ax.set_title(f"{name}: a vector of {value.size} numbers", fontsize=9)
     ax = fig.add_subplot(grid[-1, :])
     probs = softmax(scores)

@@ -13,12 +13,15 @@ import numpy as np
 
 from ..model import Sequential
 from ..train import History
-from ._common import image_grid, show_image
+from ._common import (INK_CMAP, SIGNED_CMAP, image_grid, show_image, signed_colorbar,
+                      signed_imshow, signed_limit)
 
 __all__ = [
     "confusion_matrix",
     "plot_history",
     "plot_learned_kernels",
+    "kernel_movement",
+    "plot_kernels_before_after",
     "plot_layer_outputs",
     "plot_confusion_matrix",
     "plot_mistakes",
@@ -143,7 +146,85 @@ def plot_learned_kernels(weight: np.ndarray, ncols: int = 8, size: float = 1.0,
     fig.set_figheight(fig.get_figheight() + 0.2)  # room for the title
     fig.suptitle(title or f"{k} learned kernels of the first layer "
                  f"({weight.shape[1]}x{weight.shape[2]}; red > 0, blue < 0)")
-    fig.tight_layout()
+    return fig
+
+
+def _kernel_rows(weight: np.ndarray, name: str) -> np.ndarray:
+    """Each kernel of a one-channel conv weight as one row of numbers, shape (F, KH * KW)."""
+    weight = np.asarray(weight, dtype=np.float64)
+    if weight.ndim == 4 and weight.shape[1] == 1:
+        weight = weight[:, 0]
+    if weight.ndim != 3:
+        raise ValueError(f"{name} must have shape (F, 1, KH, KW) or (F, KH, KW), "
+                         f"got {weight.shape}")
+    return weight.reshape(len(weight), -1)
+
+
+def kernel_movement(start: np.ndarray, trained: np.ndarray) -> dict[str, np.ndarray]:
+    """How far each kernel moved during training, measured two ways.
+
+    Parameters
+    ----------
+    start, trained : ndarray, shape (F, 1, KH, KW) or (F, KH, KW)
+        The first conv layer's weight before and after training.
+
+    Returns
+    -------
+    dict with, for each of the F kernels (arrays of shape (F,)):
+        ``"cosine"``: the cosine similarity of the trained kernel to its start,
+        ``sum(a * b) / (|a| |b|)``: 1 means the same pattern (only its size may differ),
+        0 an unrelated one;
+        ``"relative_change"``: ``|trained - start| / |start|``, the change as a share of the
+        kernel's starting size (``|.|`` is the square root of the sum of squares).
+
+    Examples
+    --------
+    >>> a = np.array([[[1.0, 0.0], [0.0, 0.0]]])
+    >>> m = kernel_movement(a, 2 * a)
+    >>> float(m["cosine"][0]), float(m["relative_change"][0])
+    (1.0, 1.0)
+    """
+    a, b = _kernel_rows(start, "start"), _kernel_rows(trained, "trained")
+    if a.shape != b.shape:
+        raise ValueError(f"start and trained must have the same shape, got {np.shape(start)} "
+                         f"and {np.shape(trained)}")
+    size_a, size_b = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosine = np.where(size_a * size_b > 0, (a * b).sum(axis=1) / (size_a * size_b), np.nan)
+        change = np.where(size_a > 0, np.linalg.norm(b - a, axis=1) / size_a, np.nan)
+    return {"cosine": cosine, "relative_change": change}
+
+
+def plot_kernels_before_after(start: np.ndarray, trained: np.ndarray,
+                              size: float = 0.95) -> plt.Figure:
+    """Each first-layer kernel at its random start, after training, and the change.
+
+    Three rows, one column per kernel, all on ONE colour scale centred on 0 (so a small
+    change looks small), with one colour bar. Each column is titled with the kernel's cosine
+    similarity to its start (see :func:`kernel_movement`).
+
+    Parameters
+    ----------
+    start, trained : ndarray, shape (F, 1, KH, KW) or (F, KH, KW)
+    """
+    a, b = _kernel_rows(start, "start"), _kernel_rows(trained, "trained")
+    moved = kernel_movement(start, trained)
+    shape = np.asarray(start).shape[-2:]
+    rows = [("at the start", a), ("after training", b), ("change", b - a)]
+    k = len(a)
+    fig, axes = plt.subplots(3, k, figsize=(size * k + 1.9, size * 3 + 0.9), squeeze=False)
+    lim = signed_limit(a, b)
+    im = None
+    for r, (name, values) in enumerate(rows):
+        for i in range(k):
+            ax = axes[r, i]
+            title = f"{moved['cosine'][i]:.2f}" if r == 0 else ""
+            im = signed_imshow(ax, values[i].reshape(shape), title, limit=lim, colorbar=False)
+            ax.title.set_fontsize(8)
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    signed_colorbar(im, axes, "weight (0 = white)")
+    fig.suptitle("First-layer kernels before and after training "
+                 "(number above each: cosine similarity to its start)", fontsize=10)
     return fig
 
 
@@ -170,8 +251,9 @@ def plot_layer_outputs(model: Sequential, image: np.ndarray, max_maps: int = 8,
 
     Row 0 is the input; then one row per layer whose output is (C, H, W), showing its first
     ``max_maps`` channels side by side. Smaller maps are drawn enlarged (each pixel a
-    block) so all panels have the same size; each row has one colour scale. Layers after
-    Flatten (plain vectors) are left out.
+    block) so all panels have the same size. The input is drawn as ink (white 0, black 1);
+    every other row on the course's signed colour map, its own scale centred on 0, with a
+    colour bar. Layers after Flatten (plain vectors) are left out.
 
     Parameters
     ----------
@@ -199,17 +281,24 @@ def plot_layer_outputs(model: Sequential, image: np.ndarray, max_maps: int = 8,
     label_width = 1.6  # inches on the left for the layer names
     fig = plt.figure(figsize=(label_width + size * ncols, size * len(rows) + 0.5))
     top = 1 - 0.5 / fig.get_figheight()
-    grid = fig.add_gridspec(len(rows), 1, left=label_width / fig.get_figwidth(), right=0.99,
+    grid = fig.add_gridspec(len(rows), 1, left=label_width / fig.get_figwidth(), right=0.95,
                             bottom=0.01, top=top, hspace=0.15)
     for r, (name, maps) in enumerate(rows):
         c, h, w = maps.shape
         shown = maps[:ncols]
         ax = fig.add_subplot(grid[r])
-        cmap = plt.get_cmap("gray_r" if r == 0 else "viridis").with_extremes(bad="white")
+        # The input is ink on paper; every later map is signed, on a scale centred on 0.
+        if r == 0:
+            cmap, lo, hi = plt.get_cmap(INK_CMAP).with_extremes(bad="white"), 0.0, 1.0
+        else:
+            lim = signed_limit(shown)
+            cmap, lo, hi = plt.get_cmap(SIGNED_CMAP).with_extremes(bad="white"), -lim, lim
         # One row per layer, anchored left, so panels line up from row to row.
-        ax.imshow(_mosaic(shown, height, width, gap), cmap=cmap, vmin=float(shown.min()),
-                  vmax=float(shown.max()) if shown.max() > shown.min() else float(shown.min()) + 1,
-                  extent=(0, len(shown) * (width + gap) - gap, height, 0))
+        im = ax.imshow(_mosaic(shown, height, width, gap), cmap=cmap, vmin=lo, vmax=hi,
+                       extent=(0, len(shown) * (width + gap) - gap, height, 0))
+        bar = fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01, aspect=8)
+        bar.ax.tick_params(labelsize=7)
+        bar.set_label("ink" if r == 0 else "value", fontsize=7)
         ax.set_xlim(0, ncols * (width + gap) - gap)
         ax.set_anchor("W")
         ax.axis("off")

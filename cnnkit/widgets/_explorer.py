@@ -11,6 +11,10 @@ string, or a list of them, and shows the result. Two kinds of failure are told a
 
 In the browser the explorer carries the CSS class ``cnnkit-explorer``, its view
 ``cnnkit-view`` and a friendly message ``cnnkit-message``, which the browser tests look for.
+
+Displayed in a notebook, an explorer also leaves a still picture of its current view
+(``text/html``) beside the live widget, for every viewer that has no kernel: see
+:mod:`cnnkit.widgets._snapshot`.
 """
 from __future__ import annotations
 
@@ -19,11 +23,13 @@ import html
 import io
 import traceback
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import HTML
+
+from . import _snapshot
 
 __all__ = ["Explorer", "friendly_message", "show", "show_error"]
 
@@ -47,23 +53,29 @@ class Explorer(widgets.VBox):
         Shown above the controls.
     columns : int
         Controls are laid out in rows of this many.
+    buttons : sequence of ipywidgets widget, optional
+        Placed after the controls in their rows (a Train button, say).
+    panes : sequence of ipywidgets.Output, optional
+        Output areas between the controls and the view (a plan, a progress bar).
     """
 
     def __init__(self, controls: Mapping[str, widgets.Widget], draw: Callable[..., Any],
-                 title: str = "", columns: int = 3) -> None:
+                 title: str = "", columns: int = 3, buttons: Sequence[widgets.Widget] = (),
+                 panes: Sequence[widgets.Output] = ()) -> None:
         self.controls = dict(controls)
         self.draw = draw
+        self.title = title
         self.view = widgets.Output()
         self.view.add_class("cnnkit-view")
         self.last_result: Any = None
         self.last_message: str = ""
         self._holding = False
-        items = list(self.controls.values())
+        items = [*self.controls.values(), *buttons]
         rows = [widgets.HBox(items[i : i + columns]) for i in range(0, len(items), columns)]
         header = [widgets.HTML(f"<b>{html.escape(title)}</b>")] if title else []
-        super().__init__([*header, *rows, self.view])
+        super().__init__([*header, *rows, *panes, self.view])
         self.add_class("cnnkit-explorer")
-        for control in items:
+        for control in self.controls.values():
             control.observe(self.refresh, names="value")
         self.refresh()
 
@@ -85,7 +97,8 @@ class Explorer(widgets.VBox):
         """Move controls from code (as a learner would) and return the new result."""
         unknown = set(values) - set(self.controls)
         if unknown:
-            raise ValueError(f"no control called {sorted(unknown)}; controls: {sorted(self.controls)}")
+            raise ValueError(f"no control called {sorted(unknown)}; "
+                             f"controls: {sorted(self.controls)}")
         with self.hold():
             for name, value in values.items():
                 self.controls[name].value = value
@@ -102,9 +115,53 @@ class Explorer(widgets.VBox):
             result, self.last_message = friendly_message(str(exc)), str(exc)
         except Exception as exc:
             show_error(self.view, exc)
+            _snapshot.changed(self)
             raise
+        self.display_result(result)
+        _snapshot.changed(self)
+
+    def display_result(self, result: Any) -> None:
+        """Keep what ``draw`` returned (or the friendly message) and show it in the view.
+
+        A subclass that shows its drawing elsewhere overrides this one method.
+        """
         self.last_result = result
         show(self.view, result)
+
+    # ------------------------------------------------------------------ still picture
+
+    def outputs_shown(self) -> list[widgets.Output]:
+        """Every output area of the explorer, in order (the view, and any other)."""
+        found: list[widgets.Output] = []
+
+        def walk(widget: Any) -> None:
+            if isinstance(widget, widgets.Output):
+                found.append(widget)
+            for child in getattr(widget, "children", ()):
+                walk(child)
+
+        walk(self)
+        return found
+
+    def still_html(self) -> str:
+        """A still picture of what the explorer shows now, as static HTML."""
+        head = f"<b>{html.escape(self.title)}</b><br>" if self.title else ""
+        controls = "".join(_snapshot.control_html(name, control)
+                           for name, control in self.controls.items())
+        views = "".join(_snapshot.outputs_to_html(out.outputs) for out in self.outputs_shown())
+        return (f'<div class="cnnkit-still" style="border-left:3px solid #ccc;padding-left:8px">'
+                f"{head}<div>{controls}</div>{views}"
+                f'<br><small style="color:#777">A still picture of this explorer: run the '
+                f"notebook to move its controls.</small></div>")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        name = type(self).__name__
+        plain = f"{name}: {self.title}" if self.title else name
+        plain += " (a still picture; run the notebook to move its controls)"
+        return _snapshot.snapshot_bundle(self, plain, self.still_html())
+
+    def _ipython_display_(self) -> None:
+        _snapshot.track_display(self)
 
 
 def show(view: widgets.Output, result: Any) -> None:

@@ -24,7 +24,7 @@ from ..conv import conv2d
 from ..data import sample_image
 from ..filters import KERNELS, get_kernel
 from ..receptive import Window, node_window, output_hw, receptive_field
-from ..viz._common import show_image
+from ..viz._common import SIGNED_CMAP, show_image, signed_imshow
 from ..viz.kernels_feature_maps_nodes import _fmt, number_grid, plot_receptive_fields
 from ._explorer import Explorer
 
@@ -121,7 +121,7 @@ def draw_step(position: int, kernel: str = "sobel_vertical") -> list:
     number_grid(axes[1], weights, f"kernel: {kernel}", symmetric=True)
     number_grid(axes[2], s.products, "products", symmetric=True)
     number_grid(axes[3], s.output, f"output[{s.row}, {s.col}] = {_fmt(s.total)}",
-                highlight=Window(s.row, s.row + 1, s.col, s.col + 1), cmap="RdBu_r",
+                highlight=Window(s.row, s.row + 1, s.col, s.col + 1), cmap=SIGNED_CMAP,
                 vmin=-lim, vmax=lim)
     terms = " + ".join(f"{_fmt(p)}×{_fmt(k)}" for p, k in zip(s.patch.ravel(), weights.ravel()))
     text = f"output[{s.row}, {s.col}] = {terms} = {_fmt(s.total)}"
@@ -212,13 +212,13 @@ def draw_kernel(kernel: str, weights: str, view: str = "raw",
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.9), gridspec_kw={"width_ratios": [4, 3, 4]})
     show_image(axes[0], image, f"input {image.shape[0]}x{image.shape[1]}", vmin=0, vmax=1)
     number_grid(axes[1], weights_, f"kernel: {kernel}", symmetric=True,
-                fontsize=10 if weights_.shape[1] <= 4 else 7)
+                fontsize=10 if weights_.shape[1] <= 4 else 7, colorbar=True,
+                label="weight (0 = white)")
+    title = f"feature map ({view}) {fmap.shape[0]}x{fmap.shape[1]}"
     if fmap.min() >= 0:
-        show_image(axes[2], fmap, f"feature map ({view}) {fmap.shape[0]}x{fmap.shape[1]}")
+        show_image(axes[2], fmap, title, colorbar=True, label="value (0 = black)")
     else:
-        lim = float(np.abs(fmap).max()) or 1.0
-        show_image(axes[2], fmap, f"feature map ({view}) {fmap.shape[0]}x{fmap.shape[1]}",
-                   cmap="RdBu_r", vmin=-lim, vmax=lim, colorbar=True)
+        signed_imshow(axes[2], fmap, title, label="value (0 = white)")
     fig.tight_layout()
     return fig
 
@@ -227,7 +227,7 @@ _PHOTO: dict[int, np.ndarray] = {}
 
 
 def _explorer_photo(size: int = 128) -> np.ndarray:
-    """The sample photo shrunk to about ``size`` pixels, loaded once."""
+    """The sample photo with its longer side ``size`` pixels, loaded once."""
     if size not in _PHOTO:
         _PHOTO[size] = sample_image(size=size)
     return _PHOTO[size]

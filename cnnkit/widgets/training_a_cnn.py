@@ -30,7 +30,8 @@ from ..optim import SGD
 from ..shapes import conv_output_size
 from ..train import History, fit
 from ..viz.training_a_cnn import plot_history
-from ._explorer import friendly_message, show, show_error
+from . import _snapshot
+from ._explorer import Explorer, friendly_message, show, show_error
 
 __all__ = [
     "EXPLORER_CHOICES",
@@ -195,12 +196,14 @@ def _verdict(history: History) -> str:
     return text
 
 
-class TrainingExplorer(widgets.VBox):
+class TrainingExplorer(Explorer):
     """Controls, a Train button, a progress bar, live curves and the final test accuracy.
 
-    Move controls from code with :meth:`set` and press the button with :meth:`train`. After
-    training, ``last_result`` holds ``{"model", "history", "test_acc", "values"}``; after an
-    impossible choice it is None and ``last_message`` holds the explanation.
+    An :class:`~cnnkit.widgets.Explorer` whose drawing is the plan of the network (shown above
+    the view); the view holds the curves once Train is pressed. Move controls from code with
+    :meth:`set` and press the button with :meth:`train`. After training, ``last_result``
+    holds ``{"model", "history", "test_acc", "values"}``; after an impossible choice it is
+    None and ``last_message`` holds the explanation.
     """
 
     def __init__(self, n_kernels: int = 8, kernel_size: int = 3, stride: int = 1,
@@ -208,79 +211,53 @@ class TrainingExplorer(widgets.VBox):
         self.seed = seed
         self._data = _digits_split()
         slider = dict(continuous_update=False, style={"description_width": "initial"})
-        self.controls: dict[str, widgets.Widget] = {
-            "n_kernels": widgets.SelectionSlider(options=EXPLORER_CHOICES["n_kernels"],
-                                                 value=n_kernels, description="kernels", **slider),
-            "kernel_size": widgets.SelectionSlider(options=EXPLORER_CHOICES["kernel_size"],
-                                                   value=kernel_size, description="kernel size",
-                                                   **slider),
-            "stride": widgets.SelectionSlider(options=EXPLORER_CHOICES["stride"], value=stride,
-                                              description="stride", **slider),
-            "lr": widgets.SelectionSlider(options=EXPLORER_CHOICES["lr"], value=lr,
-                                          description="learning rate", **slider),
-            "epochs": widgets.SelectionSlider(options=EXPLORER_CHOICES["epochs"], value=epochs,
-                                              description="epochs", **slider),
-        }
+
+        def choice(name: str, value: Any, description: str) -> widgets.SelectionSlider:
+            return widgets.SelectionSlider(options=EXPLORER_CHOICES[name], value=value,
+                                           description=description, **slider)
+
+        controls = {"n_kernels": choice("n_kernels", n_kernels, "kernels"),
+                    "kernel_size": choice("kernel_size", kernel_size, "kernel size"),
+                    "stride": choice("stride", stride, "stride"),
+                    "lr": choice("lr", lr, "learning rate"),
+                    "epochs": choice("epochs", epochs, "epochs")}
         self.button = widgets.Button(description="Train", button_style="primary", icon="play",
                                      tooltip="Train this network on the digits")
         self.plan = widgets.Output()
         self.progress = widgets.Output()
-        self.view = widgets.Output()
-        self.view.add_class("cnnkit-view")
-        self.last_result: Optional[dict[str, Any]] = None
-        self.last_message = ""
-        self._holding = False
+        self.plan_text = ""
         self._view_has_message = False  # the view explains an impossible choice
-        items = list(self.controls.values())
-        super().__init__([widgets.HTML("<b>Train your own CNN on the digits</b>"),
-                          widgets.HBox(items[:3]), widgets.HBox([*items[3:], self.button]),
-                          self.plan, self.progress, self.view])
-        self.add_class("cnnkit-explorer")
-        for control in items:
-            control.observe(self._on_change, names="value")
+        super().__init__(controls, self._plan, title="Train your own CNN on the digits",
+                         columns=3, buttons=[self.button], panes=[self.plan, self.progress])
+        self.last_result: Optional[dict[str, Any]] = None
         self.button.on_click(lambda _: self.train())
-        self._on_change()
 
-    def values(self) -> dict[str, Any]:
-        """The current value of every control, by keyword."""
-        return {name: control.value for name, control in self.controls.items()}
+    def _plan(self, n_kernels: int, kernel_size: int, stride: int, lr: float,
+              epochs: int) -> str:
+        """The network the controls describe and its training; ValueError if it cannot be built."""
+        text = describe_explorer_cnn(n_kernels, kernel_size, stride)
+        per_epoch = -(-len(self._data[0]) // BATCH_SIZE)
+        return text + (f"\ntraining: {epochs} epochs x {per_epoch} iterations = "
+                       f"{epochs * per_epoch} weight updates, learning rate {lr}")
+
+    def display_result(self, result: Any) -> None:
+        """Show the plan (or why it is impossible) above the view; grey out Train if so."""
+        self.button.disabled = bool(self.last_message)
+        if self.last_message:
+            self.plan_text = self.last_message
+            show(self.plan, result)
+            return
+        self.plan_text = result
+        show(self.plan, HTML(f"<pre>{html.escape(result)}</pre>"))
+        if self._view_has_message:  # the old explanation no longer applies
+            show(self.view, [])
+            self._view_has_message = False
 
     def set(self, **values: Any) -> str:
         """Move controls from code (as a learner would); returns the network's description
         (or the friendly message when the choice is impossible)."""
-        unknown = set(values) - set(self.controls)
-        if unknown:
-            raise ValueError(f"no control called {sorted(unknown)}; "
-                             f"controls: {sorted(self.controls)}")
-        self._holding = True
-        try:
-            for name, value in values.items():
-                self.controls[name].value = value
-        finally:
-            self._holding = False
-        return self._on_change()
-
-    def _on_change(self, change: Any = None) -> str:
-        """Show the network the controls describe, or why it cannot be built."""
-        if self._holding:
-            return ""
-        v = self.values()
-        try:
-            text = describe_explorer_cnn(v["n_kernels"], v["kernel_size"], v["stride"])
-            per_epoch = -(-len(self._data[0]) // BATCH_SIZE)
-            text += (f"\ntraining: {v['epochs']} epochs x {per_epoch} iterations = "
-                     f"{v['epochs'] * per_epoch} weight updates, learning rate {v['lr']}")
-            self.last_message, shown = "", HTML(f"<pre>{html.escape(text)}</pre>")
-            self.button.disabled = False
-            if self._view_has_message:  # the old explanation no longer applies
-                show(self.view, [])
-                self._view_has_message = False
-        except ValueError as exc:
-            text = self.last_message = str(exc)
-            shown = friendly_message(text)
-            self.button.disabled = True
-        show(self.plan, shown)
-        return text
+        super().set(**values)
+        return self.plan_text
 
     def train(self) -> Optional[dict[str, Any]]:
         """Press Train: build, train with live curves, then show the test accuracy."""
@@ -293,6 +270,7 @@ class TrainingExplorer(widgets.VBox):
             self.last_message = str(exc)
             show(self.view, friendly_message(self.last_message))
             self._view_has_message = True
+            _snapshot.changed(self)
             return None
         try:
             def live(history: History) -> None:
@@ -305,10 +283,12 @@ class TrainingExplorer(widgets.VBox):
             show(self.view, [plot_history(history), textwrap.fill(_verdict(history), 90)])
         except Exception as exc:
             show_error(self.view, exc)
+            _snapshot.changed(self)
             raise
         self.last_message = ""
         self.last_result = {"model": model, "history": history,
                             "test_acc": history.val_acc[-1], "values": v}
+        _snapshot.changed(self)
         return self.last_result
 
 

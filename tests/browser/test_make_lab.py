@@ -54,7 +54,8 @@ def test_make_lab_serves_the_index_notebook(tmp_path):
         served = json.loads(body)
         assert served["type"] == "notebook" and served["name"] == "00_index.ipynb"
         on_disk = nbformat.read(index, as_version=4)
-        assert [c["source"] for c in served["content"]["cells"]] == [c.source for c in on_disk.cells]
+        served_sources = [c["source"] for c in served["content"]["cells"]]
+        assert served_sources == [c.source for c in on_disk.cells]
 
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             assert "starting JupyterLab with --allow-root" in log.read_text(), lh.tail(log)

@@ -86,5 +86,29 @@ def test_sample_image_color_and_size():
     rgb = sample_image(color=True)
     assert rgb.ndim == 3 and rgb.shape[2] == 3 and rgb.shape[:2] == sample_image().shape
     small = sample_image(size=64)
-    assert small.ndim == 2 and max(small.shape) <= 64 and max(small.shape) >= 40
-    assert small.min() >= 0.0 and small.max() <= 1.0
+    assert small.ndim == 2 and small.min() >= 0.0 and small.max() <= 1.0
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 120, 128, 160, 333, 600])
+def test_sample_image_size_is_the_longer_side_exactly(size):
+    # the photo is 600 x 512: the height becomes `size`, the width shrinks by the same factor,
+    # rounded to the nearest pixel with a half rounding up
+    h, w = sample_image(size=size).shape
+    assert h == size
+    assert w == max(1, int(512 * size / 600 + 0.5))
+
+
+def test_sample_image_size_pair_is_the_exact_shape_and_averages_areas():
+    full = sample_image()
+    assert sample_image(size=(32, 40)).shape == (32, 40)
+    assert sample_image(color=True, size=(32, 40)).shape == (32, 40, 3)
+    # halving both sides averages each 2x2 block of the photo
+    half = sample_image(size=(300, 256))
+    assert np.allclose(half, full.reshape(300, 2, 256, 2).mean(axis=(1, 3)))
+    assert np.allclose(sample_image(size=600), full)
+
+
+@pytest.mark.parametrize("size", [0, -3, (10,), (0, 5)])
+def test_sample_image_bad_size_names_the_argument(size):
+    with pytest.raises(ValueError, match="size"):
+        sample_image(size=size)

@@ -100,7 +100,11 @@ def test_summary_rows_and_table():
     rows = list(summary.rows)
     assert len(rows) == len(net.layers)
     assert [tuple(r.output_shape) for r in rows] == shapes
-    assert [r.nodes for r in rows] == [int(np.prod(s)) for s in shapes]
+    # Nodes are neurons (a weighted sum plus a bias): only Conv2D and Dense have them.
+    has_nodes = [True, False, False, True, False, False, False, True]
+    assert [r.nodes for r in rows] == [int(np.prod(s)) if n else 0
+                                       for s, n in zip(shapes, has_nodes)]
+    assert summary.total_nodes == 16 * 8 * 8 + 32 * 4 * 4 + 10
     assert [r.params for r in rows] == params
     assert summary.total_params == sum(params) == 6090
     assert net.n_params == 6090
@@ -112,6 +116,8 @@ def test_summary_rows_and_table():
         assert repr(layer) in text
         assert row.name == repr(layer)
     assert "6,090" in text and "1,024" in text and "4,640" in text
+    relu_line = next(line for line in text.splitlines() if line.startswith("ReLU()"))
+    assert relu_line.split()[-2] == "-"          # a ReLU adds no nodes of its own
 
 
 def _expected_params(layer):
@@ -130,11 +136,12 @@ def test_digits_cnn_summary_agrees_with_a_forward_pass_and_the_layer_shapes():
     assert len(summary.rows) == len(net.layers) == len(outs)
     for layer, row, out in zip(net.layers, summary.rows, outs):
         assert tuple(row.output_shape) == out.shape[1:]
-        assert row.nodes == out[0].size
+        assert row.nodes == (out[0].size if isinstance(layer, (Conv2D, Dense)) else 0)
         assert row.params == _expected_params(layer) == layer.n_params
     assert summary.rows[-1].output_shape == (10,)
     assert summary.total_params == sum(_expected_params(layer) for layer in net.layers)
-    assert summary.total_nodes == sum(out[0].size for out in outs)
+    assert summary.total_nodes == sum(out[0].size for layer, out in zip(net.layers, outs)
+                                      if isinstance(layer, (Conv2D, Dense)))
 
 
 def test_summary_of_rgb_input_matches_a_forward_pass(rng):

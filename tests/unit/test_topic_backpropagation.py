@@ -279,13 +279,13 @@ def test_exercise_dbias():
     right = float(np.sum(ex.DBIAS_DOUT))
     assert ex.check_dbias(right)
     assert ex.check_dbias(np.array([right]))
-    assert "1.0" in EXERCISES["04.2"].solution and right == 1.0
+    assert f"-> {right:g}" in EXERCISES["04.2"].solution and right == 1.0
     for wrong in (ex.DBIAS_DOUT, ex.DBIAS_DOUT.mean(), right + 1):
         assert not ex.check_dbias(wrong)
 
 
 def test_exercise_dweight_shape():
-    x, w = np.zeros((16, 3, 32, 32)), np.zeros((8, 3, 5, 5))
+    x, w = np.zeros(ex.DW_INPUT_SHAPE), np.zeros(ex.DW_WEIGHT_SHAPE)
     dout = np.zeros(cnnkit.Conv2D(3, 8, 5).output_shape(x.shape))
     right = conv2d_backward(dout, x, w)[1].shape
     assert ex.check_dweight_shape(right)
@@ -294,18 +294,50 @@ def test_exercise_dweight_shape():
         assert not ex.check_dweight_shape(wrong)
 
 
-def test_exercise_step_after_backward():
-    for right in ("weight update", "the update", "optimizer.step()", "W <- W - lr * dW"):
-        assert ex.check_step_after_backward(right)
-    for wrong in ("loss", "forward pass", "epoch"):
-        feedback = ex.check_step_after_backward(wrong)
-        assert not feedback and feedback.message
+def test_exercise_loop_order_matches_the_notebooks_cycle():
+    # the order of the five steps as the figure of section 1 draws them
+    cycle = [name.split("  ", 1)[1] for name, _ in viz.CYCLE_STEPS]
+    letter = {step: key for key, step in ex.LOOP_STEPS.items()}
+    assert "".join(letter[step] for step in cycle) == ex.LOOP_ORDER
+    assert ex.check_loop_order(ex.LOOP_ORDER)
+    # the keyword answers the old question accepted or refused are no answer now
+    for words in ("the next step is the forward pass", "adjust the weights", "weight update"):
+        assert not ex.check_loop_order(words)
 
 
 def test_exercise_dweight():
     right = conv2d(ex.DWEIGHT_X, ex.DWEIGHT_DOUT)
     assert ex.check_dweight(right)
-    assert np.all(right == -5) and "-5" in EXERCISES["04.5"].solution
-    assert not ex.check_dweight(-right)
+    # the numbers of the solution are the ones conv2d gives, and differ from its mistakes
+    assert str(right.tolist()) in EXERCISES["04.5"].solution
+    assert "sign" in ex.check_dweight(-right).message
+    assert "rotated" in ex.check_dweight(conv2d(ex.DWEIGHT_X, np.rot90(ex.DWEIGHT_DOUT, 2))).message
     assert not ex.check_dweight(np.zeros((2, 2)))
     assert not ex.check_dweight(right + 1)
+
+
+# --- momentum on a valley, and the colours ---------------------------------------------------
+
+def test_descent_paths_figure():
+    points = np.array([[-4.0, 1.0], [-3.0, -0.5], [0.0, 0.0]])
+    ax = viz.plot_descent_paths([("plain", points), ("momentum", points[::-1])], (1.0, 20.0))
+    assert len(ax.lines) == 3 and ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert np.array_equal(ax.lines[0].get_xydata(), points)
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["plain", "momentum"]
+
+
+def test_learning_rate_figure_says_nothing_false_about_float64():
+    runs = [wb.learn_kernel(lr, wb.MAX_STEPS) for lr in (0.003, 0.3, 2.5)]
+    ax = viz.plot_learning_rates(runs).axes[0]
+    assert not any("float64" in t.get_text() for t in ax.texts)
+    assert min(float(np.min(r.losses)) for r in runs) > viz.LOSS_FLOOR   # nothing clipped
+
+
+def test_kernel_learning_figure_uses_the_signed_colours_with_a_colour_bar():
+    fig = wb.draw_kernel_learning(0.1, 5)[0]
+    signed = [ax for ax in fig.axes if ax.images and ax.images[0].get_cmap().name == "RdBu_r"
+              and ax.get_label() != "<colorbar>"]
+    assert len(signed) >= 2
+    assert all(ax.images[0].get_clim()[0] == -ax.images[0].get_clim()[1] for ax in signed)
+    assert any(ax.get_ylabel() for ax in fig.axes if not ax.images or
+               ax.get_label() == "<colorbar>")

@@ -425,3 +425,33 @@ def test_wrong_answers_get_hints():
         np.array([[-1, -1, -1], [0, 0, 0], [0, 1, 2]])).message
     assert "positive" in ex.check_horizontal_edge_kernel(-KERNELS["sobel_horizontal"]).message
     assert not ex.check_horizontal_edge_kernel(np.ones((2, 2)))
+
+
+def test_kernels_share_one_scale_centred_on_zero_with_a_bar():
+    from cnnkit.filters import stack_kernels
+
+    names = ["box_blur", "sobel_vertical", "sharpen"]
+    fig = viz.plot_kernels(stack_kernels(names)[:, 0], names)
+    images = [ax.images[0] for ax in fig.axes if ax.images and ax.get_label() != "<colorbar>"]
+    assert len(images) == 3
+    assert {im.get_clim() for im in images} == {(-5.0, 5.0)}     # sharpen's 5 sets the scale
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 1 and "weight" in bars[0].get_ylabel()
+    plt.close(fig)
+
+
+def test_feature_maps_signed_panels_share_one_scale_and_each_has_a_bar():
+    from cnnkit.filters import stack_kernels
+
+    names = ["box_blur", "sobel_vertical", "laplacian"]
+    weight = stack_kernels(names)
+    photo = np.random.default_rng(0).random((12, 10))
+    maps = cnnkit.conv2d(photo[None, None], weight)[0]
+    fig = viz.plot_feature_maps(photo, maps, names, kernels=weight[:, 0])
+    panels = [ax for ax in fig.axes if ax.images and ax.get_label() != "<colorbar>"]
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(panels) == 4 and len(bars) == 4 and all(b.get_ylabel() for b in bars)
+    signed = {ax.images[0].get_clim() for ax in panels[2:]}
+    assert len(signed) == 1 and next(iter(signed))[0] == -next(iter(signed))[1]
+    assert panels[1].images[0].get_clim() == (0.0, 1.0)          # the blur keeps brightness
+    plt.close(fig)

@@ -73,7 +73,8 @@ def _params_from_shapes(layer) -> int:
 def test_layer_table_of_the_digits_cnn():
     rows = layer_table(MODEL, (1, 8, 8))
     assert len(rows) == len(MODEL.layers) + 1
-    assert rows[0].role == "input" and rows[0].params == 0 and rows[0].nodes == 64
+    # the input is data, not neurons: no nodes and no parameters
+    assert rows[0].role == "input" and rows[0].params == 0 and rows[0].nodes == 0
     assert rows[-1].role == "output"
     for row, layer in zip(rows[1:-1], MODEL.layers[:-1]):
         expected = _params_from_shapes(layer)
@@ -82,7 +83,9 @@ def test_layer_table_of_the_digits_cnn():
     shape = (1, 8, 8)
     for row, layer in zip(rows[1:], MODEL.layers):
         shape = layer.output_shape(shape)
-        assert row.output_shape == shape and row.nodes == math.prod(shape)
+        # a node is a neuron computing a weighted sum plus a bias: Conv2D and Dense only
+        neurons = math.prod(shape) if isinstance(layer, (Conv2D, Dense)) else 0
+        assert row.output_shape == shape and row.nodes == neurons
     learners = [r.index for r in rows if r.role == "hidden, learns"]
     assert learners == [i for i, layer in enumerate(MODEL.layers[:-1]) if isinstance(layer, Conv2D)]
 
@@ -156,8 +159,14 @@ def test_layer_roles_figure_names_every_layer():
     fig = plot_layer_roles(MODEL, (1, 8, 8))
     texts = [t.get_text() for t in fig.axes[0].texts]
     total = sum(_params_from_shapes(layer) for layer in MODEL.layers)
-    params = [int(t.split()[0].replace(",", "")) for t in texts if t.endswith("params")]
+    boxes = [t.splitlines() for t in texts if t.endswith("params")]
+    params = [int(lines[-1].split()[0].replace(",", "")) for lines in boxes]
     assert len(params) == len(MODEL.layers) + 1 and sum(params) == total
+    # nodes only where a layer computes weighted sums (Conv2D, Dense); none for the input
+    nodes = [lines[0] for lines in boxes]
+    assert nodes[0] == "no nodes"
+    for layer, text in zip(MODEL.layers, nodes[1:]):
+        assert (text != "no nodes") == isinstance(layer, (Conv2D, Dense)), (layer, text)
 
 
 # --- softmax and cross-entropy --------------------------------------------------------------
@@ -284,7 +293,11 @@ def test_forward_pass_view_draws_every_layer(digit):
         shapes = [o.shape for o in MODEL.forward_all(IMAGES[:1])[:-1]]
         # one panel per image-shaped output (the input too), one strip per vector, the bars
         panels = sum(len(s) == 4 for s in shapes) + sum(len(s) == 2 for s in shapes) + 1
-        assert len(fig.axes) == panels
+        drawn = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+        assert len(drawn) == panels
+        # every signed panel (feature maps and vectors) has a labelled colour bar
+        bars_ = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+        assert len(bars_) == panels - 2 and all(ax.get_ylabel() for ax in bars_)
         assert titles[0] == "input\n1x8x8"
         first = MODEL.layers[0]
         assert titles[1].startswith(f"0: {short_name(first)}\n{first.out_channels} maps")
@@ -297,7 +310,8 @@ def test_forward_pass_view_draws_every_layer(digit):
 def test_plot_forward_pass_works_for_another_model():
     model = Sequential(Conv2D(1, 3, 3, rng=1), ReLU(), Flatten(), Dense(3 * 6 * 6, 4, rng=2))
     fig = plot_forward_pass(model, IMAGES[0], label=2, per_row=2)
-    assert len(fig.axes) == 5  # input, conv, relu, flatten vector, probabilities
+    drawn = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(drawn) == 5  # input, conv, relu, flatten vector, probabilities
     with pytest.raises(ValueError, match=r"\(C, H, W\)"):
         plot_forward_pass(model, IMAGES[:1])
 

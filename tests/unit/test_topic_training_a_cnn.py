@@ -4,6 +4,7 @@ exercises."""
 from __future__ import annotations
 
 import itertools
+import math
 
 import matplotlib
 
@@ -411,3 +412,56 @@ def test_exercise_most_confused():
     diagonal = ex.check_most_confused(lambda cm: np.unravel_index(cm.argmax(), cm.shape))
     assert not diagonal and "diagonal" in diagonal.message
     assert not ex.check_most_confused((3, 5))
+
+
+# ------------------------------------------------------------------ kernels before and after
+
+
+def test_kernel_movement_against_a_loop_and_known_cases():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(5, 1, 3, 3)), rng.normal(size=(5, 1, 3, 3))
+    moved = viz.kernel_movement(a, b)
+    for i in range(5):
+        u, v = a[i].ravel(), b[i].ravel()
+        dot = sum(p * q for p, q in zip(u, v))
+        size_u, size_v = math.sqrt(sum(p * p for p in u)), math.sqrt(sum(q * q for q in v))
+        assert math.isclose(moved["cosine"][i], dot / (size_u * size_v), rel_tol=1e-12)
+        diff = math.sqrt(sum((q - p) ** 2 for p, q in zip(u, v)))
+        assert math.isclose(moved["relative_change"][i], diff / size_u, rel_tol=1e-12)
+    same = viz.kernel_movement(a, 3 * a)                  # same pattern, three times as large
+    assert np.allclose(same["cosine"], 1) and np.allclose(same["relative_change"], 2)
+    assert np.allclose(viz.kernel_movement(a, -a)["cosine"], -1)
+    zero = viz.kernel_movement(np.zeros((1, 3, 3)), np.ones((1, 3, 3)))
+    assert np.isnan(zero["cosine"][0]) and np.isnan(zero["relative_change"][0])
+    with pytest.raises(ValueError, match="same shape"):
+        viz.kernel_movement(a, b[:3])
+    with pytest.raises(ValueError, match="start"):
+        viz.kernel_movement(np.zeros((2, 3, 3, 3)), np.zeros((2, 3, 3, 3)))
+
+
+def test_plot_kernels_before_after_rows_scale_and_titles():
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(6, 1, 3, 3))
+    b = a + 0.1 * rng.normal(size=a.shape)
+    fig = viz.plot_kernels_before_after(a, b)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 18                              # three rows of six
+    assert np.array_equal(panels[6 + 2].images[0].get_array(), b[2, 0])
+    assert np.allclose(panels[12 + 2].images[0].get_array(), b[2, 0] - a[2, 0])
+    clims = {ax.images[0].get_clim() for ax in panels}
+    assert len(clims) == 1 and next(iter(clims))[0] == -next(iter(clims))[1]   # one scale
+    cos = viz.kernel_movement(a, b)["cosine"]
+    assert [ax.get_title() for ax in panels[:6]] == [f"{c:.2f}" for c in cos]
+    assert fig._suptitle.get_text() and len(fig.axes) == 19   # a title and one colour bar
+
+
+def test_plot_layer_outputs_uses_ink_then_signed_colours():
+    model = cnnkit.digits_cnn()
+    image = cnnkit.load_digits()[0][0]
+    fig = viz.plot_layer_outputs(model, image)
+    rows = [ax for ax in fig.axes if ax.images and ax.get_label() != "<colorbar>"]
+    assert rows[0].images[0].get_cmap().name.startswith("gray_r")
+    assert rows[0].images[0].get_clim() == (0.0, 1.0)
+    for ax in rows[1:]:
+        lo, hi = ax.images[0].get_clim()
+        assert ax.images[0].get_cmap().name.startswith("RdBu_r") and lo == -hi
