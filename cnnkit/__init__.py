@@ -7,6 +7,21 @@ from __future__ import annotations
 from .conv import conv2d, conv2d_backward, conv2d_backward_naive, conv2d_naive
 from .data import load_digits, sample_image, train_test_split
 from .filters import KERNELS, get_kernel, stack_kernels
+from .interpret import (
+    best_orientation_match,
+    cosine_similarity,
+    input_gradient,
+    kernel_movement,
+    maximise_activation,
+    occlusion_map,
+    occlusion_map_naive,
+    oriented_edge_kernel,
+    oriented_line_kernel,
+    saliency_map,
+    unit_activation,
+)
+from .own_image import read_image, resize_area, to_digit
+from .strokes import BAR_ANGLES, bars_cnn, make_bars, small_digits_cnn
 from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import log_softmax, softmax, softmax_cross_entropy
@@ -42,4 +57,9 @@ __all__ = [
     "load_digits", "sample_image", "train_test_split",
     "KERNELS", "get_kernel", "stack_kernels",
     "node_window", "receptive_field", "receptive_field_sizes",
+    "input_gradient", "saliency_map", "occlusion_map", "occlusion_map_naive",
+    "unit_activation", "maximise_activation", "cosine_similarity", "kernel_movement",
+    "oriented_edge_kernel", "oriented_line_kernel", "best_orientation_match",
+    "read_image", "resize_area", "to_digit",
+    "BAR_ANGLES", "make_bars", "bars_cnn", "small_digits_cnn",
 ]
