@@ -15,7 +15,7 @@ import numpy as np
 from ._common import PHOTO_CMAP, ink_imshow, show_image, signed_colorbar, signed_imshow, \
     signed_limit
 
-__all__ = ["plot_kernels_before_after", "plot_learned_vs_template", "plot_why",
+__all__ = ["mosaic", "plot_kernels_before_after", "plot_learned_vs_template", "plot_why",
            "plot_probabilities", "plot_pad_view", "plot_own_image", "plot_mistakes"]
 
 
@@ -82,26 +82,37 @@ def plot_why(image: np.ndarray, gradient: np.ndarray, occlusion: np.ndarray,
     return fig
 
 
+def mosaic(maps: np.ndarray, per_row: int = 8) -> np.ndarray:
+    """Feature maps (C, H, W) side by side in rows of ``per_row``, a NaN gap between them
+    (drawn blank), as one 2-D array: one picture per layer draws much faster than C."""
+    maps = np.asarray(maps, dtype=np.float64)
+    c, h, w = maps.shape
+    rows = -(-c // per_row)
+    out = np.full((rows * (h + 1) - 1, per_row * (w + 1) - 1), np.nan)
+    for k in range(c):
+        r, q = divmod(k, per_row)
+        out[r * (h + 1):r * (h + 1) + h, q * (w + 1):q * (w + 1) + w] = maps[k]
+    return out
+
+
 def plot_pad_view(digit: np.ndarray, probs: np.ndarray, maps: Sequence[np.ndarray],
                   names: Sequence[str], note: str = "") -> plt.Figure:
     """The drawing pad's view: the digit as the network sees it, the probabilities, and the
-    feature maps of each layer given (each (C, H, W), one row of panels per layer)."""
-    cols = max(8, max(len(m) for m in maps) if maps else 8)
-    rows = 1 + len(maps)
-    fig = plt.figure(figsize=(0.9 * cols, 1.9 + 1.0 * len(maps)))
-    grid = fig.add_gridspec(rows, cols, height_ratios=[1.8] + [1.0] * len(maps))
-    ink_imshow(fig.add_subplot(grid[0, :2]), digit, "what the network sees")
-    ax = fig.add_subplot(grid[0, 3:])
+    feature maps of each layer given (each (C, H, W), drawn as one mosaic per layer, on its
+    own signed scale)."""
+    n = len(maps)
+    fig = plt.figure(figsize=(11, 2.4 + 1.6 * ((n + 1) // 2)))
+    grid = fig.add_gridspec(1 + (n + 1) // 2, 2, height_ratios=[1.3] + [1.0] * ((n + 1) // 2))
+    top = grid[0, :].subgridspec(1, 3, width_ratios=[1, 0.2, 3])
+    ink_imshow(fig.add_subplot(top[0, 0]), digit, "what the network sees")
+    ax = fig.add_subplot(top[0, 2])
     plot_probabilities(ax, probs)
     ax.set_title(f"it reads a {int(np.argmax(probs))} (p = {float(np.max(probs)):.2f})"
                  + (f"   {note}" if note else ""))
-    for r, (fmap, name) in enumerate(zip(maps, names), start=1):
-        lim = signed_limit(fmap)
-        for c in range(min(len(fmap), cols)):
-            sub = fig.add_subplot(grid[r, c])
-            signed_imshow(sub, fmap[c], name if c == 0 else "", limit=lim, colorbar=False)
-            if c == 0:
-                sub.title.set_fontsize(8)
+    for i, (fmap, name) in enumerate(zip(maps, names)):
+        sub = fig.add_subplot(grid[1 + i // 2, i % 2])
+        signed_imshow(sub, mosaic(fmap), f"{name}: {len(fmap)} maps of "
+                      f"{fmap.shape[1]}x{fmap.shape[2]}", label="value")
     return fig
 
 
