@@ -7,6 +7,7 @@ from __future__ import annotations
 from .conv import conv2d, conv2d_backward, conv2d_backward_naive, conv2d_naive
 from .data import load_digits, sample_image, train_test_split
 from .filters import KERNELS, get_kernel, stack_kernels
+from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
 from .interpret import (
     best_orientation_match,
     cosine_similarity,
@@ -20,14 +21,12 @@ from .interpret import (
     saliency_map,
     unit_activation,
 )
-from .own_image import read_image, resize_area, to_digit
-from .strokes import BAR_ANGLES, bars_cnn, make_bars, small_digits_cnn
-from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import log_softmax, softmax, softmax_cross_entropy
 from .model import Sequential, Summary
 from .networks import DIGITS_TRAINING, digits_cnn
 from .optim import SGD
+from .own_image import read_image, resize_area, to_digit
 from .pool import (
     avg_pool2d,
     avg_pool2d_backward,
@@ -40,6 +39,7 @@ from .pool import (
 )
 from .receptive import node_window, receptive_field, receptive_field_sizes
 from .shapes import conv_output_size, explain_output_size, pool_output_size
+from .strokes import BAR_ANGLES, bars_cnn, make_bars, small_digits_cnn
 from .train import History, evaluate, fit, predict, predict_proba
 
 __version__ = "0.1.0"

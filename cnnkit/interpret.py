@@ -20,8 +20,6 @@ overwritten (the weights are never changed).
 """
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 
 from ._validate import as_float_array, nonnegative_int, positive_int
@@ -31,11 +29,21 @@ from .losses import softmax, softmax_cross_entropy
 from .model import Sequential
 from .shapes import conv_output_size
 
-__all__ = ["input_gradient", "saliency_map", "occlusion_map", "occlusion_map_naive",
-           "unit_activation", "maximise_activation", "cosine_similarity", "kernel_movement",
-           "oriented_edge_kernel", "oriented_line_kernel", "best_orientation_match"]
+__all__ = [
+    "best_orientation_match",
+    "cosine_similarity",
+    "input_gradient",
+    "kernel_movement",
+    "maximise_activation",
+    "occlusion_map",
+    "occlusion_map_naive",
+    "oriented_edge_kernel",
+    "oriented_line_kernel",
+    "saliency_map",
+    "unit_activation",
+]
 
-Target = Union[int, np.integer, np.ndarray, list]
+Target = int | np.integer | np.ndarray | list
 
 
 def _batch(x: object) -> tuple[np.ndarray, bool]:

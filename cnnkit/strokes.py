@@ -14,7 +14,7 @@ from ._validate import positive_int
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from .model import Sequential
 
-__all__ = ["BAR_ANGLES", "make_bars", "bars_cnn", "small_digits_cnn"]
+__all__ = ["BAR_ANGLES", "bars_cnn", "make_bars", "small_digits_cnn"]
 
 #: The bar directions, in degrees (0 = horizontal, 90 = vertical); label i is BAR_ANGLES[i].
 BAR_ANGLES = (0, 45, 90, 135)

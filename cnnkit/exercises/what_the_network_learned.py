@@ -16,8 +16,13 @@ from ..model import Sequential
 from ..shapes import conv_output_size
 from ._core import as_grid, as_whole_number, describe, exercise
 
-__all__ = ["OCCLUSION_QUESTION", "linear_model", "check_occlusion_positions",
-           "check_linear_gradient", "check_cosine_function"]
+__all__ = [
+    "OCCLUSION_QUESTION",
+    "check_cosine_function",
+    "check_linear_gradient",
+    "check_occlusion_positions",
+    "linear_model",
+]
 
 #: Exercise 08.1: the side of the image, the patch and the stride.
 OCCLUSION_QUESTION = {"side": 8, "patch": 3, "stride": 1}
@@ -90,7 +95,8 @@ def check_linear_gradient(answer: object) -> tuple[bool, str]:
         return False, "the sign is flipped: score = W x + b, so the gradient is +W[class]."
     for k in range(10):
         if k != LINEAR_CLASS and np.allclose(grid, weight[k].reshape(8, 8)):
-            return False, f"that is the row of class {k}; the question asks for class {LINEAR_CLASS}."
+            return False, (f"that is the row of class {k}; the question asks for class "
+                           f"{LINEAR_CLASS}.")
     return False, ("the score is weight[class] @ x + bias[class]; what does it change by when "
                    "one pixel of x changes by one?")
 

@@ -7,16 +7,30 @@ on a scale centred on 0; digits are ink on paper (:data:`INK_CMAP`).
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._common import PHOTO_CMAP, ink_imshow, show_image, signed_colorbar, signed_imshow, \
-    signed_limit
+from ._common import (
+    PHOTO_CMAP,
+    ink_imshow,
+    show_image,
+    signed_colorbar,
+    signed_imshow,
+    signed_limit,
+)
 
-__all__ = ["mosaic", "plot_kernels_before_after", "plot_learned_vs_template", "plot_why",
-           "plot_probabilities", "plot_pad_view", "plot_own_image", "plot_mistakes"]
+__all__ = [
+    "mosaic",
+    "plot_kernels_before_after",
+    "plot_learned_vs_template",
+    "plot_mistakes",
+    "plot_own_image",
+    "plot_pad_view",
+    "plot_probabilities",
+    "plot_why",
+]
 
 
 def plot_kernels_before_after(before: np.ndarray, after: np.ndarray, movement: np.ndarray,
@@ -55,8 +69,8 @@ def plot_learned_vs_template(kernels: np.ndarray, templates: np.ndarray, scores:
     return fig
 
 
-def plot_probabilities(ax: plt.Axes, probs: np.ndarray, highlight: Optional[int] = None,
-                       labels: Optional[Sequence[str]] = None) -> None:
+def plot_probabilities(ax: plt.Axes, probs: np.ndarray, highlight: int | None = None,
+                       labels: Sequence[str] | None = None) -> None:
     """A bar per class; the most likely one (or ``highlight``) in orange."""
     probs = np.asarray(probs, dtype=float)
     colors = ["#bbbbbb"] * len(probs)

@@ -11,7 +11,7 @@ Each draws through a pure function, tested over every control position:
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -26,8 +26,19 @@ from ..own_image import read_image, to_digit
 from ..viz.what_the_network_learned import plot_own_image, plot_pad_view, plot_why
 from ._explorer import Explorer
 
-__all__ = ["why_view", "why_explorer", "PAD_LEVELS", "pad_view", "DrawingPad", "drawing_pad",
-           "PHOTO", "UPLOAD", "own_image_view", "OwnImageExplorer", "own_image_explorer"]
+__all__ = [
+    "PAD_LEVELS",
+    "PHOTO",
+    "UPLOAD",
+    "DrawingPad",
+    "OwnImageExplorer",
+    "drawing_pad",
+    "own_image_explorer",
+    "own_image_view",
+    "pad_view",
+    "why_explorer",
+    "why_view",
+]
 
 
 def why_view(model: Sequential, images: np.ndarray, labels: np.ndarray, index: int,
@@ -98,7 +109,7 @@ class DrawingPad(Explorer):
     Next test digit act on the whole pad. ``grid`` holds the digit (8x8, values 0..1).
     """
 
-    def __init__(self, model: Sequential, test_images: Optional[np.ndarray] = None,
+    def __init__(self, model: Sequential, test_images: np.ndarray | None = None,
                  brush: float = 1.0) -> None:
         self.model = model
         self.test_images = test_images
@@ -135,7 +146,7 @@ class DrawingPad(Explorer):
 
     def _colour_cells(self) -> None:
         for cell, value in zip(self.cells, self.grid.reshape(-1)):
-            shade = int(round(255 * (1 - value)))
+            shade = round(255 * (1 - value))
             cell.style.button_color = f"#{shade:02x}{shade:02x}{shade:02x}"
 
     def paint(self, row: int, column: int) -> None:
@@ -162,7 +173,7 @@ class DrawingPad(Explorer):
         return softmax(self.model.forward(self.grid[None, None]))[0]
 
 
-def drawing_pad(model: Sequential, test_images: Optional[np.ndarray] = None) -> DrawingPad:
+def drawing_pad(model: Sequential, test_images: np.ndarray | None = None) -> DrawingPad:
     """A :class:`DrawingPad` for ``model``."""
     return DrawingPad(model, test_images)
 
@@ -171,7 +182,7 @@ PHOTO = "the photo (Grace Hopper)"
 UPLOAD = "your uploaded file"
 
 
-def own_image_view(image: Optional[np.ndarray], kernel: str, model: Sequential,
+def own_image_view(image: np.ndarray | None, kernel: str, model: Sequential,
                    error: str = ""):
     """A picture through one classic kernel and through the network (as an 8x8 digit).
 
@@ -201,7 +212,7 @@ class OwnImageExplorer(Explorer):
         self.model = model
         self.size = size
         self.photo = sample_image(size=size)
-        self.uploaded: Optional[np.ndarray] = None
+        self.uploaded: np.ndarray | None = None
         self.upload_error = ""
         self.upload = widgets.FileUpload(accept="", multiple=False, description="Upload")
         controls = {"picture": widgets.Dropdown(options=[PHOTO, UPLOAD], value=PHOTO,

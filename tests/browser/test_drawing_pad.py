@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 import labharness as lh
+import pytest
 from explorers import ExplorerDriver
 from steps import check_outputs, clear_outputs, open_notebook, run_all
 
@@ -74,7 +73,7 @@ def test_drawing_pad_and_upload(chromium, lab):
             == "rgb(0, 0, 0)"
         for name in ("Clear", "Next test digit", "Invert"):
             button = pad.locator.locator("button.widget-button", has_text=name).first
-            assert pad.act(name, lambda: button.click()) == "changed", name
+            assert pad.act(name, button.click) == "changed", name
 
         own = ExplorerDriver(page, OWN, report, lh.MOVE_TIMEOUT_S, lh.BUTTON_TIMEOUT_S)
         upload = own.locator.locator("input[type=file]")

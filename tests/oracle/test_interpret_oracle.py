@@ -70,6 +70,7 @@ def test_saliency_and_occlusion_against_torch():
             for j in range(4):
                 covered = x.copy()
                 covered[:, 2 * i:2 * i + 2, 2 * j:2 * j + 2] = 0.0
-                expect[i, j] = base - torch.softmax(net(torch.tensor(covered[None])), 1)[0, 7].item()
+                p = torch.softmax(net(torch.tensor(covered[None])), 1)[0, 7].item()
+                expect[i, j] = base - p
     np.testing.assert_allclose(cnnkit.occlusion_map(model, x, 7, patch=2, stride=2), expect,
                                rtol=0, atol=1e-10)
