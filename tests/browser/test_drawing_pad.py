@@ -59,6 +59,8 @@ def test_drawing_pad_and_upload(chromium, lab):
         pad = ExplorerDriver(page, PAD, report, lh.MOVE_TIMEOUT_S, lh.BUTTON_TIMEOUT_S)
         cells = pad.locator.locator(".cnnkit-pad button")
         assert cells.count() == 64
+        full = pad.locator.locator("button.widget-toggle-button", has_text="full ink").first
+        pad.act("brush: full ink", full.click)   # the notebook leaves the half-ink brush chosen
         cell = cells.nth(27)
         before = cell.evaluate("(b) => getComputedStyle(b).backgroundColor")
         assert pad.act("click a pad cell", lambda: cell.click()) == "changed"
@@ -76,14 +78,21 @@ def test_drawing_pad_and_upload(chromium, lab):
             assert pad.act(name, button.click) == "changed", name
 
         own = ExplorerDriver(page, OWN, report, lh.MOVE_TIMEOUT_S, lh.BUTTON_TIMEOUT_S)
-        upload = own.locator.locator("input[type=file]")
+        upload_button = own.locator.locator(".widget-upload").first
+
+        def upload(payload: dict) -> None:
+            """Press Upload and choose the file in the browser's file chooser."""
+            with page.expect_file_chooser() as chooser:
+                upload_button.click()
+            chooser.value.set_files(payload)
+
         files = {"name": "notes.txt", "mimeType": "text/plain",
                  "buffer": b"these are notes, not a picture"}
-        assert own.act("upload a text file", lambda: upload.set_input_files(files)) == "changed"
+        assert own.act("upload a text file", lambda: upload(files)) == "changed"
         message = own.locator.locator(".cnnkit-message")
         assert message.count() == 1 and "notes.txt is not an image" in message.inner_text()
         picture = {"name": "bar.png", "mimeType": "image/png", "buffer": _png()}
-        assert own.act("upload a picture", lambda: upload.set_input_files(picture)) == "changed"
+        assert own.act("upload a picture", lambda: upload(picture)) == "changed"
         assert own.locator.locator(".cnnkit-message").count() == 0
         assert own.locator.locator(".cnnkit-view img").count() >= 1
         assert not report.problems, report.problems
