@@ -47,7 +47,7 @@ def plot_kernels_before_after(before: np.ndarray, after: np.ndarray, movement: n
             label = f"cos {movement[i]:.2f}" if row == 1 else f"#{i}"
             im = signed_imshow(axes[row, i], kernels[i], label, limit=lim, colorbar=False)
         axes[row, 0].set_ylabel(name)
-        signed_colorbar(im, axes[row], "weight (0 = white)")
+        signed_colorbar(im, axes[row], "weight")
     if title:
         fig.suptitle(title)
     return fig
@@ -84,7 +84,8 @@ def plot_probabilities(ax: plt.Axes, probs: np.ndarray, highlight: int | None = 
 def plot_why(image: np.ndarray, gradient: np.ndarray, occlusion: np.ndarray,
              probs: np.ndarray, target: int, title: str = "") -> plt.Figure:
     """The digit, the gradient of the target's score, the occlusion drop, the probabilities."""
-    fig, axes = plt.subplots(1, 4, figsize=(11.5, 2.8))
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.1), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 1.2, 1.2, 1.3]})
     ink_imshow(axes[0], image, "the digit")
     signed_imshow(axes[1], np.asarray(gradient)[0], f"d score[{target}] / d pixel",
                   label="gradient (0 = white)")
@@ -134,8 +135,8 @@ def plot_own_image(image: np.ndarray, kernel: np.ndarray, feature_map: np.ndarra
                    kernel_name: str, digit: np.ndarray, probs: np.ndarray) -> plt.Figure:
     """A picture, one kernel's feature map of it, and the picture as an 8x8 digit with the
     network's probabilities."""
-    fig, axes = plt.subplots(1, 5, figsize=(14, 2.9),
-                             gridspec_kw={"width_ratios": [1.2, 0.6, 1.2, 0.9, 1.5]})
+    fig, axes = plt.subplots(1, 5, figsize=(15, 3.0), layout="constrained",
+                             gridspec_kw={"width_ratios": [1.2, 0.6, 1.3, 0.9, 1.5]})
     show_image(axes[0], image, f"the picture {image.shape[0]}x{image.shape[1]}", PHOTO_CMAP,
                0, 1)
     signed_imshow(axes[1], kernel, kernel_name, colorbar=False, label="weight")
@@ -150,7 +151,8 @@ def plot_mistakes(images: np.ndarray, saliency: np.ndarray, true: Sequence[int],
                   pred: Sequence[int], conf: Sequence[float]) -> plt.Figure:
     """Each mistake (top) above its saliency for the predicted class (bottom)."""
     k = len(images)
-    fig, axes = plt.subplots(2, k, figsize=(1.5 * k + 0.6, 3.4), squeeze=False)
+    fig, axes = plt.subplots(2, k, figsize=(1.5 * k + 1.0, 3.6), squeeze=False,
+                             layout="constrained")
     lim = signed_limit(saliency)
     im = None
     for i in range(k):

@@ -120,7 +120,8 @@ class DrawingPad(Explorer):
             for c in range(8):
                 cell = widgets.Button(description="", tooltip=f"row {r}, column {c}",
                                       layout=widgets.Layout(width="30px", height="30px",
-                                                            padding="0", margin="1px"))
+                                                            padding="0", margin="1px",
+                                                            border="1px solid #999"))
                 cell.add_class("cnnkit-pad-cell")
                 cell.on_click(lambda _, r=r, c=c: self.paint(r, c))
                 self.cells.append(cell)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import cnnkit
-from cnnkit import interpret
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +103,7 @@ def test_maximise_activation_raises_the_score(model):
     start = 0.5 * np.ones((1, 8, 8))
     image = cnnkit.maximise_activation(model, len(model.layers) - 1, 2, steps=40)
     assert image.shape == (1, 8, 8) and image.min() >= 0 and image.max() <= 1
-    score = lambda v: float(cnnkit.unit_activation(model, v, len(model.layers) - 1, 2))  # noqa
+    score = lambda v: float(cnnkit.unit_activation(model, v, len(model.layers) - 1, 2))
     assert score(image) > score(start) + 1.0
     again = cnnkit.maximise_activation(model, len(model.layers) - 1, 2, steps=40)
     assert np.array_equal(image, again)   # seeded
