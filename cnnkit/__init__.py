@@ -17,11 +17,25 @@ from .conv import (
 from .data import load_digits, sample_image, train_test_split
 from .filters import KERNELS, get_kernel, stack_kernels
 from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
+from .interpret import (
+    best_orientation_match,
+    cosine_similarity,
+    input_gradient,
+    kernel_movement,
+    maximise_activation,
+    occlusion_map,
+    occlusion_map_naive,
+    oriented_edge_kernel,
+    oriented_line_kernel,
+    saliency_map,
+    unit_activation,
+)
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import log_softmax, softmax, softmax_cross_entropy
 from .model import Sequential, Summary
 from .networks import DIGITS_TRAINING, digits_cnn
 from .optim import SGD
+from .own_image import read_image, resize_area, to_digit
 from .pool import (
     PoolCache,
     avg_pool2d,
@@ -40,6 +54,7 @@ from .pool import (
 )
 from .receptive import node_window, receptive_field, receptive_field_sizes
 from .shapes import conv_output_size, explain_output_size, pool_output_size
+from .strokes import BAR_ANGLES, bars_cnn, make_bars, small_digits_cnn
 from .train import History, evaluate, fit, predict, predict_proba
 
 __version__ = "0.1.0"
@@ -60,4 +75,9 @@ __all__ = [
     "load_digits", "sample_image", "train_test_split",
     "KERNELS", "get_kernel", "stack_kernels",
     "node_window", "receptive_field", "receptive_field_sizes",
+    "input_gradient", "saliency_map", "occlusion_map", "occlusion_map_naive",
+    "unit_activation", "maximise_activation", "cosine_similarity", "kernel_movement",
+    "oriented_edge_kernel", "oriented_line_kernel", "best_orientation_match",
+    "read_image", "resize_area", "to_digit",
+    "BAR_ANGLES", "make_bars", "bars_cnn", "small_digits_cnn",
 ]

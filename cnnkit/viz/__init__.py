@@ -7,19 +7,31 @@ from .kernels_feature_maps_nodes import *  # noqa: F401,F403
 from .stride_padding_output_size import *  # noqa: F401,F403
 from .backpropagation import *  # noqa: F401,F403
 from .training_a_cnn import *  # noqa: F401,F403
+from .what_the_network_learned import *  # noqa: F401,F403
 from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
 from . import (
-    _common, backpropagation,
+    _common,
+    backpropagation,
+    from_cnnkit_to_pytorch,
     index,
     kernels_feature_maps_nodes,
     layers,
     stride_padding_output_size,
     training_a_cnn,
-    from_cnnkit_to_pytorch,
+    what_the_network_learned,
 )
 
 # One module per notebook, named after it (notebooks/NN_<name>.ipynb).
-_TOPICS = (_common, index, layers, kernels_feature_maps_nodes, stride_padding_output_size,
-           backpropagation, training_a_cnn, from_cnnkit_to_pytorch)
+_TOPICS = (
+    _common,
+    index,
+    layers,
+    kernels_feature_maps_nodes,
+    stride_padding_output_size,
+    backpropagation,
+    training_a_cnn,
+    what_the_network_learned,
+    from_cnnkit_to_pytorch,
+)
 __all__ = [name for mod in _TOPICS
            for name in mod.__all__]
