@@ -11,7 +11,9 @@ from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import log_softmax, softmax, softmax_cross_entropy
 from .model import Sequential, Summary
-from .networks import DIGITS_TRAINING, digits_cnn
+from .augment import fit_augmented, random_shifts, shift_images, shift_images_naive
+from .early_stopping import BestWeights, best_epoch
+from .networks import DIGITS_TRAINING, digits_cnn, digits_cnn_without_pooling, digits_mlp
 from .optim import SGD
 from .pool import (
     avg_pool2d,
@@ -42,4 +44,7 @@ __all__ = [
     "load_digits", "sample_image", "train_test_split",
     "KERNELS", "get_kernel", "stack_kernels",
     "node_window", "receptive_field", "receptive_field_sizes",
+    "digits_mlp", "digits_cnn_without_pooling",
+    "shift_images", "shift_images_naive", "random_shifts", "fit_augmented",
+    "BestWeights", "best_epoch",
 ]
