@@ -8,6 +8,7 @@ from .stride_padding_output_size import *  # noqa: F401,F403
 from .backpropagation import *  # noqa: F401,F403
 from .training_a_cnn import *  # noqa: F401,F403
 from .pooling_and_receptive_fields import *  # noqa: F401,F403
+from .cnn_versus_dense import *  # noqa: F401,F403
 from . import (
     _common, backpropagation,
     index,
@@ -16,11 +17,12 @@ from . import (
     stride_padding_output_size,
     training_a_cnn,
     pooling_and_receptive_fields,
+    cnn_versus_dense,
 )
 
 # One module per notebook, named after it (notebooks/NN_<name>.ipynb).
 _TOPICS = (_common, index, layers, kernels_feature_maps_nodes, stride_padding_output_size,
            backpropagation, training_a_cnn,
-           pooling_and_receptive_fields)
+           pooling_and_receptive_fields, cnn_versus_dense)
 __all__ = [name for mod in _TOPICS
            for name in mod.__all__]
