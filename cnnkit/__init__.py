@@ -33,7 +33,9 @@ from .interpret import (
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import log_softmax, softmax, softmax_cross_entropy
 from .model import Sequential, Summary
-from .networks import DIGITS_TRAINING, digits_cnn
+from .augment import fit_augmented, random_shifts, shift_images, shift_images_naive
+from .early_stopping import BestWeights, best_epoch
+from .networks import DIGITS_TRAINING, digits_cnn, digits_cnn_without_pooling, digits_mlp
 from .optim import SGD
 from .own_image import read_image, resize_area, to_digit
 from .pool import (
@@ -80,4 +82,7 @@ __all__ = [
     "oriented_edge_kernel", "oriented_line_kernel", "best_orientation_match",
     "read_image", "resize_area", "to_digit",
     "BAR_ANGLES", "make_bars", "bars_cnn", "small_digits_cnn",
+    "digits_mlp", "digits_cnn_without_pooling",
+    "shift_images", "shift_images_naive", "random_shifts", "fit_augmented",
+    "BestWeights", "best_epoch",
 ]

@@ -18,7 +18,7 @@ from . import _validate as check
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from .model import Sequential
 
-__all__ = ["digits_cnn", "DIGITS_TRAINING"]
+__all__ = ["digits_cnn", "digits_cnn_without_pooling", "digits_mlp", "DIGITS_TRAINING"]
 
 #: Training settings that reach high test accuracy on the shipped digits in seconds:
 #: minibatch SGD with momentum (see :class:`cnnkit.SGD` and :func:`cnnkit.fit`).
@@ -72,4 +72,72 @@ def digits_cnn(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)) -> 
         MaxPool2D(2),
         Flatten(),
         Dense(c3 * 2 * 2, 10, rng=seed + 3),
+    )
+
+
+def digits_mlp(seed: int = 0, hidden: tuple[int, ...] = (256,)) -> Sequential:
+    """A dense network (multilayer perceptron) for 8x8 digits, to compare with the CNN.
+
+    The image is flattened to 64 numbers at once, so every hidden node has its own weight
+    for every pixel: nothing is shared between positions::
+
+        (1, 8, 8) -flatten-> 64 -dense-> 256 -relu-> -dense-> 10
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the initial weights (each layer from its own seed derived from this one).
+    hidden : tuple of ints
+        Nodes of each hidden Dense layer (each followed by ReLU).
+
+    Returns
+    -------
+    Sequential
+        Input (N, 1, 8, 8), output (N, 10).
+
+    Examples
+    --------
+    >>> digits_mlp().summary((1, 8, 8)).rows[-1].output_shape
+    (10,)
+    """
+    if not hidden or any(int(h) != h or h < 1 for h in hidden):
+        raise ValueError(f"hidden={hidden!r} must be one or more positive whole numbers, "
+                         "e.g. (256,)")
+    layers: list = [Flatten()]
+    width = 64
+    for i, h in enumerate(int(h) for h in hidden):
+        layers += [Dense(width, h, rng=seed + i), ReLU()]
+        width = h
+    layers.append(Dense(width, 10, rng=seed + len(hidden)))
+    return Sequential(*layers)
+
+
+def digits_cnn_without_pooling(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)
+                               ) -> Sequential:
+    """:func:`digits_cnn` with its two max poolings left out, to measure what pooling buys.
+
+    The three conv layers (3x3, padding 1) keep the full 8x8 size, so the Dense layer
+    reads every position of the last feature maps::
+
+        (1, 8, 8) -conv-> (16, 8, 8) -conv-> (32, 8, 8) -conv-> (64, 8, 8) -flatten-> 4096
+                  -dense-> 10
+
+    Examples
+    --------
+    >>> digits_cnn_without_pooling().summary((1, 8, 8)).rows[-2].output_shape
+    (4096,)
+    """
+    if len(channels) != 3 or any(int(c) != c or c < 1 for c in channels):
+        raise ValueError(f"channels={channels!r} must be three positive whole numbers, "
+                         "e.g. (16, 32, 64)")
+    c1, c2, c3 = (int(c) for c in channels)
+    return Sequential(
+        Conv2D(1, c1, 3, padding=1, rng=seed),
+        ReLU(),
+        Conv2D(c1, c2, 3, padding=1, rng=seed + 1),
+        ReLU(),
+        Conv2D(c2, c3, 3, padding=1, rng=seed + 2),
+        ReLU(),
+        Flatten(),
+        Dense(c3 * 8 * 8, 10, rng=seed + 3),
     )

@@ -12,15 +12,19 @@ from .stride_padding_output_size import *  # noqa: F401,F403
 from .backpropagation import *  # noqa: F401,F403
 from .training_a_cnn import *  # noqa: F401,F403
 from .lab_max_pool2d_forward import *  # noqa: F401,F403
+from .pooling_and_receptive_fields import *  # noqa: F401,F403
+from .cnn_versus_dense import *  # noqa: F401,F403
 from .what_the_network_learned import *  # noqa: F401,F403
 from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
 from . import (
     backpropagation,
+    cnn_versus_dense,
     from_cnnkit_to_pytorch,
     index,
     kernels_feature_maps_nodes,
     lab_max_pool2d_forward,
     layers,
+    pooling_and_receptive_fields,
     stride_padding_output_size,
     training_a_cnn,
     what_the_network_learned,
@@ -35,6 +39,8 @@ _TOPICS = (
     backpropagation,
     training_a_cnn,
     lab_max_pool2d_forward,
+    pooling_and_receptive_fields,
+    cnn_versus_dense,
     what_the_network_learned,
     from_cnnkit_to_pytorch,
 )

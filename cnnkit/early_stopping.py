@@ -1,0 +1,74 @@
+"""Early stopping: keep the weights of the epoch with the lowest validation loss.
+
+Training longer keeps lowering the training loss, but once the network starts to learn its
+training images by heart the validation loss turns up again. Early stopping watches the
+validation loss after every epoch and keeps a copy of the weights whenever it reaches a new
+low; at the end those weights are put back. Use it as :func:`cnnkit.fit`'s callback::
+
+    keeper = BestWeights(model)
+    fit(model, X, y, epochs, batch_size, optimizer, X_val, y_val, callback=keeper)
+    keeper.restore()          # the weights of epoch keeper.best_epoch
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .model import Sequential
+from .train import History
+
+__all__ = ["BestWeights", "best_epoch"]
+
+
+def best_epoch(val_loss) -> int:
+    """The epoch (counted from 1) with the lowest validation loss; the first one on a tie.
+
+    Examples
+    --------
+    >>> best_epoch([0.9, 0.4, 0.5, 0.4])
+    2
+    """
+    values = np.asarray(val_loss, dtype=float)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"val_loss must be a non-empty list of numbers, got {val_loss!r}")
+    finite = np.where(np.isfinite(values), values, np.inf)
+    return int(np.argmin(finite)) + 1
+
+
+class BestWeights:
+    """A :func:`cnnkit.fit` callback that remembers the weights of the best epoch so far.
+
+    Attributes
+    ----------
+    best_epoch : int
+        Epoch (from 1) with the lowest validation loss seen; 0 before any epoch.
+    best_loss : float
+    """
+
+    def __init__(self, model: Sequential) -> None:
+        if not isinstance(model, Sequential):
+            raise TypeError(f"model must be a cnnkit Sequential, got {type(model).__name__}")
+        self.model = model
+        self.best_epoch = 0
+        self.best_loss = math.inf
+        self._saved: list[dict[str, np.ndarray]] = []
+
+    def __call__(self, history: History) -> None:
+        if not history.val_loss:
+            raise ValueError("early stopping needs a validation set: pass X_val and y_val "
+                             "to fit")
+        loss = history.val_loss[-1]
+        if np.isfinite(loss) and loss < self.best_loss:
+            self.best_loss, self.best_epoch = float(loss), history.epochs
+            self._saved = [{k: v.copy() for k, v in params.items()}
+                           for params, _ in self.model.params()]
+
+    def restore(self) -> int:
+        """Put the best epoch's weights back into the model; returns that epoch."""
+        if not self._saved:
+            raise ValueError("no epoch has been recorded yet; train with callback=this first")
+        for (params, _), saved in zip(self.model.params(), self._saved):
+            for k, v in saved.items():
+                params[k][...] = v
+        return self.best_epoch

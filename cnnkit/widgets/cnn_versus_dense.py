@@ -1,0 +1,239 @@
+"""The generalisation explorer of notebook 07: choose a network (CNN or dense), how many
+training images, augmentation by shifts on or off, weight decay and epochs; press Train and
+watch the training and test curves, and the gap between them, grow.
+
+The logic is in pure functions, tested over every control position:
+
+- :func:`training_subset` takes a stratified subset of the training images;
+- :func:`train_network` builds the network and trains it (with or without shifts);
+- :func:`describe_run` writes out what a press of Train will do.
+
+:class:`GeneralisationExplorer` only wires controls and a Train button to them, following
+the conventions of :class:`cnnkit.widgets.Explorer` (CSS classes ``cnnkit-explorer``,
+``cnnkit-view``; an error other than an impossible choice shows its traceback and is raised).
+"""
+from __future__ import annotations
+
+import html
+import textwrap
+from typing import Any, Callable, Optional
+
+import ipywidgets as widgets
+import numpy as np
+from IPython.display import HTML
+
+from ..augment import fit_augmented
+from ..data import load_digits, train_test_split
+from ..early_stopping import best_epoch
+from ..model import Sequential
+from ..networks import DIGITS_TRAINING, digits_cnn, digits_mlp
+from ..optim import SGD
+from ..train import History
+from ..viz.cnn_versus_dense import plot_overfitting
+from ._explorer import show, show_error
+
+__all__ = ["GENERALISATION_CHOICES", "NETWORKS", "training_subset", "train_network",
+           "describe_run", "GeneralisationExplorer", "generalisation_explorer"]
+
+#: The values every control of the generalisation explorer can take.
+GENERALISATION_CHOICES: dict[str, tuple] = {
+    "network": ("CNN", "dense"),
+    "n_train": (50, 100, 200, 400, 800, 1438),
+    "augment": (False, True),
+    "weight_decay": (0.0, 0.0001, 0.001, 0.01),
+    "epochs": (5, 10, 15, 20, 30, 40),
+}
+
+#: The two networks compared in notebook 07.
+NETWORKS: dict[str, Callable[[int], Sequential]] = {"CNN": digits_cnn, "dense": digits_mlp}
+
+
+def training_subset(X: np.ndarray, y: np.ndarray, n: int, seed: int = 0
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` of the examples, every class in the same proportion (all of them if n >= len).
+
+    Examples
+    --------
+    >>> X, y = load_digits()
+    >>> Xs, ys = training_subset(X, y, 100)
+    >>> Xs.shape, int(ys.min()), int(ys.max())
+    ((100, 1, 8, 8), 0, 9)
+    """
+    n = int(n)
+    if n < 10:
+        raise ValueError(f"n={n} is too small: keep at least 10 images, one of each digit")
+    if n >= len(X):
+        return X, y
+    _, X_sub, _, y_sub = train_test_split(X, y, test_size=n / len(X), seed=seed)
+    return X_sub, y_sub
+
+
+def _digits_split(seed: int = 0):
+    X, y = load_digits()
+    return train_test_split(X, y, test_size=0.2, seed=seed)
+
+
+def train_network(network: str = "CNN", n_train: int = 1438, augment: bool = False,
+                  weight_decay: float = 0.0, epochs: int = 10, seed: int = 0, data=None,
+                  progress: Any = "off", callback: Optional[Callable[[History], None]] = None,
+                  lr: float = DIGITS_TRAINING["lr"], anneal: bool = False
+                  ) -> tuple[Sequential, History]:
+    """Train the CNN or the dense network on ``n_train`` digits, testing after every epoch.
+
+    SGD with the course's learning rate and momentum (``cnnkit.DIGITS_TRAINING``), batches
+    of 32, ``weight_decay`` as in ``torch.optim.SGD``; with ``augment`` every training image
+    is shifted by up to one pixel, anew every epoch (:func:`cnnkit.fit_augmented`).
+
+    Parameters
+    ----------
+    data : tuple, optional
+        ``(X_train, X_test, y_train, y_test)``; the stratified 80/20 digits split by default.
+
+    Returns
+    -------
+    model : Sequential
+    history : History
+        With the test loss and accuracy after every epoch.
+    """
+    if network not in NETWORKS:
+        raise ValueError(f"network={network!r} must be one of {sorted(NETWORKS)}")
+    X_train, X_test, y_train, y_test = _digits_split() if data is None else data
+    X_sub, y_sub = training_subset(X_train, y_train, n_train, seed=seed)
+    model = NETWORKS[network](seed)
+    optimizer = SGD(model.params(), lr=lr, momentum=DIGITS_TRAINING["momentum"],
+                    weight_decay=weight_decay)
+    with np.errstate(all="ignore"):
+        history = fit_augmented(model, X_sub, y_sub, epochs, DIGITS_TRAINING["batch_size"],
+                                optimizer, max_shift=1 if augment else 0, X_val=X_test,
+                                y_val=y_test, seed=seed, progress=progress, callback=callback,
+                                anneal=anneal)
+    return model, history
+
+
+def describe_run(network: str, n_train: int, augment: bool, weight_decay: float, epochs: int,
+                 n_available: int = 1438) -> str:
+    """What pressing Train will do, in words and numbers."""
+    n = min(int(n_train), n_available)
+    batch = DIGITS_TRAINING["batch_size"]
+    per_epoch = -(-n // batch)
+    model = NETWORKS[network](0)
+    lines = [f"{network} network, {model.n_params:,} parameters, trained on {n} digits",
+             f"{epochs} epochs x {per_epoch} iterations = {epochs * per_epoch} weight updates",
+             "augmentation: " + ("every image shifted by up to 1 pixel, anew every epoch"
+                                 if augment else "off"),
+             f"weight decay: {weight_decay:g}" + (" (off)" if weight_decay == 0 else "")]
+    return "\n".join(lines)
+
+
+def _verdict(history: History) -> str:
+    best = best_epoch(history.val_loss)
+    gap = history.val_loss[-1] - history.train_loss[-1]
+    text = (f"After {history.epochs} epochs: training accuracy {history.train_acc[-1]:.1%}, "
+            f"test accuracy {history.val_acc[-1]:.1%}; test loss {history.val_loss[-1]:.3f} "
+            f"against training loss {history.train_loss[-1]:.3f} (gap {gap:.3f}). "
+            f"The test loss was lowest at epoch {best}.")
+    if not np.isfinite(history.val_loss[-1]):
+        text += " The loss overflowed: the steps are too large."
+    elif best < history.epochs and history.val_loss[-1] > 1.2 * min(history.val_loss):
+        text += " It has risen since: the network is overfitting (early stopping would help)."
+    return text
+
+
+class GeneralisationExplorer(widgets.VBox):
+    """Controls, a Train button, a progress bar, live curves and a verdict.
+
+    Move controls from code with :meth:`set` and press the button with :meth:`train`; after
+    training, ``last_result`` holds ``{"model", "history", "test_acc", "values"}``.
+    """
+
+    def __init__(self, network: str = "CNN", n_train: int = 200, augment: bool = False,
+                 weight_decay: float = 0.0, epochs: int = 10, seed: int = 0) -> None:
+        self.seed = seed
+        self._data = _digits_split()
+        slider = dict(continuous_update=False, style={"description_width": "initial"})
+        c = GENERALISATION_CHOICES
+        self.controls: dict[str, widgets.Widget] = {
+            "network": widgets.ToggleButtons(options=c["network"], value=network,
+                                             description="network"),
+            "n_train": widgets.SelectionSlider(options=c["n_train"], value=n_train,
+                                               description="training images", **slider),
+            "augment": widgets.Checkbox(value=augment, description="shift augmentation",
+                                        indent=False),
+            "weight_decay": widgets.SelectionSlider(options=c["weight_decay"],
+                                                    value=weight_decay,
+                                                    description="weight decay", **slider),
+            "epochs": widgets.SelectionSlider(options=c["epochs"], value=epochs,
+                                              description="epochs", **slider),
+        }
+        self.button = widgets.Button(description="Train", button_style="primary", icon="play",
+                                     tooltip="Train this network and watch the curves")
+        self.plan = widgets.Output()
+        self.progress = widgets.Output()
+        self.view = widgets.Output()
+        self.view.add_class("cnnkit-view")
+        self.last_result: Optional[dict[str, Any]] = None
+        self.last_message = ""
+        self._holding = False
+        items = list(self.controls.values())
+        super().__init__([widgets.HTML("<b>Generalisation: train, and watch the gap</b>"),
+                          widgets.HBox(items[:3]), widgets.HBox([*items[3:], self.button]),
+                          self.plan, self.progress, self.view])
+        self.add_class("cnnkit-explorer")
+        for control in items:
+            control.observe(self._on_change, names="value")
+        self.button.on_click(lambda _: self.train())
+        self._on_change()
+
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by keyword."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def set(self, **values: Any) -> str:
+        """Move controls from code (as a learner would); returns the plan of the run."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"no control called {sorted(unknown)}; "
+                             f"controls: {sorted(self.controls)}")
+        self._holding = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._holding = False
+        return self._on_change()
+
+    def _on_change(self, change: Any = None) -> str:
+        if self._holding:
+            return ""
+        text = describe_run(**self.values(), n_available=len(self._data[0]))
+        show(self.plan, HTML(f"<pre>{html.escape(text)}</pre>"))
+        return text
+
+    def train(self) -> dict[str, Any]:
+        """Press Train: train with live curves, then show the verdict."""
+        v = self.values()
+        self.last_result = None
+        self.progress.clear_output()
+        try:
+            def live(history: History) -> None:
+                show(self.view, plot_overfitting(history, total_epochs=v["epochs"]))
+
+            with self.progress:
+                model, history = train_network(v["network"], v["n_train"], v["augment"],
+                                               v["weight_decay"], v["epochs"], seed=self.seed,
+                                               data=self._data, progress="auto",
+                                               callback=live)
+            best = best_epoch(history.val_loss)
+            show(self.view, [plot_overfitting(history, best_epoch=best),
+                             textwrap.fill(_verdict(history), 90)])
+        except Exception as exc:
+            show_error(self.view, exc)
+            raise
+        self.last_result = {"model": model, "history": history,
+                            "test_acc": history.val_acc[-1], "values": v}
+        return self.last_result
+
+
+def generalisation_explorer(**values: Any) -> GeneralisationExplorer:
+    """A :class:`GeneralisationExplorer` with its controls at ``values`` (defaults otherwise)."""
+    return GeneralisationExplorer(**values)
