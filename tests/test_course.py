@@ -101,3 +101,17 @@ def test_environment_yml_pins_the_same_versions_as_the_lock():
     drift = {name: (version, lock.get(name)) for name, version in conda.items()
              if lock.get(name) != version}
     assert not drift, f"environment.yml vs requirements-lock.txt (yml, lock): {drift}"
+
+
+@pytest.mark.parametrize("package", ["viz", "widgets", "exercises"])
+def test_no_two_topic_modules_export_the_same_name(package):
+    """A name exported by two topic modules would silently hide one of them in the package."""
+    module = importlib.import_module(f"cnnkit.{package}")
+    seen: dict[str, str] = {}
+    clashes = []
+    for topic in module._TOPICS:
+        for name in topic.__all__:
+            if name in seen:
+                clashes.append(f"{name}: {seen[name]} and {topic.__name__}")
+            seen[name] = topic.__name__
+    assert not clashes, clashes

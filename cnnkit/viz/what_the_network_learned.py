@@ -23,9 +23,9 @@ from ._common import (
 
 __all__ = [
     "mosaic",
-    "plot_kernels_before_after",
+    "plot_kernel_movement",
     "plot_learned_vs_template",
-    "plot_mistakes",
+    "plot_mistakes_with_saliency",
     "plot_own_image",
     "plot_pad_view",
     "plot_probabilities",
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-def plot_kernels_before_after(before: np.ndarray, after: np.ndarray, movement: np.ndarray,
+def plot_kernel_movement(before: np.ndarray, after: np.ndarray, movement: np.ndarray,
                               title: str = "") -> plt.Figure:
     """Two rows of kernels (F, KH, KW): at the start (top) and after training (bottom), each
     row on its own signed scale, with the cosine similarity to the start above each kernel."""
@@ -147,7 +147,7 @@ def plot_own_image(image: np.ndarray, kernel: np.ndarray, feature_map: np.ndarra
     return fig
 
 
-def plot_mistakes(images: np.ndarray, saliency: np.ndarray, true: Sequence[int],
+def plot_mistakes_with_saliency(images: np.ndarray, saliency: np.ndarray, true: Sequence[int],
                   pred: Sequence[int], conf: Sequence[float]) -> plt.Figure:
     """Each mistake (top) above its saliency for the predicted class (bottom)."""
     k = len(images)

@@ -42,12 +42,12 @@ def digits():
 
 def test_figures_draw():
     k = np.random.default_rng(0).standard_normal((4, 3, 3))
-    assert isinstance(viz.plot_kernels_before_after(k, 2 * k, np.ones(4), "t"), plt.Figure)
+    assert isinstance(viz.plot_kernel_movement(k, 2 * k, np.ones(4), "t"), plt.Figure)
     assert isinstance(viz.plot_learned_vs_template(k, k, np.ones(4), "t"), plt.Figure)
     probs = np.full(10, 0.1)
     fig = viz.plot_why(np.zeros((1, 8, 8)), np.zeros((1, 8, 8)), np.zeros((7, 7)), probs, 3)
     assert isinstance(fig, plt.Figure)
-    fig = viz.plot_mistakes(np.zeros((2, 8, 8)), np.ones((2, 8, 8)), [1, 2], [3, 4], [0.9, 0.8])
+    fig = viz.plot_mistakes_with_saliency(np.zeros((2, 8, 8)), np.ones((2, 8, 8)), [1, 2], [3, 4], [0.9, 0.8])
     assert isinstance(fig, plt.Figure)
 
 
