@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate as check
 from ._validate import as_float_array, nonnegative_int, positive_int
 from .conv import conv2d
 from .filters import GAUSSIAN_BLUR
@@ -57,20 +58,28 @@ def _batch(x: object) -> tuple[np.ndarray, bool]:
     return x, False
 
 
+def _model(model: object) -> Sequential:
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model={model!r} must be a cnnkit Sequential, such as digits_cnn(); "
+                        f"not {type(model).__name__}")
+    return model
+
+
 def _targets(target: Target, n: int, n_classes: int) -> np.ndarray:
     """One class index per example, checked against the number of classes."""
-    t = np.asarray(target)
-    if t.dtype.kind not in "iu" and not (t.dtype.kind == "f" and np.all(t == np.round(t))):
+    t = np.asarray(target) if not isinstance(target, (dict, set)) else np.array(None)
+    whole_floats = t.dtype.kind == "f" and bool(np.all(np.isfinite(t) & (t == np.round(t))))
+    if t.dtype.kind not in "iu" and not whole_floats:
         raise TypeError(f"target={target!r} must be a class index (a whole number) or one "
                         "per example")
-    t = np.broadcast_to(t.astype(np.int64), (n,)) if t.ndim == 0 else t.astype(np.int64)
+    t = np.broadcast_to(t, (n,)) if t.ndim == 0 else t
     if t.shape != (n,):
-        raise ValueError(f"target has {t.size} entries for {n} examples; give one class "
-                         "index, or one per example")
-    if np.any(t < 0) or np.any(t >= n_classes):
+        raise ValueError(f"target={target!r} has {t.size} entries for {n} examples; give one "
+                         "class index, or one per example")
+    if np.any(t < 0) or np.any(t >= n_classes):   # before the cast, so 1e30 is not wrapped
         raise ValueError(f"target={target!r} is outside the {n_classes} classes "
                          f"0..{n_classes - 1}")
-    return t
+    return t.astype(np.int64)
 
 
 def input_gradient(model: Sequential, x: object, target: Target, of: str = "score"
@@ -101,8 +110,11 @@ def input_gradient(model: Sequential, x: object, target: Target, of: str = "scor
     >>> input_gradient(digits_cnn(), np.zeros((1, 8, 8)), 3).shape
     (1, 8, 8)
     """
+    if not isinstance(of, str):
+        raise TypeError(f"of={of!r} must be the word 'score' or 'loss'")
     if of not in ("score", "loss"):
         raise ValueError(f"of={of!r} must be 'score' or 'loss'")
+    model = _model(model)
     xb, single = _batch(x)
     logits = model.forward(xb)
     t = _targets(target, len(xb), logits.shape[1])
@@ -185,6 +197,8 @@ def occlusion_map(model: Sequential, x: object, target: int, patch: int = 2, str
     >>> occlusion_map(digits_cnn(), np.zeros((1, 8, 8)), 0, patch=3).shape
     (6, 6)
     """
+    model = _model(model)
+    fill = check.number(fill, "fill", "0.0")
     image = _one_image(x)
     c, h, w = image.shape
     patch, stride, oh, ow = _patch_positions(h, w, patch, stride)
@@ -203,6 +217,8 @@ def occlusion_map(model: Sequential, x: object, target: int, patch: int = 2, str
 def occlusion_map_naive(model: Sequential, x: object, target: int, patch: int = 2,
                         stride: int = 1, fill: float = 0.0) -> np.ndarray:
     """:func:`occlusion_map` with loops: cover one position, run the network, note the drop."""
+    model = _model(model)
+    fill = check.number(fill, "fill", "0.0")
     image = _one_image(x)
     _, h, w = image.shape
     patch, stride, oh, ow = _patch_positions(h, w, patch, stride)
@@ -219,6 +235,7 @@ def occlusion_map_naive(model: Sequential, x: object, target: int, patch: int = 
 
 
 def _check_layer(model: Sequential, layer_index: object) -> int:
+    model = _model(model)
     k = nonnegative_int(layer_index, "layer_index")
     if k >= len(model.layers):
         raise ValueError(f"layer_index={k} but the model has {len(model.layers)} layers "
@@ -253,12 +270,28 @@ def unit_activation(model: Sequential, x: object, layer_index: int, unit: int) -
     -------
     ndarray, shape (N,) (or a 0-d array for one image)
     """
-    xb, single = _batch(x)
     k = _check_layer(model, layer_index)
+    xb, single = _batch(x)
     out = _forward_to(model, xb, k)
     u = _check_unit(out, unit, k)
-    values = out[:, u].reshape(len(xb), -1).mean(axis=1)
+    unit_out = out[:, u]
+    values = unit_out.mean(axis=tuple(range(1, unit_out.ndim)))   # (N,), also for N = 0
     return values[0] if single else values
+
+
+#: More gradient-ascent steps than this is a typing mistake (each step is a forward and a
+#: backward pass).
+MAX_STEPS = 100_000
+
+
+def _clip_range(clip: object) -> tuple[float, float]:
+    if not isinstance(clip, (tuple, list)) or len(clip) != 2:
+        raise TypeError(f"clip={clip!r} must be a pair (low, high), such as (0.0, 1.0)")
+    low, high = (check.number(v, "clip", "(0.0, 1.0)") for v in clip)
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"clip={clip!r} must be two finite numbers, low < high, such as "
+                         "(0.0, 1.0)")
+    return low, high
 
 
 def maximise_activation(model: Sequential, layer_index: int, unit: int,
@@ -310,11 +343,32 @@ def maximise_activation(model: Sequential, layer_index: int, unit: int,
     (1, 8, 8)
     """
     k = _check_layer(model, layer_index)
+    shape = check.shape(shape, "shape", "(1, 8, 8)")
+    if len(shape) != 3:
+        raise ValueError(f"shape={shape!r} must be one image's (C, H, W), such as (1, 8, 8)")
+    check.weight_shape(shape, f"shape={shape!r}")
     steps = nonnegative_int(steps, "steps")
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps={steps} is too many: at most {MAX_STEPS:,}; a few hundred "
+                         "steps are enough")
+    lr = check.positive_number(lr, "lr", "0.1")
+    l2 = check.nonnegative_number(l2, "l2", "0.02")
+    blur = check.nonnegative_number(blur, "blur", "0.1")
+    if blur > 1:
+        raise ValueError(f"blur={blur!r} is the share of the blurred copy, at most 1")
     jitter = nonnegative_int(jitter, "jitter")
-    rng = np.random.default_rng(seed)
+    jitter = min(jitter, max(shape[1:]))   # a larger roll goes round the image once more
+    clip = _clip_range(clip)
+    if seed is None:
+        raise TypeError("seed=None must be a whole number such as 0, so that the picture "
+                        "can be drawn again")
+    rng = check.as_rng(seed, "seed")
     x = 0.5 * (clip[0] + clip[1]) + 0.01 * rng.standard_normal(shape)
-    u = _check_unit(_forward_to(model, x[None], k), unit, k)
+    try:
+        first = _forward_to(model, x[None], k)
+    except ValueError as exc:
+        raise ValueError(f"shape={shape!r} does not fit the model's input: {exc}") from None
+    u = _check_unit(first, unit, k)
     for _ in range(steps):
         dy, dx_ = rng.integers(-jitter, jitter + 1, 2) if jitter else (0, 0)
         shifted = np.roll(x, (dy, dx_), axis=(1, 2))
@@ -328,6 +382,14 @@ def maximise_activation(model: Sequential, layer_index: int, unit: int,
             x = (1 - blur) * x + blur * smooth
         x = np.clip(x, *clip)
     return x
+
+
+def _scaled(rows: np.ndarray) -> np.ndarray:
+    """Each row divided by its largest absolute value (the cosine does not change), so that
+    squaring large entries such as 1e200 does not overflow."""
+    with np.errstate(invalid="ignore"):
+        top = np.abs(rows).max(axis=1, keepdims=True) if rows.shape[1] else np.ones((len(rows), 1))
+        return rows / np.where(top > 0, top, 1.0)
 
 
 def cosine_similarity(a: object, b: object) -> np.ndarray:
@@ -352,8 +414,8 @@ def cosine_similarity(a: object, b: object) -> np.ndarray:
         raise ValueError(f"a has shape {a.shape} and b {b.shape}; compare arrays of the same "
                          "shape")
     single = a.ndim <= 2
-    fa = a.reshape(1, -1) if single else a.reshape(len(a), -1)
-    fb = b.reshape(1, -1) if single else b.reshape(len(b), -1)
+    rows = (1, a.size) if single else (len(a), int(np.prod(a.shape[1:])))
+    fa, fb = _scaled(a.reshape(rows)), _scaled(b.reshape(rows))
     norms = np.linalg.norm(fa, axis=1) * np.linalg.norm(fb, axis=1)
     cos = (fa * fb).sum(axis=1) / np.where(norms > 0, norms, 1.0)
     return float(cos[0]) if single else cos
@@ -377,13 +439,37 @@ def kernel_movement(before: object, after: object) -> np.ndarray:
     if before.ndim != 4:
         raise ValueError(f"before has shape {before.shape}; give a conv weight "
                          "(F, C, KH, KW)")
+    if after.shape != before.shape:
+        raise ValueError(f"after has shape {after.shape} but before {before.shape}; give the "
+                         "same layer's weight at the start and at the end of training")
     return cosine_similarity(before, after)
 
 
+#: The largest kernel side :func:`oriented_edge_kernel` draws (a typing mistake above).
+MAX_KERNEL_SIZE = 1024
+
+
 def _grid(size: object) -> tuple[np.ndarray, np.ndarray]:
-    size = positive_int(size, "size")
+    size = check.count(size, "size", MAX_KERNEL_SIZE, "; kernels are a few pixels wide")
     r = np.arange(size) - (size - 1) / 2
     return np.meshgrid(r, r, indexing="ij")   # (rows: y down, columns: x right)
+
+
+def _angle(angle: object) -> float:
+    a = check.number(angle, "angle", "45.0")
+    if not np.isfinite(a):
+        raise ValueError(f"angle={angle!r} must be a finite number of degrees, such as 45.0")
+    return a
+
+
+def _unit_length(k: np.ndarray, size: object, sigma: float, kind: str) -> np.ndarray:
+    """``k`` scaled to length 1, or a ValueError when it has no pattern to scale."""
+    norm = float(np.linalg.norm(k)) if np.all(np.isfinite(k)) else 0.0
+    if not norm > 1e-150:
+        raise ValueError(f"size={size} and sigma={float(sigma)!r} leave the {kind} kernel without a "
+                         "pattern (all weights equal or zero); use size 3 or more and a sigma "
+                         "near 1")
+    return k / norm
 
 
 def oriented_edge_kernel(size: int = 3, angle: float = 0.0,
@@ -401,10 +487,12 @@ def oriented_edge_kernel(size: int = 3, angle: float = 0.0,
     ndarray, shape (size, size), unit length
     """
     yy, xx = _grid(size)
-    t = np.deg2rad(float(angle))
+    t = np.deg2rad(_angle(angle))
+    sigma = np.float64(check.positive_number(sigma, "sigma", "0.85"))
     along = xx * np.cos(t) - yy * np.sin(t)
-    k = along * np.exp(-(xx ** 2 + yy ** 2) / (2 * sigma ** 2))
-    return k / np.linalg.norm(k)
+    with np.errstate(all="ignore"):
+        k = along * np.exp(-(xx ** 2 + yy ** 2) / (2 * sigma ** 2))
+    return _unit_length(k, size, sigma, "edge")
 
 
 def oriented_line_kernel(size: int = 5, angle: float = 0.0, sigma: float = 1.0) -> np.ndarray:
@@ -417,11 +505,14 @@ def oriented_line_kernel(size: int = 5, angle: float = 0.0, sigma: float = 1.0) 
     ndarray, shape (size, size), unit length
     """
     yy, xx = _grid(size)
-    t = np.deg2rad(float(angle))
+    t = np.deg2rad(_angle(angle))
+    sigma = np.float64(check.positive_number(sigma, "sigma", "1.0"))
     across = xx * np.sin(t) + yy * np.cos(t)
-    k = (1 - across ** 2 / sigma ** 2) * np.exp(-(xx ** 2 + yy ** 2) / (2 * (1.5 * sigma) ** 2))
-    k = k - k.mean()
-    return k / np.linalg.norm(k)
+    with np.errstate(all="ignore"):
+        k = ((1 - across ** 2 / sigma ** 2)
+             * np.exp(-(xx ** 2 + yy ** 2) / (2 * (1.5 * sigma) ** 2)))
+        k = k - k.mean()
+    return _unit_length(k, size, sigma, "line")
 
 
 def best_orientation_match(kernels: object, kind: str = "edge", angles: object = None
@@ -443,15 +534,27 @@ def best_orientation_match(kernels: object, kind: str = "edge", angles: object =
         The angle that gives it.
     """
     kernels = as_float_array(kernels, "kernels")
-    if kernels.ndim != 3 or kernels.shape[1] != kernels.shape[2]:
+    if kernels.ndim != 3 or kernels.shape[1] != kernels.shape[2] or kernels.shape[1] == 0:
         raise ValueError(f"kernels has shape {kernels.shape}; give square 2-D kernels "
                          "(F, K, K), e.g. weight[:, 0]")
+    if not isinstance(kind, str):
+        raise TypeError(f"kind={kind!r} must be the word 'edge' or 'line'")
     if kind not in ("edge", "line"):
         raise ValueError(f"kind={kind!r} must be 'edge' or 'line'")
-    angles = np.arange(0, 360, 15.0) if angles is None else np.asarray(angles, dtype=float)
+    if angles is None:
+        angles = np.arange(0, 360, 15.0)
+    else:
+        if isinstance(angles, str) or np.ndim(angles) != 1:
+            raise TypeError(f"angles={angles!r} must be a list of degrees, such as [0, 45, 90]")
+        angles = check.array(angles, "angles", ndim=1, layout="(A,)", finite=True,
+                             nonempty=True)
     make = oriented_edge_kernel if kind == "edge" else oriented_line_kernel
-    templates = np.stack([make(kernels.shape[1], a) for a in angles])        # (A, K, K)
-    flat = kernels.reshape(len(kernels), -1)
+    try:
+        templates = np.stack([make(kernels.shape[1], a) for a in angles])    # (A, K, K)
+    except ValueError as exc:
+        raise ValueError(f"kernels has shape {kernels.shape}, too small to compare with "
+                         f"{kind} kernels: {exc}") from None
+    flat = _scaled(kernels.reshape(len(kernels), kernels.shape[1] ** 2))
     flat = flat / np.where(np.linalg.norm(flat, axis=1, keepdims=True) > 0,
                            np.linalg.norm(flat, axis=1, keepdims=True), 1.0)
     cos = flat @ templates.reshape(len(angles), -1).T                        # (F, A)

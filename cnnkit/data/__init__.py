@@ -130,6 +130,8 @@ def sample_image(color: bool = False,
     (32, 40, 3)
     """
     color = check.flag(color, "color")
+    if size is not None:
+        size = _size(size)
     from matplotlib import cbook
 
     with cbook.get_sample_data("grace_hopper.jpg") as handle:
@@ -138,14 +140,10 @@ def sample_image(color: bool = False,
         rgb = mpimg.imread(handle, format="jpg").astype(np.float64) / 255.0
     if size is not None:
         h, w = rgb.shape[:2]
-        if isinstance(size, (tuple, list)):
-            if len(size) != 2:
-                raise ValueError(f"size={size!r} must be one int (the longer side) or a pair "
-                                 "(height, width)")
-            new_h, new_w = check.positive_int(size[0], "size[0]"), check.positive_int(size[1], "size[1]")
+        if isinstance(size, tuple):
+            new_h, new_w = size
         else:
-            longer = check.positive_int(size, "size")
-            scale = longer / max(h, w)
+            scale = size / max(h, w)
             new_h = max(1, int(np.floor(h * scale + 0.5)))
             new_w = max(1, int(np.floor(w * scale + 0.5)))
         if (new_h, new_w) != (h, w):
@@ -157,6 +155,24 @@ def sample_image(color: bool = False,
         return rgb
     # Luminance weights of ITU-R BT.601, the usual RGB-to-gray conversion.
     return rgb @ np.array([0.299, 0.587, 0.114])
+
+
+#: The largest side :func:`sample_image` makes (the photo is 600 x 512).
+MAX_SIDE = 4096
+
+
+def _size(size: object) -> int | tuple[int, int]:
+    """An int (the longer side) or a (height, width) pair, each side 1..MAX_SIDE."""
+    why = "; the photo is 600 x 512, and a larger picture only repeats its pixels"
+    if isinstance(size, (tuple, list, np.ndarray)):
+        if isinstance(size, np.ndarray) and size.ndim != 1 or len(size) != 2:
+            raise ValueError(f"size={size!r} must be one int (the longer side) or a pair "
+                             "(height, width)")
+        h, w = check.pair(size, "size")
+        if max(h, w) > MAX_SIDE:
+            raise ValueError(f"size={(h, w)} is too large: each side at most {MAX_SIDE:,}{why}")
+        return h, w
+    return check.count(size, "size", MAX_SIDE, why)
 
 
 def _area_weights(n: int, m: int) -> np.ndarray:

@@ -67,8 +67,25 @@ def _load_twice():
 
 from_spec(Spec(
     "sample_image", lambda **kw: ck.sample_image(**kw), lambda: dict(size=64),
-    counts={"size": equals(lambda: ck.sample_image())}, flags=("color",),
-))
+    counts={"size": "size=1000000000000000000 is too large"}, flags=("color",),
+), pair_args=("size",))
+for _id, _size, _shape in (("pair-list", [30, 20], (30, 20)), ("pair-tuple", (7, 50), (7, 50)),
+                           ("pair-numpy", np.array([12, 9]), (12, 9)),
+                           ("int-is-longer-side", 60, (60, 51)),
+                           ("largest-allowed", (4096, 1), (4096, 1))):
+    good("sample_image", "lists", f"size-{_id}", lambda s=_size: ck.sample_image(size=s).shape,
+         lambda r, e=_shape: same(r, e))
+for _id, _size, _exc, _cat, _words in (
+        ("triple", (8, 8, 3), ValueError, "lists", ("size=(8, 8, 3)", "pair (height, width)")),
+        ("one-element", [8], ValueError, "lists", ("size=[8]",)),
+        ("pair-zero", (0, 8), ValueError, "numbers", ("size=(0, 8) contains 0",)),
+        ("pair-fraction", (8.5, 8), TypeError, "numbers", ("size=(8.5, 8)",)),
+        ("pair-huge", (10**9, 8), ValueError, "numbers", ("size=(1000000000, 8) is too large",
+                                                          "4,096")),
+        ("int-above-limit", 4097, ValueError, "numbers", ("size=4097 is too large", "4,096")),
+        ("string-word", "big", TypeError, "types", ("size='big'",))):
+    bad("sample_image", _cat, f"size-{_id}", lambda s=_size: ck.sample_image(size=s), _exc,
+        *_words)
 good("sample_image", "types", "size-none-full-photo", lambda: ck.sample_image(size=None).shape,
      lambda r: same(r, (600, 512)))
 good("sample_image", "mutation", "fresh-array-each-call", lambda: _image_twice(),
