@@ -16,9 +16,10 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
+from . import _validate as check
 from ._validate import as_float_array, nonnegative_int, positive_int
 from .progress import ProgressBar
-from .train import History, fit
+from .train import MAX_EPOCHS, History, _check_data, _check_model, _check_optimizer, fit
 
 __all__ = ["shift_images", "shift_images_naive", "random_shifts", "fit_augmented"]
 
@@ -104,15 +105,16 @@ def random_shifts(X: np.ndarray, max_shift: int = 1, seed: int = 0) -> np.ndarra
     """
     X = _images(X)
     m = nonnegative_int(max_shift, "max_shift")
-    rng = np.random.default_rng(seed)
+    if m >= 2**62:
+        raise ValueError(f"max_shift={m} is too large; a shift of the image's size already "
+                         "leaves only zeros")
+    rng = check.as_rng(seed, "seed")
     shifts = rng.integers(-m, m + 1, size=(len(X), 2))
     out = np.empty_like(X)
-    # one whole-array shift for each of the (2m+1)^2 possible moves, on the images that drew it
-    for dy in range(-m, m + 1):
-        for dx in range(-m, m + 1):
-            chosen = (shifts[:, 0] == dy) & (shifts[:, 1] == dx)
-            if chosen.any():
-                out[chosen] = shift_images(X[chosen], dy, dx)
+    # one whole-array shift for each move that was drawn, on the images that drew it
+    for dy, dx in np.unique(shifts, axis=0).tolist():
+        chosen = (shifts[:, 0] == dy) & (shifts[:, 1] == dx)
+        out[chosen] = shift_images(X[chosen], dy, dx)
     return out
 
 
@@ -137,10 +139,24 @@ def fit_augmented(model, X: np.ndarray, y: np.ndarray, epochs: int, batch_size: 
         One entry per epoch, as :func:`cnnkit.fit` returns. The training numbers are
         measured on that epoch's shifted images.
     """
+    # everything checked before the first step, as fit does, so a bad call changes nothing
+    model = _check_model(model)
     X = _images(X)
-    epochs = positive_int(epochs, "epochs")
+    X, y = _check_data(model, X, y)
+    if (X_val is None) != (y_val is None):
+        raise ValueError("pass both X_val and y_val, or neither")
+    if X_val is not None:
+        X_val, y_val = _check_data(model, X_val, y_val, "X_val", "y_val")
+    epochs = check.count(epochs, "epochs", maximum=MAX_EPOCHS,
+                         why=" in one call (it would run for days); call it again to go on")
     batch_size = positive_int(batch_size, "batch_size")
+    _check_optimizer(optimizer, model)
     max_shift = nonnegative_int(max_shift, "max_shift")
+    if check.seed(seed) is None:
+        raise TypeError("seed=None: fit_augmented needs a whole number >= 0, such as 0, so "
+                        "that every epoch draws its own shifts")
+    anneal = check.flag(anneal, "anneal")
+    check.callable_or_none(callback, "callback", "keeper = BestWeights(model)")
     history = History()
     bar = ProgressBar(epochs * -(-len(X) // batch_size), progress)
     start_lr = optimizer.lr

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from . import _validate as check
 from .model import Sequential
 from .train import History
 
@@ -29,9 +30,11 @@ def best_epoch(val_loss) -> int:
     >>> best_epoch([0.9, 0.4, 0.5, 0.4])
     2
     """
-    values = np.asarray(val_loss, dtype=float)
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"val_loss must be a non-empty list of numbers, got {val_loss!r}")
+    values = check.array(val_loss, "val_loss", ndim=1, layout="(one loss per epoch,)",
+                         nonempty=True)
+    if not np.isfinite(values).any():
+        raise ValueError(f"val_loss={val_loss!r} has no finite value, so no epoch is best; "
+                         "the training diverged: lower the learning rate")
     finite = np.where(np.isfinite(values), values, np.inf)
     return int(np.argmin(finite)) + 1
 
@@ -48,7 +51,8 @@ class BestWeights:
 
     def __init__(self, model: Sequential) -> None:
         if not isinstance(model, Sequential):
-            raise TypeError(f"model must be a cnnkit Sequential, got {type(model).__name__}")
+            raise TypeError(f"model={model!r} must be a cnnkit Sequential, such as "
+                            f"digits_cnn(), not {type(model).__name__}")
         self.model = model
         self.best_epoch = 0
         self.best_loss = math.inf

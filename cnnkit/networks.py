@@ -25,6 +25,15 @@ __all__ = ["digits_cnn", "digits_cnn_without_pooling", "digits_mlp", "DIGITS_TRA
 DIGITS_TRAINING = {"epochs": 8, "batch_size": 32, "lr": 0.05, "momentum": 0.9}
 
 
+def _whole_seed(value: object, function: str) -> int:
+    """A seed >= 0 (not None: the layers get seeds seed, seed + 1, ...)."""
+    seed = check.seed(value)
+    if seed is None:
+        raise TypeError(f"seed=None: {function} needs a whole number >= 0, such as 0, so that "
+                        "its layers get seeds seed, seed + 1, ...")
+    return seed
+
+
 def digits_cnn(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)) -> Sequential:
     """A small CNN for 8x8 digits: three 3x3 conv layers (padding 1) and two max poolings.
 
@@ -52,10 +61,7 @@ def digits_cnn(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)) -> 
     >>> digits_cnn().summary((1, 8, 8)).rows[-1].output_shape
     (10,)
     """
-    seed = check.seed(seed)
-    if seed is None:
-        raise TypeError("seed=None: digits_cnn needs a whole number >= 0, such as 0, so that "
-                        "its layers get seeds seed, seed + 1, ...")
+    seed = _whole_seed(seed, "digits_cnn")
     sizes = check.shape(channels, "channels", "(16, 32, 64)")
     if len(sizes) != 3:
         raise ValueError(f"channels={channels!r} must be three whole numbers, one per conv "
@@ -100,12 +106,13 @@ def digits_mlp(seed: int = 0, hidden: tuple[int, ...] = (256,)) -> Sequential:
     >>> digits_mlp().summary((1, 8, 8)).rows[-1].output_shape
     (10,)
     """
-    if not hidden or any(int(h) != h or h < 1 for h in hidden):
-        raise ValueError(f"hidden={hidden!r} must be one or more positive whole numbers, "
-                         "e.g. (256,)")
+    seed = _whole_seed(seed, "digits_mlp")
+    hidden = check.shape(hidden, "hidden", "(256,)")
+    for a, b in zip((64,) + hidden, hidden + (10,)):
+        check.weight_shape((a, b), f"hidden={hidden!r}")
     layers: list = [Flatten()]
     width = 64
-    for i, h in enumerate(int(h) for h in hidden):
+    for i, h in enumerate(hidden):
         layers += [Dense(width, h, rng=seed + i), ReLU()]
         width = h
     layers.append(Dense(width, 10, rng=seed + len(hidden)))
@@ -127,10 +134,12 @@ def digits_cnn_without_pooling(seed: int = 0, channels: tuple[int, int, int] = (
     >>> digits_cnn_without_pooling().summary((1, 8, 8)).rows[-2].output_shape
     (4096,)
     """
-    if len(channels) != 3 or any(int(c) != c or c < 1 for c in channels):
-        raise ValueError(f"channels={channels!r} must be three positive whole numbers, "
-                         "e.g. (16, 32, 64)")
-    c1, c2, c3 = (int(c) for c in channels)
+    seed = _whole_seed(seed, "digits_cnn_without_pooling")
+    sizes = check.shape(channels, "channels", "(16, 32, 64)")
+    if len(sizes) != 3:
+        raise ValueError(f"channels={channels!r} must be three whole numbers, one per conv "
+                         "layer, e.g. (16, 32, 64)")
+    c1, c2, c3 = sizes
     return Sequential(
         Conv2D(1, c1, 3, padding=1, rng=seed),
         ReLU(),

@@ -13,6 +13,7 @@ import io
 
 import numpy as np
 
+from . import _validate as check
 from ._validate import as_float_array
 
 __all__ = ["read_image", "resize_area", "to_digit"]
@@ -47,6 +48,8 @@ def read_image(data: object, name: str = "the file") -> np.ndarray:
     """
     from PIL import Image, UnidentifiedImageError
 
+    if not isinstance(name, str):
+        raise TypeError(f"name={name!r} must be the file's name as a string, such as 'digit.png'")
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data is a {type(data).__name__}; give the file's bytes, e.g. "
                         "open(path, 'rb').read()")
@@ -72,6 +75,10 @@ def _area_matrix(n: int, m: int) -> np.ndarray:
     return overlap / overlap.sum(axis=1, keepdims=True)
 
 
+#: The largest side :func:`resize_area` makes.
+MAX_SIDE = 8192
+
+
 def resize_area(image: object, height: int, width: int) -> np.ndarray:
     """Shrink (or grow) a 2-D image; each new pixel averages the area it covers.
 
@@ -83,6 +90,14 @@ def resize_area(image: object, height: int, width: int) -> np.ndarray:
     image = as_float_array(image, "image")
     if image.ndim != 2:
         raise ValueError(f"image has shape {image.shape}; give a 2-D grayscale image (H, W)")
+    # a matrix product would spread one NaN over its whole row and column (0 * nan = nan)
+    image = check.array(image, "image", finite=True)
+    if image.size == 0:
+        raise ValueError(f"image has shape {image.shape}, no pixels; give a picture with at "
+                         "least one pixel")
+    why = "; a picture that large would not fit in memory"
+    height = check.count(height, "height", MAX_SIDE, why)
+    width = check.count(width, "width", MAX_SIDE, why)
     return _area_matrix(image.shape[0], height) @ image @ _area_matrix(image.shape[1], width).T
 
 
@@ -106,7 +121,9 @@ def to_digit(image: object, light_ink: bool | None = None) -> np.ndarray:
     >>> d.shape, float(d.sum())
     ((1, 8, 8), 0.0)
     """
-    image = as_float_array(image, "image")
+    if light_ink is not None:
+        light_ink = check.flag(light_ink, "light_ink")
+    image = check.array(image, "image", ndim=2, layout="(H, W)", finite=True)
     small = resize_area(image, 32, 32)
     dark = small < 0.5
     if light_ink is None:

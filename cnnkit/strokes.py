@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate as check
 from ._validate import positive_int
 from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from .model import Sequential
@@ -18,6 +19,17 @@ __all__ = ["BAR_ANGLES", "bars_cnn", "make_bars", "small_digits_cnn"]
 
 #: The bar directions, in degrees (0 = horizontal, 90 = vertical); label i is BAR_ANGLES[i].
 BAR_ANGLES = (0, 45, 90, 135)
+
+#: More pixels than this (8 GB as float64) in one call to :func:`make_bars` is a mistake.
+MAX_PIXELS = 10**9
+
+
+def _whole_seed(value: object, function: str) -> int:
+    seed = check.seed(value)
+    if seed is None:
+        raise TypeError(f"seed=None: {function} needs a whole number >= 0, such as 0, so that "
+                        "its layers get seeds seed, seed + 1, ...")
+    return seed
 
 
 def make_bars(n: int = 800, size: int = 16, seed: int = 0, noise: float = 0.1
@@ -40,10 +52,14 @@ def make_bars(n: int = 800, size: int = 16, seed: int = 0, noise: float = 0.1
     >>> images.shape, labels.shape
     ((10, 1, 16, 16), (10,))
     """
-    n, size = positive_int(n, "n"), positive_int(size, "size")
+    n, size = positive_int(n, "n"), check.count(size, "size", 1024)
     if size < 8:
         raise ValueError(f"size={size} is too small for a bar to have a direction; use 8 or more")
-    rng = np.random.default_rng(seed)
+    if n * size * size > MAX_PIXELS:
+        raise ValueError(f"n={n} images of {size}x{size} pixels are {n * size * size:,} numbers, "
+                         f"more than {MAX_PIXELS:,}; ask for fewer or smaller images")
+    noise = check.nonnegative_number(noise, "noise", "0.1")
+    rng = check.as_rng(seed, "seed")
     labels = np.arange(n) % len(BAR_ANGLES)
     rng.shuffle(labels)
     theta = np.deg2rad(np.asarray(BAR_ANGLES, dtype=float)[labels])[:, None, None]
@@ -70,6 +86,10 @@ def bars_cnn(seed: int = 0, n_kernels: int = 8, kernel_size: int = 5, size: int 
     >>> bars_cnn().summary((1, 16, 16)).rows[-1].output_shape
     (4,)
     """
+    seed = _whole_seed(seed, "bars_cnn")
+    n_kernels = check.count(n_kernels, "n_kernels", 4096)
+    kernel_size = positive_int(kernel_size, "kernel_size")
+    size = check.count(size, "size", 4096)
     side = (size - kernel_size + 1) // 4
     if side < 1:
         raise ValueError(f"kernel_size={kernel_size} leaves nothing to pool on a {size}x{size} "
@@ -89,6 +109,7 @@ def small_digits_cnn(seed: int = 0) -> Sequential:
     >>> small_digits_cnn().summary((1, 8, 8)).rows[-1].output_shape
     (10,)
     """
+    seed = _whole_seed(seed, "small_digits_cnn")
     return Sequential(Conv2D(1, 8, 3, padding=1, rng=seed), ReLU(), MaxPool2D(2),
                       Conv2D(8, 16, 3, padding=1, rng=seed + 1), ReLU(), MaxPool2D(2),
                       Flatten(), Dense(64, 10, rng=seed + 2))
