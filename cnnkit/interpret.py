@@ -466,9 +466,9 @@ def _unit_length(k: np.ndarray, size: object, sigma: float, kind: str) -> np.nda
     """``k`` scaled to length 1, or a ValueError when it has no pattern to scale."""
     norm = float(np.linalg.norm(k)) if np.all(np.isfinite(k)) else 0.0
     if not norm > 1e-150:
-        raise ValueError(f"size={size} and sigma={float(sigma)!r} leave the {kind} kernel without a "
-                         "pattern (all weights equal or zero); use size 3 or more and a sigma "
-                         "near 1")
+        raise ValueError(f"size={size} and sigma={float(sigma)!r} leave the {kind} kernel "
+                         "without a pattern (all weights equal or zero); use size 3 or more "
+                         "and a sigma near 1")
     return k / norm
 
 

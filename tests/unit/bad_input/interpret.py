@@ -12,7 +12,7 @@ import numpy as np
 
 import cnnkit as ck
 
-from .table import Spec, bad, from_spec, good, rand, readonly, same, equals, shaped, strided
+from .table import Spec, bad, equals, from_spec, good, rand, readonly, same, shaped, strided
 
 
 def tiny(seed=0):
@@ -326,14 +326,14 @@ for _name, _fn, _size in (("oriented_edge_kernel", ck.oriented_edge_kernel, 3),
                                 ("bool", True, TypeError, "numbers")):
         bad(_name, _cat, f"angle-{_id}", lambda f=_fn, v=_v: f(angle=v), _exc, "angle=")
     bad(_name, "numbers", "size-one-has-no-pattern", lambda f=_fn: f(1), ValueError, "size=1")
-    bad(_name, "numbers", "sigma-tiny", lambda f=_fn: f(_size, sigma=1e-300), ValueError,
+    bad(_name, "numbers", "sigma-tiny", lambda f=_fn, s=_size: f(s, sigma=1e-300), ValueError,
         "sigma=1e-300")
     good(_name, "numbers", "unit-length", lambda f=_fn: float(np.linalg.norm(f(7, 30.0))),
          lambda r: same(r, 1.0))
-    good(_name, "numbers", "angle-wraps-round", lambda f=_fn: f(_size, 400.0),
-         equals(lambda f=_fn: f(_size, 40.0), rtol=1e-9, atol=1e-12))
-    good(_name, "numbers", "numpy-angle", lambda f=_fn: f(_size, np.float32(45)),
-         equals(lambda f=_fn: f(_size, 45.0)))
+    good(_name, "numbers", "angle-wraps-round", lambda f=_fn, s=_size: f(s, 400.0),
+         equals(lambda f=_fn, s=_size: f(s, 40.0), rtol=1e-9, atol=1e-12))
+    good(_name, "numbers", "numpy-angle", lambda f=_fn, s=_size: f(s, np.float32(45)),
+         equals(lambda f=_fn, s=_size: f(s, 45.0)))
 good("oriented_edge_kernel", "numbers", "is-sobel-up-to-scale",
      lambda: abs(ck.cosine_similarity(ck.oriented_edge_kernel(3), ck.KERNELS["sobel_vertical"])),
      lambda r: same(r, 1.0))
