@@ -1,5 +1,6 @@
 """Print the facts that make the benchmark's figures comparable (as JSON): CPU, cores,
 Python, numpy and its BLAS, PyTorch and its back ends."""
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,12 @@ def _openblas_core() -> str:
 
     libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*")
     for path in glob.glob(libs):
-        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
-                     "openblas_get_corename64_", "openblas_get_corename"):
+        for name in (
+            "scipy_openblas_get_corename64_",
+            "scipy_openblas_get_corename",
+            "openblas_get_corename64_",
+            "openblas_get_corename",
+        ):
             try:
                 get = getattr(ctypes.CDLL(path), name)
             except (OSError, AttributeError):
@@ -59,11 +64,16 @@ def _torch_facts() -> dict:
     onednn = re.search(r"MKL-DNN (v[\d.]+)", config)
     return {
         "torch": torch.__version__,
-        "torch_backends": ", ".join(filter(None, [
-            f"BLAS {blas.group(1)}" if blas else None,
-            f"oneDNN {onednn.group(1)}" if onednn else None,
-            f"CPU capability {torch.backends.cpu.get_cpu_capability()}",
-        ])),
+        "torch_backends": ", ".join(
+            filter(
+                None,
+                [
+                    f"BLAS {blas.group(1)}" if blas else None,
+                    f"oneDNN {onednn.group(1)}" if onednn else None,
+                    f"CPU capability {torch.backends.cpu.get_cpu_capability()}",
+                ],
+            )
+        ),
     }
 
 

@@ -1,4 +1,5 @@
 """Turn the benchmark's rows into a markdown table and a bar chart."""
+
 from __future__ import annotations
 
 import json
@@ -9,15 +10,18 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
-
 from shapes import CONV_SHAPES, NAIVE_BATCH, POOL_KERNEL  # noqa: E402
 
 #: The speed goals (float32, cnnkit time / PyTorch time; lower is better).
 TARGETS = {
-    ("conv", "fwd+bwd", "A"): 1.0, ("conv", "fwd+bwd", "B"): 1.0,
-    ("conv", "fwd+bwd", "C"): 2.0, ("conv", "fwd+bwd", "D"): 1.0,
-    ("pool", "fwd+bwd", "A"): 1.0, ("pool", "fwd+bwd", "B"): 1.0,
-    ("pool", "fwd+bwd", "C"): 1.0, ("pool", "fwd+bwd", "D"): 1.0,
+    ("conv", "fwd+bwd", "A"): 1.0,
+    ("conv", "fwd+bwd", "B"): 1.0,
+    ("conv", "fwd+bwd", "C"): 2.0,
+    ("conv", "fwd+bwd", "D"): 1.0,
+    ("pool", "fwd+bwd", "A"): 1.0,
+    ("pool", "fwd+bwd", "B"): 1.0,
+    ("pool", "fwd+bwd", "C"): 1.0,
+    ("pool", "fwd+bwd", "D"): 1.0,
 }
 #: conv2d must beat conv2d_naive by at least this much (float32) on these shapes.
 SPEEDUP_TARGETS = {"B": 10.0, "D": 10.0}
@@ -64,93 +68,127 @@ def _header(machine: dict) -> list[str]:
 
 
 def _conv_table(rows: list[dict], mode: str) -> list[str]:
-    title = {"fwd": "Convolution, forward",
-             "fwd+bwd": "Convolution, forward + backward (gradients of input, weight, bias)"}
-    what = {"fwd": "`conv2d_naive` / `conv2d` / `F.conv2d` under `no_grad`",
-            "fwd+bwd": "`conv2d_naive` + `conv2d_backward_naive` / `Conv2D.forward` + "
-                       "`.backward` / `F.conv2d` + `.backward()`"}
-    lines = [f"## {title[mode]}", "", f"Compared: {what[mode]}.", "",
-             "| shape | input, kernels | dtype | naive (ms) | cnnkit (ms) | PyTorch (ms) "
-             "| cnnkit / PyTorch | best calls | naive / cnnkit |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    title = {
+        "fwd": "Convolution, forward",
+        "fwd+bwd": "Convolution, forward + backward (gradients of input, weight, bias)",
+    }
+    what = {
+        "fwd": "`conv2d_naive` / `conv2d` / `F.conv2d` under `no_grad`",
+        "fwd+bwd": "`conv2d_naive` + `conv2d_backward_naive` / `Conv2D.forward` + "
+        "`.backward` / `F.conv2d` + `.backward()`",
+    }
+    lines = [
+        f"## {title[mode]}",
+        "",
+        f"Compared: {what[mode]}.",
+        "",
+        "| shape | input, kernels | dtype | naive (ms) | cnnkit (ms) | PyTorch (ms) "
+        "| cnnkit / PyTorch | best calls | naive / cnnkit |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in rows:
         if row["kind"] == "conv" and row["mode"] == mode:
             spec = CONV_SHAPES[row["shape"]]
             lines.append(
                 f"| {row['shape']} ({spec.label}) | {spec.describe()} | {row['dtype']} "
                 f"| {_ms(row['naive'])} | {_ms(row['cnnkit'])} | {_ms(row['torch'])} "
-                f"| {_ratio(row)} | {_best(row)} | {row['speedup']:,.0f}x |")
+                f"| {_ratio(row)} | {_best(row)} | {row['speedup']:,.0f}x |"
+            )
     return lines + [""]
 
 
 def _pool_table(rows: list[dict]) -> list[str]:
-    lines = [f"## Max pooling {POOL_KERNEL}x{POOL_KERNEL}, stride {POOL_KERNEL}, forward + "
-             "backward", "",
-             "On the feature maps each convolution above outputs (after a ReLU): "
-             "`MaxPool2D.forward` + `.backward` against `F.max_pool2d` + `.backward()`.", "",
-             "| maps of | feature maps | dtype | cnnkit (ms) | PyTorch (ms) | cnnkit / PyTorch "
-             "| best calls |",
-             "|---|---|---|---:|---:|---:|---:|"]
+    lines = [
+        f"## Max pooling {POOL_KERNEL}x{POOL_KERNEL}, stride {POOL_KERNEL}, forward + backward",
+        "",
+        "On the feature maps each convolution above outputs (after a ReLU): "
+        "`MaxPool2D.forward` + `.backward` against `F.max_pool2d` + `.backward()`.",
+        "",
+        "| maps of | feature maps | dtype | cnnkit (ms) | PyTorch (ms) | cnnkit / PyTorch "
+        "| best calls |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
     for row in rows:
         if row["kind"] == "pool":
             spec = CONV_SHAPES[row["shape"]]
             maps = f"{spec.batch}x{spec.out_channels}x{spec.out_hw[0]}x{spec.out_hw[1]}"
-            lines.append(f"| {row['shape']} | {maps} | {row['dtype']} | {_ms(row['cnnkit'])} "
-                         f"| {_ms(row['torch'])} | {_ratio(row)} | {_best(row)} |")
+            lines.append(
+                f"| {row['shape']} | {maps} | {row['dtype']} | {_ms(row['cnnkit'])} "
+                f"| {_ms(row['torch'])} | {_ratio(row)} | {_best(row)} |"
+            )
     return lines + [""]
 
 
 def _training_table(rows: list[dict]) -> list[str]:
-    lines = ["## Training the course's digits network", "",
-             "`cnnkit.digits_cnn(0)` trained with `cnnkit.DIGITS_TRAINING` on 80% of the digits "
-             "(`train_test_split(X, y, test_size=0.2, seed=0)`), accuracy on the other 20%. "
-             "PyTorch trains the same network from the same initial weights with the same "
-             "minibatch order (`benchmarks/training.py`).", "",
-             "| dtype | cnnkit (s) | PyTorch (s) | cnnkit / PyTorch | best runs "
-             "| test accuracy cnnkit | test accuracy PyTorch "
-             "| last epoch's training loss cnnkit / PyTorch |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "## Training the course's digits network",
+        "",
+        "`cnnkit.digits_cnn(0)` trained with `cnnkit.DIGITS_TRAINING` on 80% of the digits "
+        "(`train_test_split(X, y, test_size=0.2, seed=0)`), accuracy on the other 20%. "
+        "PyTorch trains the same network from the same initial weights with the same "
+        "minibatch order (`benchmarks/training.py`).",
+        "",
+        "| dtype | cnnkit (s) | PyTorch (s) | cnnkit / PyTorch | best runs "
+        "| test accuracy cnnkit | test accuracy PyTorch "
+        "| last epoch's training loss cnnkit / PyTorch |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for row in rows:
         if row["kind"] == "train":
             ours, theirs = row["info"]["cnnkit"], row["info"]["torch"]
             lines.append(
                 f"| {row['dtype']} | {row['cnnkit']:.2f} | {row['torch']:.2f} | {_ratio(row)} "
                 f"| {_best(row)} | {ours['accuracy']:.2%} | {theirs['accuracy']:.2%} "
-                f"| {ours['loss'][-1]:.6g} / {theirs['loss'][-1]:.6g} |")
+                f"| {ours['loss'][-1]:.6g} / {theirs['loss'][-1]:.6g} |"
+            )
     return lines + [""]
 
 
 def _targets(rows: list[dict]) -> list[str]:
-    lines = ["## Targets (float32)", "",
-             "| goal | measured (median) | met | best calls |", "|---|---:|:---:|---:|"]
+    lines = [
+        "## Targets (float32)",
+        "",
+        "| goal | measured (median) | met | best calls |",
+        "|---|---:|:---:|---:|",
+    ]
     for row in rows:
         if row["dtype"] != "float32":
             continue
         goal = TARGETS.get((row["kind"], row["mode"], row["shape"]))
         if goal is not None:
             kind = "convolution" if row["kind"] == "conv" else "max pool"
-            lines.append(f"| {kind} {row['mode']} {row['shape']}: cnnkit / PyTorch <= {goal:g} "
-                         f"| {row['ratio']:.2f}x | {'yes' if row['ratio'] <= goal else 'no'} "
-                         f"| {_best(row)} |")
+            lines.append(
+                f"| {kind} {row['mode']} {row['shape']}: cnnkit / PyTorch <= {goal:g} "
+                f"| {row['ratio']:.2f}x | {'yes' if row['ratio'] <= goal else 'no'} "
+                f"| {_best(row)} |"
+            )
         need = SPEEDUP_TARGETS.get(row["shape"])
         if row["kind"] == "conv" and row["mode"] == "fwd" and need is not None:
-            lines.append(f"| conv2d at least {need:g}x faster than conv2d_naive, {row['shape']} "
-                         f"| {row['speedup']:,.0f}x | {'yes' if row['speedup'] >= need else 'no'} "
-                         "| |")
+            lines.append(
+                f"| conv2d at least {need:g}x faster than conv2d_naive, {row['shape']} "
+                f"| {row['speedup']:,.0f}x | {'yes' if row['speedup'] >= need else 'no'} "
+                "| |"
+            )
     return lines + [""]
 
 
 def plot(rows: list[dict], path: Path) -> None:
     """Bars of cnnkit / PyTorch per case and dtype (log scale; the dashed line is parity)."""
-    groups = [("conv", "fwd", "conv forward"), ("conv", "fwd+bwd", "conv forward+backward"),
-              ("pool", "fwd+bwd", "max pool forward+backward")]
+    groups = [
+        ("conv", "fwd", "conv forward"),
+        ("conv", "fwd+bwd", "conv forward+backward"),
+        ("pool", "fwd+bwd", "max pool forward+backward"),
+    ]
     labels, values = [], {"float32": [], "float64": []}
     for kind, mode, name in groups:
         for shape in CONV_SHAPES:
             labels.append(f"{name} {shape}")
             for dtype in values:
-                match = [r for r in rows if (r["kind"], r["mode"], r["shape"], r["dtype"])
-                         == (kind, mode, shape, dtype)]
+                match = [
+                    r
+                    for r in rows
+                    if (r["kind"], r["mode"], r["shape"], r["dtype"]) == (kind, mode, shape, dtype)
+                ]
                 values[dtype].append(match[0]["ratio"] if match else float("nan"))
     for row in rows:
         if row["kind"] == "train" and row["dtype"] == "float32":
@@ -172,8 +210,9 @@ def plot(rows: list[dict], path: Path) -> None:
     finite = [v for vs in values.values() for v in vs if v == v and v > 0] or [1.0]
     low, high = min(0.5, min(finite)) / 1.3, max(2.0, max(finite)) * 1.5  # room for labels
     ax.set_xlim(low, high)
-    ax.set_xticks([t for t in (0.01, 0.03, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 100)
-                   if low <= t <= high])
+    ax.set_xticks(
+        [t for t in (0.01, 0.03, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 100) if low <= t <= high]
+    )
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yticks(range(len(labels)), labels)
@@ -201,12 +240,18 @@ def write_report(rows: list[dict], machine: dict, out: Path) -> str:
         "(the forward passes of B and C, everything on C) the ratio is mostly the two "
         "libraries' matrix kernels (see the BLAS line above). numpy's element-wise steps "
         "(column copy, col2im, pooling) run on one thread whatever the thread count, so "
-        "a second thread helps PyTorch more than cnnkit.", ""]
+        "a second thread helps PyTorch more than cnnkit.",
+        "",
+    ]
     others = sorted(p.parent.name for p in out.glob("*/README.md"))
     if others:
-        lines += ["Other runs: " + ", ".join(f"[{name}]({name}/README.md)" for name in others)
-                  + " (`python benchmarks/run.py --threads 1 --out "
-                  "benchmarks/results/one-thread`).", ""]
+        lines += [
+            "Other runs: "
+            + ", ".join(f"[{name}]({name}/README.md)" for name in others)
+            + " (`python benchmarks/run.py --threads 1 --out "
+            "benchmarks/results/one-thread`).",
+            "",
+        ]
     text = "\n".join(lines)
     (out / "README.md").write_text(text)
     (out / "results.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))

@@ -23,6 +23,7 @@ How it measures, so that the ratios mean something on a shared, noisy machine:
 
 Usage: ``python benchmarks/run.py [--rounds 7] [--threads 2] [--quick]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,9 +53,11 @@ class Worker:
             env[var] = str(threads)
         self.impl = impl
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "worker.py"), impl,
-             str(threads)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+            [sys.executable, str(HERE / "worker.py"), impl, str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
 
     def time(self, case: list, repeats: int, warm_up: bool = True) -> dict:
@@ -71,8 +74,13 @@ class Worker:
         self.proc.wait()
 
 
-def compare(workers: dict[str, Worker], case: list, rounds: int, warm_up: bool = True,
-            repeats: int | None = None) -> dict[str, dict]:
+def compare(
+    workers: dict[str, Worker],
+    case: list,
+    rounds: int,
+    warm_up: bool = True,
+    repeats: int | None = None,
+) -> dict[str, dict]:
     """Alternating rounds of ``case`` on every worker; per-round values and extra info."""
     counts = {}
     for name, worker in workers.items():
@@ -117,26 +125,41 @@ def main() -> None:
                 for mode in ("fwd", "fwd+bwd"):
                     case = ["conv", shape, dtype, mode]
                     timed = compare(workers, case, rounds)
-                    slow = compare(naive, case, rounds=1 if args.quick else args.naive_rounds,
-                                   repeats=1)
+                    slow = compare(
+                        naive, case, rounds=1 if args.quick else args.naive_rounds, repeats=1
+                    )
                     scale = CONV_SHAPES[shape].batch / min(NAIVE_BATCH, CONV_SHAPES[shape].batch)
-                    rows.append(_row("conv", shape, dtype, mode, timed,
-                                     naive=[t * scale for t in slow["naive"]["rounds"]]))
+                    rows.append(
+                        _row(
+                            "conv",
+                            shape,
+                            dtype,
+                            mode,
+                            timed,
+                            naive=[t * scale for t in slow["naive"]["rounds"]],
+                        )
+                    )
                     print(_progress(rows[-1]), flush=True)
                 timed = compare(workers, ["pool", shape, dtype], rounds)
                 rows.append(_row("pool", shape, dtype, "fwd+bwd", timed))
                 print(_progress(rows[-1]), flush=True)
         for dtype in ("float32",) if args.quick else ("float32", "float64"):
-            timed = compare(workers, ["train", dtype], rounds=3 if not args.quick else 1,
-                            warm_up=False, repeats=1)
+            timed = compare(
+                workers,
+                ["train", dtype],
+                rounds=3 if not args.quick else 1,
+                warm_up=False,
+                repeats=1,
+            )
             rows.append(_row("train", "digits", dtype, "train", timed))
             print(_progress(rows[-1]), flush=True)
     finally:
         for worker in (*workers.values(), *naive.values()):
             worker.close()
 
-    machine = _machine_facts(args.threads, load_before, os.getloadavg(),
-                             time.perf_counter() - started, rounds)
+    machine = _machine_facts(
+        args.threads, load_before, os.getloadavg(), time.perf_counter() - started, rounds
+    )
     table = write_report(rows, machine, args.out)
     print()
     print(table)
@@ -145,11 +168,17 @@ def main() -> None:
 def _row(kind: str, shape: str, dtype: str, mode: str, timed: dict, naive=None) -> dict:
     ours, torch = timed["cnnkit"]["rounds"], timed["torch"]["rounds"]
     row = {
-        "kind": kind, "shape": shape, "dtype": dtype, "mode": mode,
-        "cnnkit": statistics.median(ours), "torch": statistics.median(torch),
+        "kind": kind,
+        "shape": shape,
+        "dtype": dtype,
+        "mode": mode,
+        "cnnkit": statistics.median(ours),
+        "torch": statistics.median(torch),
         "ratio": paired_ratio(ours, torch),
-        "ratio_range": [min(a / b for a, b in zip(ours, torch)),
-                        max(a / b for a, b in zip(ours, torch))],
+        "ratio_range": [
+            min(a / b for a, b in zip(ours, torch)),
+            max(a / b for a, b in zip(ours, torch)),
+        ],
         "rounds": len(ours),
         # The fastest single call of each: what an idle machine would show, about.
         "best_ratio": timed["cnnkit"]["best"] / timed["torch"]["best"],
@@ -163,9 +192,11 @@ def _row(kind: str, shape: str, dtype: str, mode: str, timed: dict, naive=None) 
 
 
 def _progress(row: dict) -> str:
-    text = (f"{row['kind']:5} {row['shape']:6} {row['dtype']:7} {row['mode']:7} "
-            f"cnnkit {row['cnnkit'] * 1e3:9.3f} ms  torch {row['torch'] * 1e3:9.3f} ms  "
-            f"ratio {row['ratio']:6.2f} (best calls {row['best_ratio']:5.2f})")
+    text = (
+        f"{row['kind']:5} {row['shape']:6} {row['dtype']:7} {row['mode']:7} "
+        f"cnnkit {row['cnnkit'] * 1e3:9.3f} ms  torch {row['torch'] * 1e3:9.3f} ms  "
+        f"ratio {row['ratio']:6.2f} (best calls {row['best_ratio']:5.2f})"
+    )
     if "naive" in row:
         text += f"  naive/cnnkit {row['speedup']:7.0f}"
     return text
@@ -174,12 +205,19 @@ def _progress(row: dict) -> str:
 def _machine_facts(threads: int, load_before, load_after, seconds: float, rounds: int) -> dict:
     """Versions, CPU and BLAS, read in a fresh process with the benchmark's environment."""
     probe = subprocess.run(
-        [sys.executable, str(HERE / "machine.py")], capture_output=True, text=True, check=True,
+        [sys.executable, str(HERE / "machine.py")],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     facts = json.loads(probe.stdout)
-    facts.update(threads=threads, rounds=rounds, seconds=round(seconds),
-                 load=f"{load_before[0]:.1f} before, {load_after[0]:.1f} after",
-                 date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    facts.update(
+        threads=threads,
+        rounds=rounds,
+        seconds=round(seconds),
+        load=f"{load_before[0]:.1f} before, {load_after[0]:.1f} after",
+        date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    )
     return facts
 
 

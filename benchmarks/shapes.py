@@ -1,7 +1,8 @@
 """The convolutions the benchmark times: the ones the course itself runs."""
+
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,9 +23,11 @@ class ConvShape(NamedTuple):
         return n, n
 
     def describe(self) -> str:
-        return (f"{self.batch}x{self.in_channels}x{self.size}x{self.size}, "
-                f"{self.out_channels} kernels {self.kernel}x{self.kernel}, "
-                f"stride {self.stride}, padding {self.padding}")
+        return (
+            f"{self.batch}x{self.in_channels}x{self.size}x{self.size}, "
+            f"{self.out_channels} kernels {self.kernel}x{self.kernel}, "
+            f"stride {self.stride}, padding {self.padding}"
+        )
 
 
 CONV_SHAPES = {
@@ -40,7 +43,7 @@ NAIVE_BATCH = 4
 POOL_KERNEL = 2
 
 
-def conv_inputs(spec: ConvShape, dtype: str, batch: Optional[int] = None):
+def conv_inputs(spec: ConvShape, dtype: str, batch: int | None = None):
     """Seeded x, weight, bias and dout for one shape (the same numbers in every process)."""
     rng = np.random.default_rng(0)
     n = spec.batch if batch is None else min(batch, spec.batch)

@@ -5,9 +5,10 @@ Both runs use ``cnnkit.digits_cnn(seed=0)``'s initial weights, the settings in
 permutation ``cnnkit.fit`` draws each epoch from ``np.random.default_rng(seed)``), so they
 compute the same thing and their times can be compared.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -29,8 +30,10 @@ def _settings() -> dict:
     known = {"epochs", "batch_size", "lr", "momentum", "weight_decay"}
     unknown = set(settings) - known
     if unknown:
-        raise ValueError(f"DIGITS_TRAINING has settings this benchmark does not know how to "
-                         f"copy to PyTorch: {sorted(unknown)}; teach benchmarks/training.py")
+        raise ValueError(
+            f"DIGITS_TRAINING has settings this benchmark does not know how to "
+            f"copy to PyTorch: {sorted(unknown)}; teach benchmarks/training.py"
+        )
     return settings
 
 
@@ -54,12 +57,25 @@ def cnnkit_training(dtype: str) -> Callable[[], dict]:
 
     def run() -> dict:
         model = _model(dtype)
-        optimizer = cnnkit.SGD(model.params(), lr=s["lr"], momentum=s.get("momentum", 0.0),
-                               weight_decay=s.get("weight_decay", 0.0))
-        history = cnnkit.fit(model, X_train, y_train, s["epochs"], s["batch_size"], optimizer,
-                             seed=SEED, progress="off")
+        optimizer = cnnkit.SGD(
+            model.params(),
+            lr=s["lr"],
+            momentum=s.get("momentum", 0.0),
+            weight_decay=s.get("weight_decay", 0.0),
+        )
+        history = cnnkit.fit(
+            model,
+            X_train,
+            y_train,
+            s["epochs"],
+            s["batch_size"],
+            optimizer,
+            seed=SEED,
+            progress="off",
+        )
         _, accuracy = cnnkit.evaluate(model, X_test, y_test)
         return {"accuracy": accuracy, "loss": history.train_loss}
+
     return run
 
 
@@ -73,8 +89,14 @@ def to_torch(model, dtype: str):
     layers = []
     for layer in model.layers:
         if isinstance(layer, cnnkit.Conv2D):
-            t = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size,
-                          layer.stride, layer.padding, layer.dilation)
+            t = nn.Conv2d(
+                layer.in_channels,
+                layer.out_channels,
+                layer.kernel_size,
+                layer.stride,
+                layer.padding,
+                layer.dilation,
+            )
         elif isinstance(layer, cnnkit.Dense):
             t = nn.Linear(layer.in_features, layer.out_features)
         elif isinstance(layer, cnnkit.ReLU):
@@ -102,8 +124,12 @@ def torch_training(dtype: str) -> Callable[[], dict]:
 
     def run() -> dict:
         net = to_torch(_model(dtype), dtype)
-        optimizer = torch.optim.SGD(net.parameters(), lr=s["lr"], momentum=s.get("momentum", 0.0),
-                                    weight_decay=s.get("weight_decay", 0.0))
+        optimizer = torch.optim.SGD(
+            net.parameters(),
+            lr=s["lr"],
+            momentum=s.get("momentum", 0.0),
+            weight_decay=s.get("weight_decay", 0.0),
+        )
         rng = np.random.default_rng(SEED)  # the batch order cnnkit.fit uses
         n, losses = len(X_train), []
         for _ in range(s["epochs"]):
@@ -120,4 +146,5 @@ def torch_training(dtype: str) -> Callable[[], dict]:
         with torch.no_grad():
             accuracy = (net(X_test).argmax(1) == y_test).double().mean().item()
         return {"accuracy": accuracy, "loss": losses}
+
     return run

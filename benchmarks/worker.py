@@ -14,13 +14,14 @@ A case is set up (inputs made, one warm-up call) the first time it is asked for 
 so every later round times only the computation itself. Separate processes mean the
 implementations never share warm caches, thread pools or BLAS state.
 """
+
 from __future__ import annotations
 
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -47,17 +48,20 @@ def _cnnkit_conv(shape: str, dtype: str, mode: str, naive: bool) -> Timed:
         def naive_step():
             cnnkit.conv2d_naive(x, w, b, stride, padding)
             cnnkit.conv2d_backward_naive(dout, x, w, stride, padding)
+
         return naive_step
 
     if mode == "fwd":
         return lambda: cnnkit.conv2d(x, w, b, stride, padding)
-    layer = Conv2D(spec.in_channels, spec.out_channels, spec.kernel, stride, padding,
-                   dtype=np.dtype(dtype))
+    layer = Conv2D(
+        spec.in_channels, spec.out_channels, spec.kernel, stride, padding, dtype=np.dtype(dtype)
+    )
     layer.params["weight"][...] = w
 
     def step():
         layer.forward(x)
         layer.backward(dout)
+
     return step
 
 
@@ -70,6 +74,7 @@ def _cnnkit_pool(shape: str, dtype: str) -> Timed:
     def step():
         pool.forward(maps)
         pool.backward(dmaps)
+
     return step
 
 
@@ -94,9 +99,11 @@ def _torch_conv(shape: str, dtype: str, mode: str) -> Timed:
     x, w, b, dout = (torch.from_numpy(a) for a in conv_inputs(spec, dtype))
     stride, padding = spec.stride, spec.padding
     if mode == "fwd":
+
         def forward():
             with torch.no_grad():
                 return F.conv2d(x, w, b, stride, padding)
+
         return forward
 
     leaves = [t.requires_grad_() for t in (x, w, b)]
@@ -105,6 +112,7 @@ def _torch_conv(shape: str, dtype: str, mode: str) -> Timed:
         for t in leaves:  # start each step without gradients, as zero_grad() does
             t.grad = None
         F.conv2d(x, w, b, stride, padding).backward(dout)
+
     return step
 
 
@@ -118,6 +126,7 @@ def _torch_pool(shape: str, dtype: str) -> Timed:
     def step():
         maps.grad = None
         F.max_pool2d(maps, POOL_KERNEL).backward(dmaps)
+
     return step
 
 
@@ -145,6 +154,7 @@ def build(impl: str, case: list) -> Timed:
 def main(impl: str, threads: int) -> None:
     if impl == "torch":
         import torch
+
         torch.set_num_threads(threads)
     cases: dict[str, Timed] = {}
     for line in sys.stdin:

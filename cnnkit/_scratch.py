@@ -9,6 +9,7 @@ that cost. Arrays handed back to the caller are always new.
 
 Each thread has its own scratch space, so concurrent calls never share an array.
 """
+
 from __future__ import annotations
 
 import threading

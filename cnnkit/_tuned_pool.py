@@ -6,6 +6,7 @@ KH*KW positions inside a window instead (4 for 2x2) and handles all windows of t
 once for each: a few whole-array operations. It also remembers which position won each
 window, so the backward pass only routes ``dout`` and compares no values.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -54,8 +55,9 @@ def max_and_winner(a: PoolArgs) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=16)
-def _window_corners(shape: tuple[int, ...], stride: tuple[int, int],
-                    out_hw: tuple[int, int]) -> np.ndarray:
+def _window_corners(
+    shape: tuple[int, ...], stride: tuple[int, int], out_hw: tuple[int, int]
+) -> np.ndarray:
     """Flat index into ``x`` of each window's top-left pixel, shape (N, C, OH, OW).
 
     Computed once per shape (a layer sees the same shape batch after batch): read-only.

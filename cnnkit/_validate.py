@@ -4,14 +4,14 @@ Every public entry point of cnnkit validates its arguments here, so a learner wh
 bad value gets a ``ValueError`` or ``TypeError`` naming the argument, its value and a way
 out, instead of a numpy error from deep inside a computation.
 """
+
 from __future__ import annotations
 
 import numbers
-from typing import Union
 
 import numpy as np
 
-IntPair = Union[int, tuple[int, int]]
+IntPair = int | tuple[int, int]
 
 
 def _show(value: object) -> str:
@@ -126,8 +126,7 @@ def check_ndim(x: np.ndarray, name: str, ndim: int, layout: str) -> None:
         elif ndim == 4 and x.ndim == 2:
             hint = f"; for one grayscale image use {name}[None, None]"
         raise ValueError(
-            f"{name} must have {ndim} dimensions {layout}, got {x.ndim} with shape "
-            f"{x.shape}{hint}"
+            f"{name} must have {ndim} dimensions {layout}, got {x.ndim} with shape {x.shape}{hint}"
         )
 
 
@@ -155,8 +154,10 @@ def seed(value: object, name: str = "seed") -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}={value!r} must be a whole number such as 0 or 42 (or None "
-                        f"for a different result every run), not {type(value).__name__}")
+        raise TypeError(
+            f"{name}={value!r} must be a whole number such as 0 or 42 (or None "
+            f"for a different result every run), not {type(value).__name__}"
+        )
     if value < 0:
         raise ValueError(f"{name}={_show(value)} must not be negative; use a seed such as 0")
     return int(value)
@@ -177,16 +178,21 @@ def float_dtype(value: object, name: str = "dtype") -> np.dtype:
     """``np.float32`` or ``np.float64`` (as a type, a dtype or a name such as 'float32')."""
     shown = value.__name__ if isinstance(value, type) else repr(value)
     if value is None or isinstance(value, bool):
-        raise TypeError(f"{name}={shown} is not a dtype; use np.float32 or np.float64 "
-                        "(the default)")
+        raise TypeError(
+            f"{name}={shown} is not a dtype; use np.float32 or np.float64 (the default)"
+        )
     try:
         dtype = np.dtype(value)  # type: ignore[call-overload]
     except TypeError:
-        raise TypeError(f"{name}={shown} is not a numpy dtype; use np.float32 or "
-                        "np.float64") from None
+        raise TypeError(
+            f"{name}={shown} is not a numpy dtype; use np.float32 or np.float64"
+        ) from None
     if dtype not in FLOAT_DTYPES:
-        why = ("whole numbers cannot hold small weights such as 0.01" if dtype.kind in "biu"
-               else "every cnnkit operation computes in one of these two")
+        why = (
+            "whole numbers cannot hold small weights such as 0.01"
+            if dtype.kind in "biu"
+            else "every cnnkit operation computes in one of these two"
+        )
         raise TypeError(f"{name}={shown} must be np.float32 or np.float64, not {dtype}; {why}")
     return dtype
 
@@ -197,8 +203,10 @@ def shape(value: object, name: str, example: str) -> tuple[int, ...]:
         value = tuple(value.tolist())
     if not isinstance(value, (tuple, list)):
         hint = f"; for one axis write ({value!r},)" if isinstance(value, numbers.Integral) else ""
-        raise TypeError(f"{name}={value!r} must be a tuple of sizes such as {example}, "
-                        f"not {type(value).__name__}{hint}")
+        raise TypeError(
+            f"{name}={value!r} must be a tuple of sizes such as {example}, "
+            f"not {type(value).__name__}{hint}"
+        )
     if len(value) == 0:
         raise ValueError(f"{name}=() is empty; give the size of every axis, such as {example}")
     whole = tuple(value)
@@ -217,8 +225,7 @@ def fraction(value: object, name: str, example: str) -> float:
     """A real number strictly between 0 and 1 (such as a test-set share)."""
     real = number(value, name, example)
     if not 0.0 < real < 1.0:  # also False for nan
-        raise ValueError(f"{name}={value!r} must be a fraction between 0 and 1, such as "
-                         f"{example}")
+        raise ValueError(f"{name}={value!r} must be a fraction between 0 and 1, such as {example}")
     return real
 
 
@@ -232,12 +239,21 @@ def flag(value: object, name: str) -> bool:
 def callable_or_none(value: object, name: str, example: str) -> None:
     """None or something that can be called, e.g. a function."""
     if value is not None and not callable(value):
-        raise TypeError(f"{name}={value!r} cannot be called; pass a function such as "
-                        f"{example}, or None")
+        raise TypeError(
+            f"{name}={value!r} cannot be called; pass a function such as {example}, or None"
+        )
 
 
-def array(x: object, name: str, *, min_ndim: int = 0, ndim: int | None = None,
-          layout: str = "", finite: bool = False, nonempty: bool = False) -> np.ndarray:
+def array(
+    x: object,
+    name: str,
+    *,
+    min_ndim: int = 0,
+    ndim: int | None = None,
+    layout: str = "",
+    finite: bool = False,
+    nonempty: bool = False,
+) -> np.ndarray:
     """A floating array (see :func:`as_float_array`) with the dimensions a function needs.
 
     ``finite=True`` refuses NaN and infinity, ``nonempty=True`` an array with no examples.
@@ -247,16 +263,20 @@ def array(x: object, name: str, *, min_ndim: int = 0, ndim: int | None = None,
         check_ndim(arr, name, ndim, layout)
     elif arr.ndim < min_ndim:
         plural = "s" if min_ndim != 1 else ""
-        raise ValueError(f"{name} must have at least {min_ndim} dimension{plural} {layout}, got "
-                         f"{arr.ndim} with shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimension{plural} {layout}, got "
+            f"{arr.ndim} with shape {arr.shape}"
+        )
     if nonempty and (arr.ndim == 0 or len(arr) == 0):
         raise ValueError(f"{name} is empty (shape {arr.shape}); it needs at least one example")
     if finite and not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))
         first = tuple(int(i) for i in bad[0])
-        raise ValueError(f"{name} contains {len(bad)} NaN or infinite values (the first at "
-                         f"index {first}, {arr[first]}); remove or replace them, e.g. with "
-                         f"np.nan_to_num({name})")
+        raise ValueError(
+            f"{name} contains {len(bad)} NaN or infinite values (the first at "
+            f"index {first}, {arr[first]}); remove or replace them, e.g. with "
+            f"np.nan_to_num({name})"
+        )
     return arr
 
 
@@ -271,27 +291,36 @@ def labels(y: object, name: str, n: int, n_classes: int | None = None) -> np.nda
     except Exception as exc:
         raise TypeError(f"{name} must be an array of class numbers: {exc}") from None
     if arr.ndim == 2 and arr.shape[0] == n and arr.shape[1] > 1:
-        raise ValueError(f"{name} has shape {arr.shape}: one row per example looks like one-hot "
-                         f"labels; pass class numbers instead, {name}.argmax(axis=1)")
+        raise ValueError(
+            f"{name} has shape {arr.shape}: one row per example looks like one-hot "
+            f"labels; pass class numbers instead, {name}.argmax(axis=1)"
+        )
     if arr.shape != (n,):
         hint = f"; flatten it with {name}.ravel()" if arr.size == n and arr.ndim > 1 else ""
-        raise ValueError(f"{name} must have shape ({n},), one class per example, got shape "
-                         f"{arr.shape}{hint}")
+        raise ValueError(
+            f"{name} must have shape ({n},), one class per example, got shape {arr.shape}{hint}"
+        )
     kind = arr.dtype.kind
     whole = kind == "f" and bool(np.all(np.isfinite(arr))) and bool(np.all(arr == np.round(arr)))
     if kind not in "iu" and not whole:
-        raise TypeError(f"{name} must be whole class numbers (ints), got dtype {arr.dtype}; "
-                        f"convert them with {name}.astype(int)")
+        raise TypeError(
+            f"{name} must be whole class numbers (ints), got dtype {arr.dtype}; "
+            f"convert them with {name}.astype(int)"
+        )
     if n:
         limit = 2**63 if n_classes is None else n_classes
         outside = (arr < 0) | (arr >= limit)
         if outside.any():
             bad = int(arr[outside][0])
             if n_classes is None:
-                raise ValueError(f"{name} has a label {bad}, which is not a class number; "
-                                 "classes are numbered 0, 1, 2, ...")
-            raise ValueError(f"{name} has a label {bad} outside 0..{n_classes - 1}; there are "
-                             f"only {n_classes} classes")
+                raise ValueError(
+                    f"{name} has a label {bad}, which is not a class number; "
+                    "classes are numbered 0, 1, 2, ..."
+                )
+            raise ValueError(
+                f"{name} has a label {bad} outside 0..{n_classes - 1}; there are "
+                f"only {n_classes} classes"
+            )
     return arr.astype(np.int64)
 
 
@@ -316,8 +345,7 @@ def as_image_batch(x: object, name: str = "x", unbatched: bool = True) -> np.nda
         elif not unbatched and x.ndim == 2:
             hint = f"; for one grayscale image use {name}[None, None]"
         raise ValueError(
-            f"{name} must have shape {layouts}, got {x.ndim} dimensions with shape "
-            f"{x.shape}{hint}"
+            f"{name} must have shape {layouts}, got {x.ndim} dimensions with shape {x.shape}{hint}"
         )
     if 0 in x.shape[-3:]:
         raise ValueError(
@@ -332,8 +360,9 @@ def restore_ndim(a: np.ndarray, ndim: int) -> np.ndarray:
     return a.reshape(a.shape[4 - ndim :]) if ndim < 4 else a
 
 
-def check_dout(dout: object, expected: tuple[int, ...], dtype: np.dtype | None = None,
-               name: str = "dout") -> np.ndarray:
+def check_dout(
+    dout: object, expected: tuple[int, ...], dtype: np.dtype | None = None, name: str = "dout"
+) -> np.ndarray:
     """Return ``dout`` as a ``dtype`` array (its own float dtype if None), or raise if its
     shape is not ``expected``.
 
@@ -360,6 +389,8 @@ def weight_shape(shape: tuple[int, ...], arguments: str) -> tuple[int, ...]:
     for s in shape:
         n *= s
     if n > MAX_PARAMS:
-        raise ValueError(f"{arguments} make a weight of shape {shape}, {n:,} numbers, more than "
-                         f"{MAX_PARAMS:,}; use fewer channels or features")
+        raise ValueError(
+            f"{arguments} make a weight of shape {shape}, {n:,} numbers, more than "
+            f"{MAX_PARAMS:,}; use fewer channels or features"
+        )
     return shape

@@ -5,9 +5,10 @@ Every convolution function (loop, im2col, tuned; forward and backward) starts wi
 arguments (each bad one gets a message naming it), bring ``x`` to (N, C, H, W), and work out
 the padding and the output size. What is left in the functions themselves is the arithmetic.
 """
+
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,7 +32,7 @@ class ConvArgs(NamedTuple):
 
     x: np.ndarray  # (N, C, H, W)
     weight: np.ndarray  # (F, C, KH, KW)
-    bias: Optional[np.ndarray]  # (F,) or None
+    bias: np.ndarray | None  # (F,) or None
     stride: tuple[int, int]
     pads: tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right))
     dilation: tuple[int, int]
@@ -75,8 +76,7 @@ def conv_args(
     x = as_image_batch(x, "x")
     if weight.ndim != 4 or 0 in weight.shape:
         raise ValueError(
-            f"weight must have shape (F, C, KH, KW) with no empty axis, got shape "
-            f"{weight.shape}"
+            f"weight must have shape (F, C, KH, KW) with no empty axis, got shape {weight.shape}"
         )
     if weight.shape[1] != x.shape[1]:
         raise ValueError(
@@ -97,8 +97,9 @@ def conv_args(
     kernel = weight.shape[2:]
     pads = resolve_padding(padding, kernel, stride, dilation)
     hw = x.shape[2:]
-    out_hw = tuple(conv_output_size(hw[a], kernel[a], stride[a], pads[a], dilation[a])
-                   for a in (0, 1))
+    out_hw = tuple(
+        conv_output_size(hw[a], kernel[a], stride[a], pads[a], dilation[a]) for a in (0, 1)
+    )
     # A stride longer than the padded input gives one window along that axis, whatever its
     # value: cap it there, so that no index arithmetic below meets a number like 10**12.
     stride = tuple(min(stride[a], hw[a] + sum(pads[a])) for a in (0, 1))
@@ -127,7 +128,7 @@ class PoolArgs(NamedTuple):
         return check_dout(dout, shape[4 - self.input_ndim :], self.x.dtype).reshape(shape)
 
 
-def pool_args(x: object, kernel_size: IntPair, stride: Optional[IntPair] = None) -> PoolArgs:
+def pool_args(x: object, kernel_size: IntPair, stride: IntPair | None = None) -> PoolArgs:
     """Check a pooling's arguments; ``stride`` defaults to ``kernel_size``."""
     x = as_float_array(x, "x")
     input_ndim = x.ndim
@@ -140,7 +141,9 @@ def pool_args(x: object, kernel_size: IntPair, stride: Optional[IntPair] = None)
             f"kernel_size={kernel_size!r} is larger than the input ({hw[0]} x {hw[1]}); "
             "pooling has no padding, so use a smaller kernel_size"
         )
-    out_hw = (pool_output_size(hw[0], kernel[0], stride[0]),
-              pool_output_size(hw[1], kernel[1], stride[1]))
+    out_hw = (
+        pool_output_size(hw[0], kernel[0], stride[0]),
+        pool_output_size(hw[1], kernel[1], stride[1]),
+    )
     stride = (min(stride[0], hw[0]), min(stride[1], hw[1]))  # see conv_args
     return PoolArgs(x, kernel, stride, out_hw, input_ndim)

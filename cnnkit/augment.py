@@ -10,9 +10,10 @@ data set holds, and teaches it that position does not matter. Shapes::
 ``shift_images(X, dy, dx)`` moves the content ``dy`` rows down and ``dx`` columns right
 (negative values move it up and left): ``out[..., i, j] = X[..., i - dy, j - dx]``.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Optional, Union
+from collections.abc import Callable
 
 import numpy as np
 
@@ -33,8 +34,10 @@ def _whole(value: object, name: str) -> int:
 def _images(X: object, name: str = "X") -> np.ndarray:
     X = as_float_array(X, name)
     if X.ndim != 4:
-        raise ValueError(f"{name} must have shape (N, C, H, W), got shape {X.shape}; "
-                         "for one 2-D image use X[None, None]")
+        raise ValueError(
+            f"{name} must have shape (N, C, H, W), got shape {X.shape}; "
+            "for one 2-D image use X[None, None]"
+        )
     return X
 
 
@@ -68,8 +71,9 @@ def shift_images(X: np.ndarray, dy: int, dx: int) -> np.ndarray:
     if abs(dy) >= h or abs(dx) >= w:
         return out
     # rows i of out take rows i - dy of X: the overlap of both ranges
-    out[..., max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = \
-        X[..., max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)]
+    out[..., max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = X[
+        ..., max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
     return out
 
 
@@ -106,8 +110,9 @@ def random_shifts(X: np.ndarray, max_shift: int = 1, seed: int = 0) -> np.ndarra
     X = _images(X)
     m = nonnegative_int(max_shift, "max_shift")
     if m >= 2**62:
-        raise ValueError(f"max_shift={m} is too large; a shift of the image's size already "
-                         "leaves only zeros")
+        raise ValueError(
+            f"max_shift={m} is too large; a shift of the image's size already leaves only zeros"
+        )
     rng = check.as_rng(seed, "seed")
     shifts = rng.integers(-m, m + 1, size=(len(X), 2))
     out = np.empty_like(X)
@@ -118,12 +123,21 @@ def random_shifts(X: np.ndarray, max_shift: int = 1, seed: int = 0) -> np.ndarra
     return out
 
 
-def fit_augmented(model, X: np.ndarray, y: np.ndarray, epochs: int, batch_size: int,
-                  optimizer, max_shift: int = 1, X_val: Optional[np.ndarray] = None,
-                  y_val: Optional[np.ndarray] = None, seed: int = 0,
-                  progress: Union[str, bool, None] = "auto",
-                  callback: Optional[Callable[[History], None]] = None,
-                  anneal: bool = False) -> History:
+def fit_augmented(
+    model,
+    X: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    batch_size: int,
+    optimizer,
+    max_shift: int = 1,
+    X_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    seed: int = 0,
+    progress: str | bool | None = "auto",
+    callback: Callable[[History], None] | None = None,
+    anneal: bool = False,
+) -> History:
     """:func:`cnnkit.fit`, with every training image freshly shifted at every epoch.
 
     Each epoch draws new random shifts (:func:`random_shifts`, seeded from ``seed`` and the
@@ -147,14 +161,20 @@ def fit_augmented(model, X: np.ndarray, y: np.ndarray, epochs: int, batch_size: 
         raise ValueError("pass both X_val and y_val, or neither")
     if X_val is not None:
         X_val, y_val = _check_data(model, X_val, y_val, "X_val", "y_val")
-    epochs = check.count(epochs, "epochs", maximum=MAX_EPOCHS,
-                         why=" in one call (it would run for days); call it again to go on")
+    epochs = check.count(
+        epochs,
+        "epochs",
+        maximum=MAX_EPOCHS,
+        why=" in one call (it would run for days); call it again to go on",
+    )
     batch_size = positive_int(batch_size, "batch_size")
     _check_optimizer(optimizer, model)
     max_shift = nonnegative_int(max_shift, "max_shift")
     if check.seed(seed) is None:
-        raise TypeError("seed=None: fit_augmented needs a whole number >= 0, such as 0, so "
-                        "that every epoch draws its own shifts")
+        raise TypeError(
+            "seed=None: fit_augmented needs a whole number >= 0, such as 0, so "
+            "that every epoch draws its own shifts"
+        )
     anneal = check.flag(anneal, "anneal")
     check.callable_or_none(callback, "callback", "keeper = BestWeights(model)")
     history = History()
@@ -164,8 +184,18 @@ def fit_augmented(model, X: np.ndarray, y: np.ndarray, epochs: int, batch_size: 
         if anneal:
             optimizer.lr = start_lr * (epochs - epoch) / epochs
         shifted = random_shifts(X, max_shift, seed=10_000 * seed + epoch)
-        one = fit(model, shifted, y, 1, batch_size, optimizer, X_val, y_val,
-                  seed=10_000 * seed + epoch, progress="off")
+        one = fit(
+            model,
+            shifted,
+            y,
+            1,
+            batch_size,
+            optimizer,
+            X_val,
+            y_val,
+            seed=10_000 * seed + epoch,
+            progress="off",
+        )
         for name in ("train_loss", "train_acc", "val_loss", "val_acc", "seconds"):
             getattr(history, name).extend(getattr(one, name))
         history.iterations += one.iterations

@@ -20,10 +20,10 @@ The ladder, each rung giving the same numbers (a test holds them equal):
 3. :func:`conv2d` / :func:`conv2d_backward`: the same idea, tuned (see ``_tuned_conv.py``);
    :func:`conv2d_forward` also returns a :class:`ConvCache` the backward pass reuses.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -71,7 +71,7 @@ def pad_input(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]]) -> n
 def conv2d_naive(
     x: np.ndarray,
     weight: np.ndarray,
-    bias: Optional[np.ndarray] = None,
+    bias: np.ndarray | None = None,
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
@@ -184,8 +184,13 @@ def _gradients(a: ConvArgs, dx, dweight, dbias) -> tuple[np.ndarray, np.ndarray,
 # --------------------------------------------------------------------- rung 2: im2col
 
 
-def window_view(xp: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, int],
-                dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+def window_view(
+    xp: np.ndarray,
+    kernel_hw: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    out_hw: tuple[int, int],
+) -> np.ndarray:
     """Every window of a padded batch, as a view (no copy): shape (N, C, OH, OW, KH, KW).
 
     ``view[n, c, i, j]`` is the (KH, KW) grid of pixels node (i, j) reads in channel c:
@@ -203,7 +208,7 @@ def window_view(xp: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, i
 def conv2d_im2col(
     x: np.ndarray,
     weight: np.ndarray,
-    bias: Optional[np.ndarray] = None,
+    bias: np.ndarray | None = None,
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
@@ -303,11 +308,11 @@ def _cache_key(a: ConvArgs) -> tuple:
 def conv2d_forward(
     x: np.ndarray,
     weight: np.ndarray,
-    bias: Optional[np.ndarray] = None,
+    bias: np.ndarray | None = None,
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
-    reuse: Optional[ConvCache] = None,
+    reuse: ConvCache | None = None,
 ) -> tuple[np.ndarray, ConvCache]:
     """:func:`conv2d`, also returning the :class:`ConvCache` that :func:`conv2d_backward`
     reuses, so the columns are built once per step (what :class:`~cnnkit.Conv2D` does).
@@ -334,7 +339,7 @@ def conv2d_forward(
 def conv2d(
     x: np.ndarray,
     weight: np.ndarray,
-    bias: Optional[np.ndarray] = None,
+    bias: np.ndarray | None = None,
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
@@ -374,7 +379,7 @@ def conv2d_backward(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
-    cache: Optional[ConvCache] = None,
+    cache: ConvCache | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of a convolution with respect to its input, weight and bias.
 

@@ -9,6 +9,7 @@ low; at the end those weights are put back. Use it as :func:`cnnkit.fit`'s callb
     fit(model, X, y, epochs, batch_size, optimizer, X_val, y_val, callback=keeper)
     keeper.restore()          # the weights of epoch keeper.best_epoch
 """
+
 from __future__ import annotations
 
 import math
@@ -30,11 +31,14 @@ def best_epoch(val_loss) -> int:
     >>> best_epoch([0.9, 0.4, 0.5, 0.4])
     2
     """
-    values = check.array(val_loss, "val_loss", ndim=1, layout="(one loss per epoch,)",
-                         nonempty=True)
+    values = check.array(
+        val_loss, "val_loss", ndim=1, layout="(one loss per epoch,)", nonempty=True
+    )
     if not np.isfinite(values).any():
-        raise ValueError(f"val_loss={val_loss!r} has no finite value, so no epoch is best; "
-                         "the training diverged: lower the learning rate")
+        raise ValueError(
+            f"val_loss={val_loss!r} has no finite value, so no epoch is best; "
+            "the training diverged: lower the learning rate"
+        )
     finite = np.where(np.isfinite(values), values, np.inf)
     return int(np.argmin(finite)) + 1
 
@@ -51,8 +55,10 @@ class BestWeights:
 
     def __init__(self, model: Sequential) -> None:
         if not isinstance(model, Sequential):
-            raise TypeError(f"model={model!r} must be a cnnkit Sequential, such as "
-                            f"digits_cnn(), not {type(model).__name__}")
+            raise TypeError(
+                f"model={model!r} must be a cnnkit Sequential, such as "
+                f"digits_cnn(), not {type(model).__name__}"
+            )
         self.model = model
         self.best_epoch = 0
         self.best_loss = math.inf
@@ -60,13 +66,13 @@ class BestWeights:
 
     def __call__(self, history: History) -> None:
         if not history.val_loss:
-            raise ValueError("early stopping needs a validation set: pass X_val and y_val "
-                             "to fit")
+            raise ValueError("early stopping needs a validation set: pass X_val and y_val to fit")
         loss = history.val_loss[-1]
         if np.isfinite(loss) and loss < self.best_loss:
             self.best_loss, self.best_epoch = float(loss), history.epochs
-            self._saved = [{k: v.copy() for k, v in params.items()}
-                           for params, _ in self.model.params()]
+            self._saved = [
+                {k: v.copy() for k, v in params.items()} for params, _ in self.model.params()
+            ]
 
     def restore(self) -> int:
         """Put the best epoch's weights back into the model; returns that epoch."""

@@ -3,9 +3,10 @@
 The derivative of ``f`` at ``x`` along one coordinate is about
 ``(f(x + h) - f(x - h)) / (2h)`` (central difference, error of order ``h**2``).
 """
+
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import numpy as np
 
@@ -15,8 +16,9 @@ from .layers import Layer
 __all__ = ["numerical_gradient", "relative_error", "check_layer_gradients"]
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
-                       h: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6
+) -> np.ndarray:
     """Central-difference gradient of the scalar function ``f`` at ``x``.
 
     ``x`` is changed in place one entry at a time (and restored), so ``f`` may read it
@@ -47,14 +49,19 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     if not callable(f):
         raise TypeError(f"f={f!r} cannot be called; pass a function of x that returns a float")
     if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
-        raise TypeError(f"x must be a float ndarray (it is nudged in place), got "
-                        f"{type(x).__name__}{_dtype_of(x)}; use np.asarray(x, dtype=float)")
+        raise TypeError(
+            f"x must be a float ndarray (it is nudged in place), got "
+            f"{type(x).__name__}{_dtype_of(x)}; use np.asarray(x, dtype=float)"
+        )
     if x.dtype == np.float16:
-        raise TypeError("x has dtype float16, too coarse for a difference quotient (x + h and "
-                        "x - h round to the same value); use x.astype(np.float64)")
+        raise TypeError(
+            "x has dtype float16, too coarse for a difference quotient (x + h and "
+            "x - h round to the same value); use x.astype(np.float64)"
+        )
     if not x.flags.writeable:
-        raise ValueError("x is read-only, but it is nudged in place; pass a writable copy, "
-                         "x.copy()")
+        raise ValueError(
+            "x is read-only, but it is nudged in place; pass a writable copy, x.copy()"
+        )
     h = check.positive_number(h, "h", "1e-6")
     grad = np.zeros_like(x)
     if x.size == 0:
@@ -67,9 +74,11 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
         if x[i] == old or (np.isfinite(old) and not np.isfinite(x[i])):
             lost = x[i] == old
             x[i] = old
-            raise ValueError(f"h={h!r} is too {'small' if lost else 'large'} for "
-                             f"x[{i}]={old!r} in {x.dtype}; use "
-                             f"{'a larger h or x.astype(np.float64)' if lost else 'h=1e-6'}")
+            raise ValueError(
+                f"h={h!r} is too {'small' if lost else 'large'} for "
+                f"x[{i}]={old!r} in {x.dtype}; use "
+                f"{'a larger h or x.astype(np.float64)' if lost else 'h=1e-6'}"
+            )
         try:
             f_plus = _value(f, x)
             x[i] = old - h
@@ -89,9 +98,11 @@ def _value(f: Callable[[np.ndarray], float], x: np.ndarray) -> float:
     out = f(x)
     value = np.asarray(out)
     if value.size != 1 or value.dtype.kind not in "biuf":
-        raise TypeError(f"f must return one real number (the loss), got {type(out).__name__}"
-                        f"{' of shape ' + str(value.shape) if value.size != 1 else ''}"
-                        f"{_dtype_of(value) if value.size == 1 else ''}")
+        raise TypeError(
+            f"f must return one real number (the loss), got {type(out).__name__}"
+            f"{' of shape ' + str(value.shape) if value.size != 1 else ''}"
+            f"{_dtype_of(value) if value.size == 1 else ''}"
+        )
     return float(value.reshape(()))
 
 
@@ -120,13 +131,16 @@ def _numbers(values: object, name: str) -> np.ndarray:
     except Exception as exc:
         raise TypeError(f"{name} must be an array of numbers: {exc}") from None
     if arr.dtype.kind not in "biufc":
-        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}; convert "
-                        f"it with np.asarray({name}, dtype=float)")
+        raise TypeError(
+            f"{name} must be an array of numbers, got dtype {arr.dtype}; convert "
+            f"it with np.asarray({name}, dtype=float)"
+        )
     return arr.astype(np.complex128 if arr.dtype.kind == "c" else np.float64)
 
 
-def check_layer_gradients(layer: Layer, x: np.ndarray, seed: Optional[int] = 0,
-                          h: float = 1e-6) -> dict[str, float]:
+def check_layer_gradients(
+    layer: Layer, x: np.ndarray, seed: int | None = 0, h: float = 1e-6
+) -> dict[str, float]:
     """Compare a layer's ``backward`` with numerical gradients.
 
     Uses the loss ``sum(forward(x) * g)`` for a fixed random ``g``, whose gradient with
@@ -138,8 +152,9 @@ def check_layer_gradients(layer: Layer, x: np.ndarray, seed: Optional[int] = 0,
         Relative error for ``"x"`` and for every parameter name.
     """
     if not isinstance(layer, Layer):
-        raise TypeError(f"layer={layer!r} is not a cnnkit layer; pass one such as "
-                        "Conv2D(1, 2, 3, rng=0)")
+        raise TypeError(
+            f"layer={layer!r} is not a cnnkit layer; pass one such as Conv2D(1, 2, 3, rng=0)"
+        )
     x = np.array(check.array(x, "x", min_ndim=1), dtype=np.float64)
     h = check.positive_number(h, "h", "1e-6")
     g = check.as_rng(check.seed(seed)).normal(size=layer.forward(x).shape)

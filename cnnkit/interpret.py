@@ -18,6 +18,7 @@ image itself. So the same backward pass that trains the weights also says how mu
 Calling these runs the model's forward and backward passes, so the layers' ``.grads`` are
 overwritten (the weights are never changed).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,15 +54,19 @@ def _batch(x: object) -> tuple[np.ndarray, bool]:
     if x.ndim == 3:
         return x[None], True
     if x.ndim != 4:
-        raise ValueError(f"x has shape {x.shape}; give one image (C, H, W) or a batch "
-                         "(N, C, H, W), e.g. a digit of shape (1, 8, 8)")
+        raise ValueError(
+            f"x has shape {x.shape}; give one image (C, H, W) or a batch "
+            "(N, C, H, W), e.g. a digit of shape (1, 8, 8)"
+        )
     return x, False
 
 
 def _model(model: object) -> Sequential:
     if not isinstance(model, Sequential):
-        raise TypeError(f"model={model!r} must be a cnnkit Sequential, such as digits_cnn(); "
-                        f"not {type(model).__name__}")
+        raise TypeError(
+            f"model={model!r} must be a cnnkit Sequential, such as digits_cnn(); "
+            f"not {type(model).__name__}"
+        )
     return model
 
 
@@ -70,20 +75,21 @@ def _targets(target: Target, n: int, n_classes: int) -> np.ndarray:
     t = np.asarray(target) if not isinstance(target, (dict, set)) else np.array(None)
     whole_floats = t.dtype.kind == "f" and bool(np.all(np.isfinite(t) & (t == np.round(t))))
     if t.dtype.kind not in "iu" and not whole_floats:
-        raise TypeError(f"target={target!r} must be a class index (a whole number) or one "
-                        "per example")
+        raise TypeError(
+            f"target={target!r} must be a class index (a whole number) or one per example"
+        )
     t = np.broadcast_to(t, (n,)) if t.ndim == 0 else t
     if t.shape != (n,):
-        raise ValueError(f"target={target!r} has {t.size} entries for {n} examples; give one "
-                         "class index, or one per example")
-    if np.any(t < 0) or np.any(t >= n_classes):   # before the cast, so 1e30 is not wrapped
-        raise ValueError(f"target={target!r} is outside the {n_classes} classes "
-                         f"0..{n_classes - 1}")
+        raise ValueError(
+            f"target={target!r} has {t.size} entries for {n} examples; give one "
+            "class index, or one per example"
+        )
+    if np.any(t < 0) or np.any(t >= n_classes):  # before the cast, so 1e30 is not wrapped
+        raise ValueError(f"target={target!r} is outside the {n_classes} classes 0..{n_classes - 1}")
     return t.astype(np.int64)
 
 
-def input_gradient(model: Sequential, x: object, target: Target, of: str = "score"
-                   ) -> np.ndarray:
+def input_gradient(model: Sequential, x: object, target: Target, of: str = "score") -> np.ndarray:
     """The gradient of a class score (or of the loss) with respect to the input pixels.
 
     One forward pass, then the backward pass of notebook 04 started from the output: for
@@ -120,7 +126,7 @@ def input_gradient(model: Sequential, x: object, target: Target, of: str = "scor
     t = _targets(target, len(xb), logits.shape[1])
     if of == "score":
         dlogits = np.zeros_like(logits)
-        dlogits[np.arange(len(xb)), t] = 1.0   # d score[t] / d scores: 1 at t, 0 elsewhere
+        dlogits[np.arange(len(xb)), t] = 1.0  # d score[t] / d scores: 1 at t, 0 elsewhere
     else:
         _, dlogits = softmax_cross_entropy(logits, t)
     dx = model.backward(dlogits)
@@ -152,21 +158,22 @@ def _patch_positions(h: int, w: int, patch: object, stride: object) -> tuple[int
     patch = positive_int(patch, "patch")
     stride = positive_int(stride, "stride")
     if patch > min(h, w):
-        raise ValueError(f"patch={patch} is larger than the {h}x{w} image; use a patch of "
-                         f"{min(h, w)} or less")
+        raise ValueError(
+            f"patch={patch} is larger than the {h}x{w} image; use a patch of {min(h, w)} or less"
+        )
     return patch, stride, conv_output_size(h, patch, stride), conv_output_size(w, patch, stride)
 
 
 def _one_image(x: object) -> np.ndarray:
     xb, _ = _batch(x)
     if len(xb) != 1:
-        raise ValueError(f"x holds {len(xb)} images; the occlusion map is for one image "
-                         "(C, H, W)")
+        raise ValueError(f"x holds {len(xb)} images; the occlusion map is for one image (C, H, W)")
     return xb[0]
 
 
-def occlusion_map(model: Sequential, x: object, target: int, patch: int = 2, stride: int = 1,
-                  fill: float = 0.0) -> np.ndarray:
+def occlusion_map(
+    model: Sequential, x: object, target: int, patch: int = 2, stride: int = 1, fill: float = 0.0
+) -> np.ndarray:
     """How much the probability of ``target`` drops when a square patch is covered.
 
     The patch (every channel set to ``fill``) slides over the image like a kernel, so there
@@ -204,18 +211,20 @@ def occlusion_map(model: Sequential, x: object, target: int, patch: int = 2, str
     patch, stride, oh, ow = _patch_positions(h, w, patch, stride)
     rows, cols = np.arange(h), np.arange(w)
     starts_r, starts_c = np.arange(oh) * stride, np.arange(ow) * stride
-    in_r = (rows >= starts_r[:, None]) & (rows < starts_r[:, None] + patch)   # (OH, H)
-    in_c = (cols >= starts_c[:, None]) & (cols < starts_c[:, None] + patch)   # (OW, W)
-    covered = in_r[:, None, :, None] & in_c[None, :, None, :]                # (OH, OW, H, W)
-    occluded = np.where(covered[:, :, None], float(fill), image)             # (OH, OW, C, H, W)
-    probs = softmax(model.forward(np.concatenate([image[None],
-                                                  occluded.reshape(oh * ow, c, h, w)])))
+    in_r = (rows >= starts_r[:, None]) & (rows < starts_r[:, None] + patch)  # (OH, H)
+    in_c = (cols >= starts_c[:, None]) & (cols < starts_c[:, None] + patch)  # (OW, W)
+    covered = in_r[:, None, :, None] & in_c[None, :, None, :]  # (OH, OW, H, W)
+    occluded = np.where(covered[:, :, None], float(fill), image)  # (OH, OW, C, H, W)
+    probs = softmax(
+        model.forward(np.concatenate([image[None], occluded.reshape(oh * ow, c, h, w)]))
+    )
     t = int(_targets(target, 1, probs.shape[1])[0])
     return (probs[0, t] - probs[1:, t]).reshape(oh, ow)
 
 
-def occlusion_map_naive(model: Sequential, x: object, target: int, patch: int = 2,
-                        stride: int = 1, fill: float = 0.0) -> np.ndarray:
+def occlusion_map_naive(
+    model: Sequential, x: object, target: int, patch: int = 2, stride: int = 1, fill: float = 0.0
+) -> np.ndarray:
     """:func:`occlusion_map` with loops: cover one position, run the network, note the drop."""
     model = _model(model)
     fill = check.number(fill, "fill", "0.0")
@@ -229,7 +238,7 @@ def occlusion_map_naive(model: Sequential, x: object, target: int, patch: int = 
         for j in range(ow):
             covered = image.copy()
             r, s = i * stride, j * stride
-            covered[:, r:r + patch, s:s + patch] = fill
+            covered[:, r : r + patch, s : s + patch] = fill
             drop[i, j] = base - softmax(model.forward(covered[None]))[0, t]
     return drop
 
@@ -238,19 +247,21 @@ def _check_layer(model: Sequential, layer_index: object) -> int:
     model = _model(model)
     k = nonnegative_int(layer_index, "layer_index")
     if k >= len(model.layers):
-        raise ValueError(f"layer_index={k} but the model has {len(model.layers)} layers "
-                         f"(0..{len(model.layers) - 1})")
+        raise ValueError(
+            f"layer_index={k} but the model has {len(model.layers)} layers "
+            f"(0..{len(model.layers) - 1})"
+        )
     return k
 
 
 def _forward_to(model: Sequential, x: np.ndarray, k: int) -> np.ndarray:
-    for layer in model.layers[:k + 1]:
+    for layer in model.layers[: k + 1]:
         x = layer.forward(x)
     return x
 
 
 def _backward_from(model: Sequential, dout: np.ndarray, k: int) -> np.ndarray:
-    for layer in reversed(model.layers[:k + 1]):
+    for layer in reversed(model.layers[: k + 1]):
         dout = layer.backward(dout)
     return dout
 
@@ -258,8 +269,9 @@ def _backward_from(model: Sequential, dout: np.ndarray, k: int) -> np.ndarray:
 def _check_unit(out: np.ndarray, unit: object, k: int) -> int:
     u = nonnegative_int(unit, "unit")
     if u >= out.shape[1]:
-        raise ValueError(f"unit={u} but layer {k} has {out.shape[1]} channels or outputs "
-                         f"(0..{out.shape[1] - 1})")
+        raise ValueError(
+            f"unit={u} but layer {k} has {out.shape[1]} channels or outputs (0..{out.shape[1] - 1})"
+        )
     return u
 
 
@@ -275,7 +287,7 @@ def unit_activation(model: Sequential, x: object, layer_index: int, unit: int) -
     out = _forward_to(model, xb, k)
     u = _check_unit(out, unit, k)
     unit_out = out[:, u]
-    values = unit_out.mean(axis=tuple(range(1, unit_out.ndim)))   # (N,), also for N = 0
+    values = unit_out.mean(axis=tuple(range(1, unit_out.ndim)))  # (N,), also for N = 0
     return values[0] if single else values
 
 
@@ -289,15 +301,25 @@ def _clip_range(clip: object) -> tuple[float, float]:
         raise TypeError(f"clip={clip!r} must be a pair (low, high), such as (0.0, 1.0)")
     low, high = (check.number(v, "clip", "(0.0, 1.0)") for v in clip)
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(f"clip={clip!r} must be two finite numbers, low < high, such as "
-                         "(0.0, 1.0)")
+        raise ValueError(
+            f"clip={clip!r} must be two finite numbers, low < high, such as (0.0, 1.0)"
+        )
     return low, high
 
 
-def maximise_activation(model: Sequential, layer_index: int, unit: int,
-                        shape: tuple[int, int, int] = (1, 8, 8), steps: int = 150,
-                        lr: float = 0.1, l2: float = 0.02, blur: float = 0.1, jitter: int = 0,
-                        seed: int = 0, clip: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
+def maximise_activation(
+    model: Sequential,
+    layer_index: int,
+    unit: int,
+    shape: tuple[int, int, int] = (1, 8, 8),
+    steps: int = 150,
+    lr: float = 0.1,
+    l2: float = 0.02,
+    blur: float = 0.1,
+    jitter: int = 0,
+    seed: int = 0,
+    clip: tuple[float, float] = (0.0, 1.0),
+) -> np.ndarray:
     """The input that excites one kernel (or one class score) most: gradient ascent on pixels.
 
     Start from faint noise; every step runs forward to layer ``layer_index``, takes the mean
@@ -349,19 +371,21 @@ def maximise_activation(model: Sequential, layer_index: int, unit: int,
     check.weight_shape(shape, f"shape={shape!r}")
     steps = nonnegative_int(steps, "steps")
     if steps > MAX_STEPS:
-        raise ValueError(f"steps={steps} is too many: at most {MAX_STEPS:,}; a few hundred "
-                         "steps are enough")
+        raise ValueError(
+            f"steps={steps} is too many: at most {MAX_STEPS:,}; a few hundred steps are enough"
+        )
     lr = check.positive_number(lr, "lr", "0.1")
     l2 = check.nonnegative_number(l2, "l2", "0.02")
     blur = check.nonnegative_number(blur, "blur", "0.1")
     if blur > 1:
         raise ValueError(f"blur={blur!r} is the share of the blurred copy, at most 1")
     jitter = nonnegative_int(jitter, "jitter")
-    jitter = min(jitter, max(shape[1:]))   # a larger roll goes round the image once more
+    jitter = min(jitter, max(shape[1:]))  # a larger roll goes round the image once more
     clip = _clip_range(clip)
     if seed is None:
-        raise TypeError("seed=None must be a whole number such as 0, so that the picture "
-                        "can be drawn again")
+        raise TypeError(
+            "seed=None must be a whole number such as 0, so that the picture can be drawn again"
+        )
     rng = check.as_rng(seed, "seed")
     x = 0.5 * (clip[0] + clip[1]) + 0.01 * rng.standard_normal(shape)
     try:
@@ -374,7 +398,7 @@ def maximise_activation(model: Sequential, layer_index: int, unit: int,
         shifted = np.roll(x, (dy, dx_), axis=(1, 2))
         out = _forward_to(model, shifted[None], k)
         dout = np.zeros_like(out)
-        dout[0, u] = 1.0 / out[0, u].size          # d mean(channel u) / d outputs
+        dout[0, u] = 1.0 / out[0, u].size  # d mean(channel u) / d outputs
         grad = np.roll(_backward_from(model, dout, k)[0], (-dy, -dx_), axis=(1, 2))
         x = x + lr * grad / (np.abs(grad).max() + 1e-12) - lr * l2 * x
         if blur:
@@ -411,8 +435,7 @@ def cosine_similarity(a: object, b: object) -> np.ndarray:
     """
     a, b = as_float_array(a, "a"), as_float_array(b, "b")
     if a.shape != b.shape:
-        raise ValueError(f"a has shape {a.shape} and b {b.shape}; compare arrays of the same "
-                         "shape")
+        raise ValueError(f"a has shape {a.shape} and b {b.shape}; compare arrays of the same shape")
     single = a.ndim <= 2
     rows = (1, a.size) if single else (len(a), int(np.prod(a.shape[1:])))
     fa, fb = _scaled(a.reshape(rows)), _scaled(b.reshape(rows))
@@ -437,11 +460,12 @@ def kernel_movement(before: object, after: object) -> np.ndarray:
     """
     before, after = as_float_array(before, "before"), as_float_array(after, "after")
     if before.ndim != 4:
-        raise ValueError(f"before has shape {before.shape}; give a conv weight "
-                         "(F, C, KH, KW)")
+        raise ValueError(f"before has shape {before.shape}; give a conv weight (F, C, KH, KW)")
     if after.shape != before.shape:
-        raise ValueError(f"after has shape {after.shape} but before {before.shape}; give the "
-                         "same layer's weight at the start and at the end of training")
+        raise ValueError(
+            f"after has shape {after.shape} but before {before.shape}; give the "
+            "same layer's weight at the start and at the end of training"
+        )
     return cosine_similarity(before, after)
 
 
@@ -452,7 +476,7 @@ MAX_KERNEL_SIZE = 1024
 def _grid(size: object) -> tuple[np.ndarray, np.ndarray]:
     size = check.count(size, "size", MAX_KERNEL_SIZE, "; kernels are a few pixels wide")
     r = np.arange(size) - (size - 1) / 2
-    return np.meshgrid(r, r, indexing="ij")   # (rows: y down, columns: x right)
+    return np.meshgrid(r, r, indexing="ij")  # (rows: y down, columns: x right)
 
 
 def _angle(angle: object) -> float:
@@ -466,14 +490,17 @@ def _unit_length(k: np.ndarray, size: object, sigma: float, kind: str) -> np.nda
     """``k`` scaled to length 1, or a ValueError when it has no pattern to scale."""
     norm = float(np.linalg.norm(k)) if np.all(np.isfinite(k)) else 0.0
     if not norm > 1e-150:
-        raise ValueError(f"size={size} and sigma={float(sigma)!r} leave the {kind} kernel "
-                         "without a pattern (all weights equal or zero); use size 3 or more "
-                         "and a sigma near 1")
+        raise ValueError(
+            f"size={size} and sigma={float(sigma)!r} leave the {kind} kernel "
+            "without a pattern (all weights equal or zero); use size 3 or more "
+            "and a sigma near 1"
+        )
     return k / norm
 
 
-def oriented_edge_kernel(size: int = 3, angle: float = 0.0,
-                         sigma: float = 1 / np.sqrt(2 * np.log(2))) -> np.ndarray:
+def oriented_edge_kernel(
+    size: int = 3, angle: float = 0.0, sigma: float = 1 / np.sqrt(2 * np.log(2))
+) -> np.ndarray:
     """A Sobel-like edge kernel turned by ``angle`` degrees: a smoothed derivative.
 
     ``x' exp(-(x^2 + y^2) / (2 sigma^2))`` with ``x'`` the coordinate along the direction
@@ -491,7 +518,7 @@ def oriented_edge_kernel(size: int = 3, angle: float = 0.0,
     sigma = np.float64(check.positive_number(sigma, "sigma", "0.85"))
     along = xx * np.cos(t) - yy * np.sin(t)
     with np.errstate(all="ignore"):
-        k = along * np.exp(-(xx ** 2 + yy ** 2) / (2 * sigma ** 2))
+        k = along * np.exp(-(xx**2 + yy**2) / (2 * sigma**2))
     return _unit_length(k, size, sigma, "edge")
 
 
@@ -509,14 +536,14 @@ def oriented_line_kernel(size: int = 5, angle: float = 0.0, sigma: float = 1.0) 
     sigma = np.float64(check.positive_number(sigma, "sigma", "1.0"))
     across = xx * np.sin(t) + yy * np.cos(t)
     with np.errstate(all="ignore"):
-        k = ((1 - across ** 2 / sigma ** 2)
-             * np.exp(-(xx ** 2 + yy ** 2) / (2 * (1.5 * sigma) ** 2)))
+        k = (1 - across**2 / sigma**2) * np.exp(-(xx**2 + yy**2) / (2 * (1.5 * sigma) ** 2))
         k = k - k.mean()
     return _unit_length(k, size, sigma, "line")
 
 
-def best_orientation_match(kernels: object, kind: str = "edge", angles: object = None
-                           ) -> tuple[np.ndarray, np.ndarray]:
+def best_orientation_match(
+    kernels: object, kind: str = "edge", angles: object = None
+) -> tuple[np.ndarray, np.ndarray]:
     """For each 2-D kernel, the best cosine similarity to a turned edge (or line) kernel.
 
     Parameters
@@ -535,8 +562,10 @@ def best_orientation_match(kernels: object, kind: str = "edge", angles: object =
     """
     kernels = as_float_array(kernels, "kernels")
     if kernels.ndim != 3 or kernels.shape[1] != kernels.shape[2] or kernels.shape[1] == 0:
-        raise ValueError(f"kernels has shape {kernels.shape}; give square 2-D kernels "
-                         "(F, K, K), e.g. weight[:, 0]")
+        raise ValueError(
+            f"kernels has shape {kernels.shape}; give square 2-D kernels "
+            "(F, K, K), e.g. weight[:, 0]"
+        )
     if not isinstance(kind, str):
         raise TypeError(f"kind={kind!r} must be the word 'edge' or 'line'")
     if kind not in ("edge", "line"):
@@ -546,17 +575,20 @@ def best_orientation_match(kernels: object, kind: str = "edge", angles: object =
     else:
         if isinstance(angles, str) or np.ndim(angles) != 1:
             raise TypeError(f"angles={angles!r} must be a list of degrees, such as [0, 45, 90]")
-        angles = check.array(angles, "angles", ndim=1, layout="(A,)", finite=True,
-                             nonempty=True)
+        angles = check.array(angles, "angles", ndim=1, layout="(A,)", finite=True, nonempty=True)
     make = oriented_edge_kernel if kind == "edge" else oriented_line_kernel
     try:
-        templates = np.stack([make(kernels.shape[1], a) for a in angles])    # (A, K, K)
+        templates = np.stack([make(kernels.shape[1], a) for a in angles])  # (A, K, K)
     except ValueError as exc:
-        raise ValueError(f"kernels has shape {kernels.shape}, too small to compare with "
-                         f"{kind} kernels: {exc}") from None
+        raise ValueError(
+            f"kernels has shape {kernels.shape}, too small to compare with {kind} kernels: {exc}"
+        ) from None
     flat = _scaled(kernels.reshape(len(kernels), kernels.shape[1] ** 2))
-    flat = flat / np.where(np.linalg.norm(flat, axis=1, keepdims=True) > 0,
-                           np.linalg.norm(flat, axis=1, keepdims=True), 1.0)
-    cos = flat @ templates.reshape(len(angles), -1).T                        # (F, A)
+    flat = flat / np.where(
+        np.linalg.norm(flat, axis=1, keepdims=True) > 0,
+        np.linalg.norm(flat, axis=1, keepdims=True),
+        1.0,
+    )
+    cos = flat @ templates.reshape(len(angles), -1).T  # (F, A)
     best = cos.argmax(axis=1)
     return cos[np.arange(len(kernels)), best], angles[best]

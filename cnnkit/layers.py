@@ -11,9 +11,8 @@ Every layer follows one contract:
 Shapes of one example leave out the batch axis: ``(C, H, W)`` for images, ``(features,)``
 after :class:`Flatten`. Passing the batch axis too is fine; it is kept.
 """
-from __future__ import annotations
 
-from typing import Optional, Union
+from __future__ import annotations
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from .shapes import Padding, conv_output_size, pool_output_size, resolve_padding
 
 __all__ = ["Layer", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense"]
 
-RNG = Union[None, int, np.random.Generator]
+RNG = None | int | np.random.Generator
 
 
 def _rng(rng: RNG) -> np.random.Generator:
@@ -110,18 +109,23 @@ class Conv2D(Layer):
         resolve_padding(padding, self.kernel_size, self.stride, self.dilation)  # validate now
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
-        _check.weight_shape(shape, f"in_channels={self.in_channels}, out_channels="
-                            f"{self.out_channels} and kernel_size={self.kernel_size}")
+        _check.weight_shape(
+            shape,
+            f"in_channels={self.in_channels}, out_channels="
+            f"{self.out_channels} and kernel_size={self.kernel_size}",
+        )
         dtype = _check.float_dtype(dtype)
         weight = _rng(rng).normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
         self.params = {"weight": weight.astype(dtype), "bias": np.zeros(out_channels, dtype)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._x: Optional[np.ndarray] = None
-        self._cache: Optional[ConvCache] = None
+        self._x: np.ndarray | None = None
+        self._cache: ConvCache | None = None
 
     def __repr__(self) -> str:
-        text = (f"Conv2D({self.in_channels}, {self.out_channels}, "
-                f"kernel_size={_short(self.kernel_size)}")
+        text = (
+            f"Conv2D({self.in_channels}, {self.out_channels}, "
+            f"kernel_size={_short(self.kernel_size)}"
+        )
         if self.stride != (1, 1):
             text += f", stride={_short(self.stride)}"
         if self.padding not in (0, (0, 0), "valid"):
@@ -134,9 +138,15 @@ class Conv2D(Layer):
         x = as_image_batch(x, "x", unbatched=False)
         # The cache keeps the input's columns, so backward does not build them again; the
         # last batch's cache lends its memory.
-        out, self._cache = conv2d_forward(x, self.params["weight"], self.params["bias"],
-                                          self.stride, self.padding, self.dilation,
-                                          reuse=self._cache)
+        out, self._cache = conv2d_forward(
+            x,
+            self.params["weight"],
+            self.params["bias"],
+            self.stride,
+            self.padding,
+            self.dilation,
+            reuse=self._cache,
+        )
         self._x = x
         return out
 
@@ -144,8 +154,15 @@ class Conv2D(Layer):
         self._need_forward("_x")
         # dx = dout convolved back onto the input, dW = input correlated with dout,
         # db = dout summed (see conv2d_backward_naive for the rule, node by node).
-        dx, dweight, dbias = conv2d_backward(dout, self._x, self.params["weight"], self.stride,
-                                             self.padding, self.dilation, cache=self._cache)
+        dx, dweight, dbias = conv2d_backward(
+            dout,
+            self._x,
+            self.params["weight"],
+            self.stride,
+            self.padding,
+            self.dilation,
+            cache=self._cache,
+        )
         self.grads["weight"], self.grads["bias"] = dweight, dbias
         return dx
 
@@ -158,8 +175,10 @@ class Conv2D(Layer):
                 f"{self!r} expects {self.in_channels} input channels, got shape {input_shape}"
             )
         pads = resolve_padding(self.padding, self.kernel_size, self.stride, self.dilation)
-        oh, ow = (conv_output_size(n, self.kernel_size[a], self.stride[a], pads[a],
-                                   self.dilation[a]) for a, n in enumerate((h, w)))
+        oh, ow = (
+            conv_output_size(n, self.kernel_size[a], self.stride[a], pads[a], self.dilation[a])
+            for a, n in enumerate((h, w))
+        )
         return (*lead, self.out_channels, oh, ow)
 
 
@@ -168,7 +187,7 @@ class ReLU(Layer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._mask: Optional[np.ndarray] = None
+        self._mask: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return "ReLU()"
@@ -187,13 +206,14 @@ class ReLU(Layer):
 class MaxPool2D(Layer):
     """Max pooling over ``kernel_size`` windows (stride defaults to the kernel size)."""
 
-    def __init__(self, kernel_size: int | tuple[int, int],
-                 stride: Optional[int | tuple[int, int]] = None) -> None:
+    def __init__(
+        self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
+    ) -> None:
         super().__init__()
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = self.kernel_size if stride is None else pair(stride, "stride")
-        self._x: Optional[np.ndarray] = None
-        self._cache: Optional[PoolCache] = None
+        self._x: np.ndarray | None = None
+        self._cache: PoolCache | None = None
 
     def __repr__(self) -> str:
         text = f"MaxPool2D(kernel_size={_short(self.kernel_size)}"
@@ -212,15 +232,18 @@ class MaxPool2D(Layer):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self._need_forward("_x")
         # dx = dout at each window's winning pixel, 0 elsewhere
-        return max_pool2d_backward(dout, self._x, self.kernel_size, self.stride,
-                                   cache=self._cache)
+        return max_pool2d_backward(dout, self._x, self.kernel_size, self.stride, cache=self._cache)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         if len(input_shape) < 3:
             raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W), got {input_shape}")
         *lead, c, h, w = input_shape
-        return (*lead, c, pool_output_size(h, self.kernel_size[0], self.stride[0]),
-                pool_output_size(w, self.kernel_size[1], self.stride[1]))
+        return (
+            *lead,
+            c,
+            pool_output_size(h, self.kernel_size[0], self.stride[0]),
+            pool_output_size(w, self.kernel_size[1], self.stride[1]),
+        )
 
 
 class Flatten(Layer):
@@ -228,7 +251,7 @@ class Flatten(Layer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._shape: Optional[tuple[int, ...]] = None
+        self._shape: tuple[int, ...] | None = None
 
     def __repr__(self) -> str:
         return "Flatten()"
@@ -266,19 +289,26 @@ class Dense(Layer):
     (5, 10)
     """
 
-    def __init__(self, in_features: int, out_features: int, rng: RNG = None,
-                 dtype: np.dtype | type = np.float64) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        rng: RNG = None,
+        dtype: np.dtype | type = np.float64,
+    ) -> None:
         super().__init__()
         self.in_features = positive_int(in_features, "in_features")
         self.out_features = positive_int(out_features, "out_features")
         limit = np.sqrt(6.0 / (self.in_features + self.out_features))
-        _check.weight_shape((self.out_features, self.in_features), f"in_features="
-                            f"{self.in_features} and out_features={self.out_features}")
+        _check.weight_shape(
+            (self.out_features, self.in_features),
+            f"in_features={self.in_features} and out_features={self.out_features}",
+        )
         dtype = _check.float_dtype(dtype)
         weight = _rng(rng).uniform(-limit, limit, size=(self.out_features, self.in_features))
         self.params = {"weight": weight.astype(dtype), "bias": np.zeros(out_features, dtype)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._x: Optional[np.ndarray] = None
+        self._x: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return f"Dense({self.in_features}, {self.out_features})"

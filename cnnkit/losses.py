@@ -5,6 +5,7 @@ Shapes::
     logits : (N, K)   one score per class for each of N examples
     labels : (N,)     integer class of each example, 0 <= label < K
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -80,12 +81,16 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
         raise ValueError(f"logits must have shape (N, K), got {z.ndim} dimensions {z.shape}")
     n, k = z.shape
     if n == 0:
-        raise ValueError("logits must hold at least one example, got shape (0, K): the mean "
-                         "loss over no examples is undefined (PyTorch returns nan); skip "
-                         "empty batches")
+        raise ValueError(
+            "logits must hold at least one example, got shape (0, K): the mean "
+            "loss over no examples is undefined (PyTorch returns nan); skip "
+            "empty batches"
+        )
     if k == 0:
-        raise ValueError(f"logits have shape {z.shape}, no classes; the last layer must output "
-                         "one score per class")
+        raise ValueError(
+            f"logits have shape {z.shape}, no classes; the last layer must output "
+            "one score per class"
+        )
     y = check.labels(labels, "labels", n, k)
     logp = log_softmax(z)
     rows = np.arange(n)

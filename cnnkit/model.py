@@ -1,9 +1,10 @@
 """A model is a list of layers run in order; its summary counts nodes and parameters."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -65,19 +66,29 @@ class Summary:
     def __str__(self) -> str:
         header = ("layer", "output shape", "nodes", "parameters")
         body = [("input", _shape(self.input_shape), "-", "0")]
-        body += [(r.name, _shape(r.output_shape), f"{r.nodes:,}" if r.nodes else "-",
-                  f"{r.params:,}") for r in self.rows]
+        body += [
+            (r.name, _shape(r.output_shape), f"{r.nodes:,}" if r.nodes else "-", f"{r.params:,}")
+            for r in self.rows
+        ]
         total = ("total", "", f"{self.total_nodes:,}", f"{self.total_params:,}")
         widths = [max(len(row[i]) for row in [header, *body, total]) for i in range(4)]
 
         def fmt(row: tuple[str, ...]) -> str:
-            return "  ".join([row[0].ljust(widths[0]), row[1].ljust(widths[1]),
-                              row[2].rjust(widths[2]), row[3].rjust(widths[3])]).rstrip()
+            return "  ".join(
+                [
+                    row[0].ljust(widths[0]),
+                    row[1].ljust(widths[1]),
+                    row[2].rjust(widths[2]),
+                    row[3].rjust(widths[3]),
+                ]
+            ).rstrip()
 
         rule = "-" * len(fmt(header))
-        notes = ["nodes: neurons, each computing a weighted sum plus a bias (Conv2D, Dense)",
-                 "-    : no nodes of its own: the input is data; ReLU, pooling and Flatten",
-                 "       transform the nodes of the layer before them"]
+        notes = [
+            "nodes: neurons, each computing a weighted sum plus a bias (Conv2D, Dense)",
+            "-    : no nodes of its own: the input is data; ReLU, pooling and Flatten",
+            "       transform the nodes of the layer before them",
+        ]
         return "\n".join([fmt(header), rule, *map(fmt, body), rule, fmt(total), *notes])
 
     def _repr_pretty_(self, printer, cycle) -> None:  # shown as the table in notebooks

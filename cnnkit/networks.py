@@ -12,6 +12,7 @@ Train it with the settings in :data:`DIGITS_TRAINING`::
 On the stratified 80/20 split of the shipped digits (``train_test_split(X, y,
 test_size=0.2, seed=0)``) this reaches about 98% test accuracy in a few seconds.
 """
+
 from __future__ import annotations
 
 from . import _validate as check
@@ -29,8 +30,10 @@ def _whole_seed(value: object, function: str) -> int:
     """A seed >= 0 (not None: the layers get seeds seed, seed + 1, ...)."""
     seed = check.seed(value)
     if seed is None:
-        raise TypeError(f"seed=None: {function} needs a whole number >= 0, such as 0, so that "
-                        "its layers get seeds seed, seed + 1, ...")
+        raise TypeError(
+            f"seed=None: {function} needs a whole number >= 0, such as 0, so that "
+            "its layers get seeds seed, seed + 1, ..."
+        )
     return seed
 
 
@@ -64,8 +67,10 @@ def digits_cnn(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)) -> 
     seed = _whole_seed(seed, "digits_cnn")
     sizes = check.shape(channels, "channels", "(16, 32, 64)")
     if len(sizes) != 3:
-        raise ValueError(f"channels={channels!r} must be three whole numbers, one per conv "
-                         "layer, e.g. (16, 32, 64)")
+        raise ValueError(
+            f"channels={channels!r} must be three whole numbers, one per conv "
+            "layer, e.g. (16, 32, 64)"
+        )
     c1, c2, c3 = sizes
     return Sequential(
         Conv2D(1, c1, 3, padding=1, rng=seed),
@@ -119,8 +124,9 @@ def digits_mlp(seed: int = 0, hidden: tuple[int, ...] = (256,)) -> Sequential:
     return Sequential(*layers)
 
 
-def digits_cnn_without_pooling(seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)
-                               ) -> Sequential:
+def digits_cnn_without_pooling(
+    seed: int = 0, channels: tuple[int, int, int] = (16, 32, 64)
+) -> Sequential:
     """:func:`digits_cnn` with its two max poolings left out, to measure what pooling buys.
 
     The three conv layers (3x3, padding 1) keep the full 8x8 size, so the Dense layer
@@ -137,8 +143,10 @@ def digits_cnn_without_pooling(seed: int = 0, channels: tuple[int, int, int] = (
     seed = _whole_seed(seed, "digits_cnn_without_pooling")
     sizes = check.shape(channels, "channels", "(16, 32, 64)")
     if len(sizes) != 3:
-        raise ValueError(f"channels={channels!r} must be three whole numbers, one per conv "
-                         "layer, e.g. (16, 32, 64)")
+        raise ValueError(
+            f"channels={channels!r} must be three whole numbers, one per conv "
+            "layer, e.g. (16, 32, 64)"
+        )
     c1, c2, c3 = sizes
     return Sequential(
         Conv2D(1, c1, 3, padding=1, rng=seed),

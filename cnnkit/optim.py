@@ -1,7 +1,8 @@
 """Stochastic gradient descent with momentum, the same update rule as ``torch.optim.SGD``."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -33,8 +34,9 @@ class SGD:
         Adds ``weight_decay * param`` to each gradient (L2 regularisation), as PyTorch.
     """
 
-    def __init__(self, params: ParamPairs, lr: float, momentum: float = 0.0,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(
+        self, params: ParamPairs, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+    ) -> None:
         self.pairs = _param_pairs(params)
         lr = check.positive_number(lr, "lr", "0.1")
         if not 0.0 <= check.number(momentum, "momentum", "0.9") < 1.0:
@@ -52,10 +54,12 @@ class SGD:
             for name, p in params.items():
                 g = grads.get(name)
                 if getattr(g, "shape", None) != p.shape:
-                    raise ValueError(f"params[{i}][1][{name!r}] must be a gradient of the "
-                                     f"parameter's shape {p.shape}, got "
-                                     f"{getattr(g, 'shape', type(g).__name__)}; run "
-                                     "model.backward(...) before step()")
+                    raise ValueError(
+                        f"params[{i}][1][{name!r}] must be a gradient of the "
+                        f"parameter's shape {p.shape}, got "
+                        f"{getattr(g, 'shape', type(g).__name__)}; run "
+                        "model.backward(...) before step()"
+                    )
         for (params, grads), velocity in zip(self.pairs, self.velocity):
             for name, p in params.items():
                 g = grads[name]
@@ -82,30 +86,44 @@ def _param_pairs(params: object) -> list[tuple[dict[str, np.ndarray], dict[str, 
     each parameter a writable float array and each gradient an array of the same shape."""
     if isinstance(params, dict) or not hasattr(params, "__iter__") or hasattr(params, "forward"):
         what = "a model or a layer" if hasattr(params, "forward") else type(params).__name__
-        raise TypeError(f"params must be a list of (params, grads) pairs, got {what}; pass "
-                        "model.params(), or [(layer.params, layer.grads)] for one layer")
+        raise TypeError(
+            f"params must be a list of (params, grads) pairs, got {what}; pass "
+            "model.params(), or [(layer.params, layer.grads)] for one layer"
+        )
     pairs = list(params)
     if not pairs:
         raise ValueError("params is empty: pass model.params(), which lists the layers that learn")
     for i, pair in enumerate(pairs):
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2
-                and all(isinstance(d, dict) for d in pair)):
-            raise TypeError(f"params[{i}] must be a (params, grads) pair of dicts, got "
-                            f"{type(pair).__name__}; pass model.params()")
+        if not (
+            isinstance(pair, (tuple, list))
+            and len(pair) == 2
+            and all(isinstance(d, dict) for d in pair)
+        ):
+            raise TypeError(
+                f"params[{i}] must be a (params, grads) pair of dicts, got "
+                f"{type(pair).__name__}; pass model.params()"
+            )
         values, grads = pair
         if set(values) != set(grads):
-            raise ValueError(f"params[{i}] has parameters {sorted(values)} but gradients "
-                             f"{sorted(grads)}; the two dicts must have the same keys")
+            raise ValueError(
+                f"params[{i}] has parameters {sorted(values)} but gradients "
+                f"{sorted(grads)}; the two dicts must have the same keys"
+            )
         for name, p in values.items():
             where = f"params[{i}][0][{name!r}]"
             if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
-                raise TypeError(f"{where} must be a float ndarray (it is updated in place), "
-                                f"got {type(p).__name__}")
+                raise TypeError(
+                    f"{where} must be a float ndarray (it is updated in place), "
+                    f"got {type(p).__name__}"
+                )
             if not p.flags.writeable:
-                raise ValueError(f"{where} is read-only, so it cannot be updated in place; "
-                                 "pass a writable copy")
+                raise ValueError(
+                    f"{where} is read-only, so it cannot be updated in place; pass a writable copy"
+                )
             g = grads[name]
             if not isinstance(g, np.ndarray) or g.shape != p.shape:
-                raise ValueError(f"params[{i}][1][{name!r}] must be an array of the parameter's "
-                                 f"shape {p.shape}, got {getattr(g, 'shape', type(g).__name__)}")
+                raise ValueError(
+                    f"params[{i}][1][{name!r}] must be an array of the parameter's "
+                    f"shape {p.shape}, got {getattr(g, 'shape', type(g).__name__)}"
+                )
     return [(values, grads) for values, grads in pairs]

@@ -7,6 +7,7 @@ by 16. :func:`to_digit` does the same to any grayscale picture: shrink it to 32x
 pixel ink where it is darker than the middle (or brighter, for light ink on a dark
 background), count per 4x4 block, divide by 16.
 """
+
 from __future__ import annotations
 
 import io
@@ -51,16 +52,19 @@ def read_image(data: object, name: str = "the file") -> np.ndarray:
     if not isinstance(name, str):
         raise TypeError(f"name={name!r} must be the file's name as a string, such as 'digit.png'")
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"data is a {type(data).__name__}; give the file's bytes, e.g. "
-                        "open(path, 'rb').read()")
+        raise TypeError(
+            f"data is a {type(data).__name__}; give the file's bytes, e.g. open(path, 'rb').read()"
+        )
     raw = bytes(data)
     try:
         with Image.open(io.BytesIO(raw)) as picture:
             gray = np.asarray(picture.convert("L"), dtype=np.float64) / 255.0
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise ValueError(f"{name} is not an image file that can be read ({len(raw)} bytes that "
-                         "are no PNG, JPEG, GIF or BMP picture); choose a picture file, such as "
-                         "a .png or .jpg") from None
+        raise ValueError(
+            f"{name} is not an image file that can be read ({len(raw)} bytes that "
+            "are no PNG, JPEG, GIF or BMP picture); choose a picture file, such as "
+            "a .png or .jpg"
+        ) from None
     if gray.size == 0:
         raise ValueError(f"{name} is an empty picture; choose another one")
     return gray
@@ -70,8 +74,9 @@ def _area_matrix(n: int, m: int) -> np.ndarray:
     """(m, n): row i averages the input interval [i n/m, (i+1) n/m), a cut pixel by its part."""
     edges = np.arange(m + 1) * (n / m)
     pixel = np.arange(n)[None, :]
-    overlap = np.clip(np.minimum(edges[1:, None], pixel + 1)
-                      - np.maximum(edges[:-1, None], pixel), 0.0, None)
+    overlap = np.clip(
+        np.minimum(edges[1:, None], pixel + 1) - np.maximum(edges[:-1, None], pixel), 0.0, None
+    )
     return overlap / overlap.sum(axis=1, keepdims=True)
 
 
@@ -93,8 +98,9 @@ def resize_area(image: object, height: int, width: int) -> np.ndarray:
     # a matrix product would spread one NaN over its whole row and column (0 * nan = nan)
     image = check.array(image, "image", finite=True)
     if image.size == 0:
-        raise ValueError(f"image has shape {image.shape}, no pixels; give a picture with at "
-                         "least one pixel")
+        raise ValueError(
+            f"image has shape {image.shape}, no pixels; give a picture with at least one pixel"
+        )
     why = "; a picture that large would not fit in memory"
     height = check.count(height, "height", MAX_SIDE, why)
     width = check.count(width, "width", MAX_SIDE, why)
@@ -129,5 +135,5 @@ def to_digit(image: object, light_ink: bool | None = None) -> np.ndarray:
     if light_ink is None:
         light_ink = bool(dark.mean() > 0.5)
     bitmap = ~dark if light_ink else dark
-    counts = bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3))   # ink pixels in each 4x4 block
+    counts = bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3))  # ink pixels in each 4x4 block
     return (counts / 16.0)[None]

@@ -16,10 +16,10 @@ The ladder, each rung giving the same numbers (a test holds them equal):
 3. :func:`max_pool2d`, :func:`max_pool2d_backward` (tuned in ``_tuned_pool.py``), and
    :func:`max_pool2d_forward`, which also returns the :class:`PoolCache` of the winners.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -51,8 +51,9 @@ IntPair = int | tuple[int, int]
 # --------------------------------------------------------------------- rung 1: loops
 
 
-def max_pool2d_naive(x: np.ndarray, kernel_size: IntPair,
-                     stride: Optional[IntPair] = None) -> np.ndarray:
+def max_pool2d_naive(
+    x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> np.ndarray:
     """:func:`max_pool2d` written as loops over output positions.
 
     >>> max_pool2d_naive(np.arange(16.0).reshape(4, 4), 2)
@@ -62,8 +63,9 @@ def max_pool2d_naive(x: np.ndarray, kernel_size: IntPair,
     return _pool_naive(x, kernel_size, stride, np.max)
 
 
-def avg_pool2d_naive(x: np.ndarray, kernel_size: IntPair,
-                     stride: Optional[IntPair] = None) -> np.ndarray:
+def avg_pool2d_naive(
+    x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> np.ndarray:
     """:func:`avg_pool2d` written as loops over output positions.
 
     >>> avg_pool2d_naive(np.arange(16.0).reshape(4, 4), 2)
@@ -86,8 +88,9 @@ def _pool_naive(x, kernel_size, stride, reduce) -> np.ndarray:
     return a.restore(out)
 
 
-def max_pool2d_backward_naive(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
-                              stride: Optional[IntPair] = None) -> np.ndarray:
+def max_pool2d_backward_naive(
+    dout: np.ndarray, x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> np.ndarray:
     """:func:`max_pool2d_backward` as loops: each window sends its gradient to the
     position of its first maximum (``argmax`` reads the window row by row).
 
@@ -109,8 +112,9 @@ def max_pool2d_backward_naive(dout: np.ndarray, x: np.ndarray, kernel_size: IntP
     return a.restore(dx)
 
 
-def avg_pool2d_backward_naive(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
-                              stride: Optional[IntPair] = None) -> np.ndarray:
+def avg_pool2d_backward_naive(
+    dout: np.ndarray, x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> np.ndarray:
     """:func:`avg_pool2d_backward` as loops: each window shares its gradient equally.
 
     >>> avg_pool2d_backward_naive(np.ones((1, 1)), np.zeros((2, 2)), 2)
@@ -138,8 +142,9 @@ def _windows(a: PoolArgs) -> np.ndarray:
     return window_view(a.x, a.kernel, a.stride, (1, 1), a.out_hw)
 
 
-def max_pool2d_windows(x: np.ndarray, kernel_size: IntPair,
-                       stride: Optional[IntPair] = None) -> np.ndarray:
+def max_pool2d_windows(
+    x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> np.ndarray:
     """:func:`max_pool2d` as one reduction over a view of every window.
 
     >>> max_pool2d_windows(np.arange(16.0).reshape(4, 4), 2)
@@ -150,8 +155,9 @@ def max_pool2d_windows(x: np.ndarray, kernel_size: IntPair,
     return a.restore(_windows(a).max(axis=(4, 5)))
 
 
-def avg_pool2d_windows(x: np.ndarray, kernel_size: IntPair,
-                       stride: Optional[IntPair] = None) -> np.ndarray:
+def avg_pool2d_windows(
+    x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> np.ndarray:
     """:func:`avg_pool2d` as one mean over a view of every window.
 
     >>> avg_pool2d_windows(np.ones((1, 2, 4, 4)), 2).shape
@@ -161,8 +167,9 @@ def avg_pool2d_windows(x: np.ndarray, kernel_size: IntPair,
     return a.restore(_windows(a).mean(axis=(4, 5)))
 
 
-def max_pool2d_backward_windows(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
-                                stride: Optional[IntPair] = None) -> np.ndarray:
+def max_pool2d_backward_windows(
+    dout: np.ndarray, x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> np.ndarray:
     """:func:`max_pool2d_backward` from the windows view: ``argmax`` of every window at
     once, then each gradient added onto its winning pixel (``np.add.at`` adds twice
     where overlapping windows share a winner).
@@ -179,13 +186,15 @@ def max_pool2d_backward_windows(dout: np.ndarray, x: np.ndarray, kernel_size: In
     rows = np.arange(oh)[:, None] * sh + r  # ... and in the image
     cols = np.arange(ow) * sw + s
     dx = np.zeros_like(a.x)
-    np.add.at(dx, (np.arange(n)[:, None, None, None], np.arange(c)[:, None, None], rows,
-                   cols), dout)
+    np.add.at(
+        dx, (np.arange(n)[:, None, None, None], np.arange(c)[:, None, None], rows, cols), dout
+    )
     return a.restore(dx)
 
 
-def avg_pool2d_backward_windows(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
-                                stride: Optional[IntPair] = None) -> np.ndarray:
+def avg_pool2d_backward_windows(
+    dout: np.ndarray, x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> np.ndarray:
     """:func:`avg_pool2d_backward` with whole-array adds: window position (i, j) of every
     window at once gets its share of the window's gradient.
 
@@ -220,8 +229,9 @@ class PoolCache:
     args: PoolArgs
 
 
-def _args_from_cache(cache: Optional[PoolCache], x: object, kernel_size: IntPair,
-                     stride: Optional[IntPair]) -> Optional[PoolArgs]:
+def _args_from_cache(
+    cache: PoolCache | None, x: object, kernel_size: IntPair, stride: IntPair | None
+) -> PoolArgs | None:
     """The forward pass's checked arguments, when ``x`` is the very array it checked and
     kernel and stride are the same (what a layer passes), else None: check again."""
     if cache is None or x is not cache.args.x:
@@ -232,8 +242,7 @@ def _args_from_cache(cache: Optional[PoolCache], x: object, kernel_size: IntPair
     return cache.args if (kernel, capped) == (cache.args.kernel, cache.args.stride) else None
 
 
-def max_pool2d(x: np.ndarray, kernel_size: IntPair,
-               stride: Optional[IntPair] = None) -> np.ndarray:
+def max_pool2d(x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None) -> np.ndarray:
     """Largest value of each window, channel by channel.
 
     Parameters
@@ -261,8 +270,9 @@ def max_pool2d(x: np.ndarray, kernel_size: IntPair,
     return a.restore(out)
 
 
-def max_pool2d_forward(x: np.ndarray, kernel_size: IntPair, stride: Optional[IntPair] = None
-                       ) -> tuple[np.ndarray, PoolCache]:
+def max_pool2d_forward(
+    x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> tuple[np.ndarray, PoolCache]:
     """:func:`max_pool2d`, also returning where each window's maximum is (a
     :class:`PoolCache`), so that :func:`max_pool2d_backward` compares no values again.
 
@@ -277,9 +287,13 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: IntPair, stride: Optional[Int
     return a.restore(out), PoolCache(winner, a)
 
 
-def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
-                        stride: Optional[IntPair] = None,
-                        cache: Optional[PoolCache] = None) -> np.ndarray:
+def max_pool2d_backward(
+    dout: np.ndarray,
+    x: np.ndarray,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    cache: PoolCache | None = None,
+) -> np.ndarray:
     """Gradient of :func:`max_pool2d`: each window's gradient goes to its first maximum.
 
     Parameters
@@ -309,7 +323,10 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
     if a is None:
         a = pool_args(x, kernel_size, stride)
         if cache is not None and (a.x.shape, a.kernel, a.stride) != (
-                cache.args.x.shape, cache.args.kernel, cache.args.stride):
+            cache.args.x.shape,
+            cache.args.kernel,
+            cache.args.stride,
+        ):
             raise ValueError(
                 "cache was made by max_pool2d_forward for other arguments (input, "
                 "kernel_size or stride); pass the cache of this very forward call"
@@ -319,8 +336,7 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
     return a.restore(route_to_winners(dout, winner, a))
 
 
-def avg_pool2d(x: np.ndarray, kernel_size: IntPair,
-               stride: Optional[IntPair] = None) -> np.ndarray:
+def avg_pool2d(x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None) -> np.ndarray:
     """Mean of each window, channel by channel (same arguments as :func:`max_pool2d`).
 
     Examples
@@ -335,8 +351,9 @@ def avg_pool2d(x: np.ndarray, kernel_size: IntPair,
     return a.restore(total / (a.kernel[0] * a.kernel[1]))
 
 
-def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: IntPair,
-                        stride: Optional[IntPair] = None) -> np.ndarray:
+def avg_pool2d_backward(
+    dout: np.ndarray, x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None
+) -> np.ndarray:
     """Gradient of :func:`avg_pool2d`: each window shares its gradient equally.
 
     Returns

@@ -6,13 +6,14 @@ and its text), updated to the final state when training ends, so a notebook read
 kernel (GitHub, nbviewer, an HTML export) shows how far training went, not the widget's
 ``repr``. The still picture holds no timings, so it is the same on every run.
 """
+
 from __future__ import annotations
 
 import base64
 import html
 import sys
 import time
-from typing import Any, Optional, Union
+from typing import Any
 
 __all__ = ["ProgressBar", "in_notebook", "progress_mode", "still_bar_html", "svg_image"]
 
@@ -37,8 +38,10 @@ def progress_mode(mode: object) -> str:
     if mode is False:
         return "off"
     if not isinstance(mode, str):
-        raise TypeError(f"progress={mode!r} must be one of {', '.join(map(repr, MODES))} or "
-                        f"True/False, not {type(mode).__name__}")
+        raise TypeError(
+            f"progress={mode!r} must be one of {', '.join(map(repr, MODES))} or "
+            f"True/False, not {type(mode).__name__}"
+        )
     if mode not in MODES:
         raise ValueError(f"progress={mode!r} must be 'auto', 'notebook', 'text' or 'off'")
     return mode
@@ -56,8 +59,9 @@ class ProgressBar:
         nothing otherwise; False is ``"off"``.
     """
 
-    def __init__(self, total: int, mode: Union[str, bool, None] = "auto",
-                 min_interval: float = 0.1) -> None:
+    def __init__(
+        self, total: int, mode: str | bool | None = "auto", min_interval: float = 0.1
+    ) -> None:
         mode = progress_mode(mode)
         if mode == "auto":
             mode = "notebook" if in_notebook() else ("text" if sys.stderr.isatty() else "off")
@@ -69,8 +73,9 @@ class ProgressBar:
             import ipywidgets as widgets
             from IPython.display import display
 
-            self._bar = widgets.IntProgress(value=0, min=0, max=self.total,
-                                            layout=widgets.Layout(width="50%"))
+            self._bar = widgets.IntProgress(
+                value=0, min=0, max=self.total, layout=widgets.Layout(width="50%")
+            )
             self._label = widgets.HTML(value="")
             self._box = widgets.HBox([self._bar, self._label])
             self._handle = display(self.mimebundle(), raw=True, display_id=True)
@@ -129,9 +134,11 @@ def still_bar_html(count: int, total: int, text: str = "", width: int = 300) -> 
     """
     filled = round(width * min(max(count, 0), total) / max(total, 1))
     colour = "#5cb85c" if count >= total else "#2196f3"
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="14">'
-           f'<rect width="{width}" height="14" fill="#eeeeee"/>'
-           f'<rect width="{filled}" height="14" fill="{colour}"/></svg>')
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="14">'
+        f'<rect width="{width}" height="14" fill="#eeeeee"/>'
+        f'<rect width="{filled}" height="14" fill="{colour}"/></svg>'
+    )
     label = html.escape(f"{count}/{total} {text}".strip())
     picture = svg_image(svg, width, 14, f"progress {count} of {total}")
     return f'<div class="cnnkit-progress">{picture} {label}</div>'
@@ -140,5 +147,7 @@ def still_bar_html(count: int, total: int, text: str = "", width: int = 300) -> 
 def svg_image(svg: str, width: int, height: int, alt: str) -> str:
     """An ``<img>`` holding an SVG drawing (an image survives every viewer's HTML filter)."""
     src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
-    return (f'<img src="{src}" width="{width}" height="{height}" alt="{html.escape(alt)}" '
-            f'style="vertical-align:middle">')
+    return (
+        f'<img src="{src}" width="{width}" height="{height}" alt="{html.escape(alt)}" '
+        f'style="vertical-align:middle">'
+    )

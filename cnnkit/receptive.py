@@ -17,9 +17,11 @@ With dilation > 1 (or a stride larger than a kernel earlier in the stack) the no
 only some of the pixels in its window, e.g. every d-th one: the window is then the smallest
 box around them, and after clipping to the image it may have an unread pixel on its edge.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple, Optional, Union
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from ._validate import nonnegative_int, pair
 from .layers import Conv2D, Layer, MaxPool2D, ReLU
@@ -70,17 +72,25 @@ class Window(NamedTuple):
         """``(rows, cols)`` slices; use only on a clipped window (no negative starts)."""
         return slice(self.row_start, self.row_stop), slice(self.col_start, self.col_stop)
 
-    def clip(self, height: int, width: int) -> "Window":
+    def clip(self, height: int, width: int) -> Window:
         """The part of the window inside an image of ``height`` x ``width`` (no padding)."""
-        return Window(max(self.row_start, 0), min(self.row_stop, height),
-                      max(self.col_start, 0), min(self.col_stop, width))
+        return Window(
+            max(self.row_start, 0),
+            min(self.row_stop, height),
+            max(self.col_start, 0),
+            min(self.col_stop, width),
+        )
 
     def contains(self, row: int, col: int) -> bool:
         return self.row_start <= row < self.row_stop and self.col_start <= col < self.col_stop
 
 
-def conv_geometry(kernel_size: int | tuple[int, int], stride: int | tuple[int, int] = 1,
-                  padding: Padding = 0, dilation: int | tuple[int, int] = 1) -> Geometry:
+def conv_geometry(
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> Geometry:
     """The :class:`Geometry` of a convolution (or pooling) with these arguments.
 
     Examples
@@ -92,7 +102,7 @@ def conv_geometry(kernel_size: int | tuple[int, int], stride: int | tuple[int, i
     return Geometry(k, s, resolve_padding(padding, k, s, d), d)
 
 
-LayerLike = Union[Geometry, Layer, tuple, dict]
+LayerLike = Geometry | Layer | tuple | dict
 
 
 def as_geometry(layer: LayerLike) -> Geometry:
@@ -117,8 +127,11 @@ def as_geometry(layer: LayerLike) -> Geometry:
             raise ValueError(
                 f"layer={layer!r} must have the keys of conv_geometry: 'kernel_size' and "
                 f"optionally 'stride', 'padding', 'dilation'"
-                + (f"; unknown: {', '.join(map(repr, sorted(unknown, key=str)))}" if unknown
-                   else "")
+                + (
+                    f"; unknown: {', '.join(map(repr, sorted(unknown, key=str)))}"
+                    if unknown
+                    else ""
+                )
             )
         return conv_geometry(**layer)
     if isinstance(layer, int) and not isinstance(layer, bool):
@@ -141,24 +154,27 @@ def as_geometry(layer: LayerLike) -> Geometry:
 _GEOMETRY_KEYS = {"kernel_size", "stride", "padding", "dilation"}
 
 
-def _as_stack(layers: Union[LayerLike, Iterable[LayerLike]]) -> list[Geometry]:
+def _as_stack(layers: LayerLike | Iterable[LayerLike]) -> list[Geometry]:
     if isinstance(layers, (Geometry, Layer, dict, int)) or (  # a tuple of ints: one layer
-        isinstance(layers, tuple) and layers
+        isinstance(layers, tuple)
+        and layers
         and not isinstance(layers[0], (Geometry, Layer, dict, tuple))
     ):
         return [as_geometry(layers)]
-    if isinstance(layers, str) or not hasattr(layers, "__iter__") and not hasattr(
-            layers, "layers"):
-        raise TypeError(f"layers={layers!r} must be a layer or a list of layers, such as "
-                        "[Conv2D(1, 4, 3), MaxPool2D(2)] or model.layers")
+    if isinstance(layers, str) or not hasattr(layers, "__iter__") and not hasattr(layers, "layers"):
+        raise TypeError(
+            f"layers={layers!r} must be a layer or a list of layers, such as "
+            "[Conv2D(1, 4, 3), MaxPool2D(2)] or model.layers"
+        )
     stack = [as_geometry(layer) for layer in getattr(layers, "layers", layers)]
     if not stack:
         raise ValueError("layers is empty; give at least one layer")
     return stack
 
 
-def output_hw(input_hw: tuple[int, int], layers: Union[LayerLike, Iterable[LayerLike]]
-              ) -> list[tuple[int, int]]:
+def output_hw(
+    input_hw: tuple[int, int], layers: LayerLike | Iterable[LayerLike]
+) -> list[tuple[int, int]]:
     """Height and width of the feature map after each layer.
 
     Examples
@@ -182,9 +198,14 @@ def _back(start: int, stop: int, k: int, s: int, before: int, d: int) -> tuple[i
     return first, last + 1
 
 
-def node_window(row: int, col: int, kernel_size: int | tuple[int, int],
-                stride: int | tuple[int, int] = 1, padding: Padding = 0,
-                dilation: int | tuple[int, int] = 1) -> Window:
+def node_window(
+    row: int,
+    col: int,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> Window:
     """The input window that node (row, col) of one convolution reads.
 
     Returns
@@ -200,8 +221,12 @@ def node_window(row: int, col: int, kernel_size: int | tuple[int, int],
     return receptive_field(row, col, conv_geometry(kernel_size, stride, padding, dilation))
 
 
-def receptive_field(row: int, col: int, layers: Union[LayerLike, Iterable[LayerLike]],
-                    input_hw: Optional[tuple[int, int]] = None) -> Window:
+def receptive_field(
+    row: int,
+    col: int,
+    layers: LayerLike | Iterable[LayerLike],
+    input_hw: tuple[int, int] | None = None,
+) -> Window:
     """The input window a node of the last layer of a stack depends on.
 
     Parameters
@@ -240,7 +265,7 @@ def receptive_field(row: int, col: int, layers: Union[LayerLike, Iterable[LayerL
     return window.clip(*pair(input_hw, "input_hw")) if input_hw is not None else window
 
 
-def receptive_field_sizes(layers: Union[LayerLike, Iterable[LayerLike]]) -> list[tuple[int, int]]:
+def receptive_field_sizes(layers: LayerLike | Iterable[LayerLike]) -> list[tuple[int, int]]:
     """The receptive field's (height, width) after each layer of a stack (padding aside).
 
     Each layer adds ``d*(k-1)`` times the product of the strides before it, so strides and

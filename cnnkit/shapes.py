@@ -10,9 +10,8 @@ that gives is::
 When ``s`` does not divide the room the window has to move, the last rows or columns that
 no full window reaches are dropped (that is the ``floor``).
 """
-from __future__ import annotations
 
-from typing import Union
+from __future__ import annotations
 
 import numpy as np
 
@@ -29,7 +28,7 @@ __all__ = [
     "uncovered_pixels",
 ]
 
-Padding = Union[int, tuple[int, int], str]
+Padding = int | tuple[int, int] | str
 
 
 def same_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
@@ -70,8 +69,7 @@ def resolve_padding(
                 same_padding(kernel_size[1], dilation[1]),
             )
         raise ValueError(
-            f"padding={padding!r} is not understood; use an int, an (h, w) pair, "
-            "'valid' or 'same'"
+            f"padding={padding!r} is not understood; use an int, an (h, w) pair, 'valid' or 'same'"
         )
     ph, pw = pair(padding, "padding", allow_zero=True)
     return (ph, ph), (pw, pw)
@@ -120,8 +118,12 @@ def conv_output_size(
     """
     n, k = _positive(n, "n"), _positive(kernel_size, "kernel_size")
     s, d = _positive(stride, "stride"), _positive(dilation, "dilation")
-    if type(padding) is tuple and len(padding) == 2 and _plain(padding[0], 0) \
-            and _plain(padding[1], 0):
+    if (
+        type(padding) is tuple
+        and len(padding) == 2
+        and _plain(padding[0], 0)
+        and _plain(padding[1], 0)
+    ):
         before, after = padding  # already (before, after): the convolutions' own call
     else:
         before, after = axis_padding(padding, k, s, d)
@@ -159,8 +161,9 @@ def pool_output_size(
     s = k if stride is None else _positive(stride, "stride")
     p = padding if _plain(padding, 0) else nonnegative_int(padding, "padding")
     if not isinstance(ceil_mode, (bool, np.bool_)):
-        raise TypeError(f"ceil_mode={ceil_mode!r} must be True or False, not "
-                        f"{type(ceil_mode).__name__}")
+        raise TypeError(
+            f"ceil_mode={ceil_mode!r} must be True or False, not {type(ceil_mode).__name__}"
+        )
     if p > k // 2:
         raise ValueError(
             f"padding={p} is more than half of kernel_size={k}; pooling allows at most "
@@ -184,8 +187,9 @@ def pool_output_size(
     return out
 
 
-def axis_padding(padding: Padding, kernel_size: int, stride: int = 1,
-                 dilation: int = 1) -> tuple[int, int]:
+def axis_padding(
+    padding: Padding, kernel_size: int, stride: int = 1, dilation: int = 1
+) -> tuple[int, int]:
     """Padding ``(before, after)`` along one axis: the one padding parser for one axis.
 
     ``padding`` is an int (the same on both sides), a ``(before, after)`` pair, ``"valid"``
@@ -203,8 +207,10 @@ def axis_padding(padding: Padding, kernel_size: int, stride: int = 1,
                 f"(before, after), got {len(padding)} values"
             )
         whole = tuple(padding)
-        return (nonnegative_int(padding[0], "padding", whole),
-                nonnegative_int(padding[1], "padding", whole))
+        return (
+            nonnegative_int(padding[0], "padding", whole),
+            nonnegative_int(padding[1], "padding", whole),
+        )
     p = nonnegative_int(padding, "padding")
     return p, p
 
@@ -279,8 +285,11 @@ def explain_output_size(
             f"steps: floor({room} / {s}) = floor({room / s:g}) = {steps}; "
             f"{room} = {s}*{steps} + {rest}"
         )
-        what = ("row/column of the padded input is" if rest == 1
-                else "rows/columns of the padded input are")
+        what = (
+            "row/column of the padded input is"
+            if rest == 1
+            else "rows/columns of the padded input are"
+        )
         lines.append(
             f"the stride does not divide {room} evenly: the last {rest} {what} "
             "reached by no window and dropped"

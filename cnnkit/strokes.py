@@ -6,6 +6,7 @@ and the label is the bar's direction: 0, 45, 90 or 135 degrees. A network with 5
 that learns to tell the directions apart has a reason to grow oriented detectors in its first
 layer, which :mod:`cnnkit.interpret` measures against the classic edge kernels.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,13 +28,16 @@ MAX_PIXELS = 10**9
 def _whole_seed(value: object, function: str) -> int:
     seed = check.seed(value)
     if seed is None:
-        raise TypeError(f"seed=None: {function} needs a whole number >= 0, such as 0, so that "
-                        "its layers get seeds seed, seed + 1, ...")
+        raise TypeError(
+            f"seed=None: {function} needs a whole number >= 0, such as 0, so that "
+            "its layers get seeds seed, seed + 1, ..."
+        )
     return seed
 
 
-def make_bars(n: int = 800, size: int = 16, seed: int = 0, noise: float = 0.1
-              ) -> tuple[np.ndarray, np.ndarray]:
+def make_bars(
+    n: int = 800, size: int = 16, seed: int = 0, noise: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` seeded images of one bar each, labelled by its direction.
 
     Each bar has a random centre (within the middle half), length (half to three quarters
@@ -56,8 +60,10 @@ def make_bars(n: int = 800, size: int = 16, seed: int = 0, noise: float = 0.1
     if size < 8:
         raise ValueError(f"size={size} is too small for a bar to have a direction; use 8 or more")
     if n * size * size > MAX_PIXELS:
-        raise ValueError(f"n={n} images of {size}x{size} pixels are {n * size * size:,} numbers, "
-                         f"more than {MAX_PIXELS:,}; ask for fewer or smaller images")
+        raise ValueError(
+            f"n={n} images of {size}x{size} pixels are {n * size * size:,} numbers, "
+            f"more than {MAX_PIXELS:,}; ask for fewer or smaller images"
+        )
     noise = check.nonnegative_number(noise, "noise", "0.1")
     rng = check.as_rng(seed, "seed")
     labels = np.arange(n) % len(BAR_ANGLES)
@@ -68,15 +74,14 @@ def make_bars(n: int = 800, size: int = 16, seed: int = 0, noise: float = 0.1
     bright = rng.uniform(0.6, 1.0, (n, 1, 1))
     yy, xx = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
     dy, dx = yy[None] - centre[0], xx[None] - centre[1]
-    along = dx * np.cos(theta) - dy * np.sin(theta)     # 0 degrees = horizontal, y points down
+    along = dx * np.cos(theta) - dy * np.sin(theta)  # 0 degrees = horizontal, y points down
     across = dx * np.sin(theta) + dy * np.cos(theta)
     ink = np.clip(1.0 - np.abs(across), 0, 1) * np.clip(half + 0.5 - np.abs(along), 0, 1)
     images = np.clip(bright * ink + noise * rng.standard_normal(ink.shape), 0.0, 1.0)
     return images[:, None], labels.astype(np.int64)
 
 
-def bars_cnn(seed: int = 0, n_kernels: int = 8, kernel_size: int = 5, size: int = 16
-             ) -> Sequential:
+def bars_cnn(seed: int = 0, n_kernels: int = 8, kernel_size: int = 5, size: int = 16) -> Sequential:
     """A small network for :func:`make_bars`: one conv layer with large kernels, then Dense.
 
     ``(1, 16, 16) -conv 5x5-> (8, 12, 12) -relu-> -pool 4-> (8, 3, 3) -> 72 -dense-> 4``
@@ -92,10 +97,17 @@ def bars_cnn(seed: int = 0, n_kernels: int = 8, kernel_size: int = 5, size: int 
     size = check.count(size, "size", 4096)
     side = (size - kernel_size + 1) // 4
     if side < 1:
-        raise ValueError(f"kernel_size={kernel_size} leaves nothing to pool on a {size}x{size} "
-                         "image; use a smaller kernel")
-    return Sequential(Conv2D(1, n_kernels, kernel_size, rng=seed), ReLU(), MaxPool2D(4),
-                      Flatten(), Dense(n_kernels * side * side, len(BAR_ANGLES), rng=seed + 1))
+        raise ValueError(
+            f"kernel_size={kernel_size} leaves nothing to pool on a {size}x{size} "
+            "image; use a smaller kernel"
+        )
+    return Sequential(
+        Conv2D(1, n_kernels, kernel_size, rng=seed),
+        ReLU(),
+        MaxPool2D(4),
+        Flatten(),
+        Dense(n_kernels * side * side, len(BAR_ANGLES), rng=seed + 1),
+    )
 
 
 def small_digits_cnn(seed: int = 0) -> Sequential:
@@ -110,6 +122,13 @@ def small_digits_cnn(seed: int = 0) -> Sequential:
     (10,)
     """
     seed = _whole_seed(seed, "small_digits_cnn")
-    return Sequential(Conv2D(1, 8, 3, padding=1, rng=seed), ReLU(), MaxPool2D(2),
-                      Conv2D(8, 16, 3, padding=1, rng=seed + 1), ReLU(), MaxPool2D(2),
-                      Flatten(), Dense(64, 10, rng=seed + 2))
+    return Sequential(
+        Conv2D(1, 8, 3, padding=1, rng=seed),
+        ReLU(),
+        MaxPool2D(2),
+        Conv2D(8, 16, 3, padding=1, rng=seed + 1),
+        ReLU(),
+        MaxPool2D(2),
+        Flatten(),
+        Dense(64, 10, rng=seed + 2),
+    )

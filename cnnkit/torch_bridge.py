@@ -14,6 +14,7 @@ Conv2D(C, F, k)     nn.Conv2d(C, F, k)     weight (F, C, k, k), bias (F,)
 Dense(i, o)         nn.Linear(i, o)        weight (o, i), bias (o,)
 ==================  =====================  ===========================================
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,10 +45,16 @@ TORCH_INSTALL = "make torch"
 
 #: Every cnnkit name the course uses and its PyTorch counterpart, with what changes.
 NAME_MAP: tuple[tuple[str, str, str], ...] = (
-    ("conv2d(x, weight, bias, stride, padding)", "torch.nn.functional.conv2d",
-     "same arguments, same NCHW shapes"),
-    ("conv2d_backward(dout, x, weight, ...)", "autograd: loss.backward()",
-     "PyTorch derives every backward pass itself"),
+    (
+        "conv2d(x, weight, bias, stride, padding)",
+        "torch.nn.functional.conv2d",
+        "same arguments, same NCHW shapes",
+    ),
+    (
+        "conv2d_backward(dout, x, weight, ...)",
+        "autograd: loss.backward()",
+        "PyTorch derives every backward pass itself",
+    ),
     ("max_pool2d(x, kernel_size, stride)", "torch.nn.functional.max_pool2d", "same"),
     ("Conv2D(in_channels, out_channels, kernel_size)", "nn.Conv2d", "weight (F, C, KH, KW)"),
     ("ReLU()", "nn.ReLU", "no parameters"),
@@ -57,18 +64,33 @@ NAME_MAP: tuple[tuple[str, str, str], ...] = (
     ("Sequential(*layers)", "nn.Sequential", "same order of layers"),
     ("layer.params['weight']", "layer.weight (a Parameter)", "tensor with requires_grad"),
     ("layer.grads['weight']", "layer.weight.grad", "filled by loss.backward()"),
-    ("softmax_cross_entropy(logits, labels)", "nn.CrossEntropyLoss / F.cross_entropy",
-     "mean over the batch; PyTorch returns the loss only"),
+    (
+        "softmax_cross_entropy(logits, labels)",
+        "nn.CrossEntropyLoss / F.cross_entropy",
+        "mean over the batch; PyTorch returns the loss only",
+    ),
     ("softmax(logits)", "torch.softmax(logits, dim=1)", "same"),
-    ("SGD(model.params(), lr, momentum)", "torch.optim.SGD(model.parameters(), lr, momentum)",
-     "same update rule"),
+    (
+        "SGD(model.params(), lr, momentum)",
+        "torch.optim.SGD(model.parameters(), lr, momentum)",
+        "same update rule",
+    ),
     ("model.backward(dlogits)", "loss.backward()", "PyTorch accumulates: zero_grad() first"),
-    ("fit(model, X, y, epochs, batch_size, optimizer)", "a training loop you write",
-     "for x, y in loader: zero_grad, forward, loss, backward, step"),
-    ("load_digits() + batches in fit", "TensorDataset + DataLoader(shuffle=True)",
-     "DataLoader shuffles and batches"),
-    ("numerical_gradient / check_layer_gradients", "torch.autograd.gradcheck",
-     "finite differences against the backward pass"),
+    (
+        "fit(model, X, y, epochs, batch_size, optimizer)",
+        "a training loop you write",
+        "for x, y in loader: zero_grad, forward, loss, backward, step",
+    ),
+    (
+        "load_digits() + batches in fit",
+        "TensorDataset + DataLoader(shuffle=True)",
+        "DataLoader shuffles and batches",
+    ),
+    (
+        "numerical_gradient / check_layer_gradients",
+        "torch.autograd.gradcheck",
+        "finite differences against the backward pass",
+    ),
     ("relative_error(a, b)", "torch.testing.assert_close", "PyTorch asserts with rtol/atol"),
     ("digits_cnn(seed)", "to_torch(digits_cnn(seed))", "the same network, weights copied"),
 )
@@ -85,10 +107,12 @@ def have_torch() -> bool:
 
 def torch_missing_message() -> str:
     """What to do when PyTorch is not installed, in plain words."""
-    return ("PyTorch is not installed, so the cells of this notebook that use it are "
-            f"skipped. To run them, install it once with `{TORCH_INSTALL}` in the course "
-            "folder (it installs the pinned CPU build, torch==2.13.0, into .venv), then "
-            "restart the kernel and run the notebook again.")
+    return (
+        "PyTorch is not installed, so the cells of this notebook that use it are "
+        f"skipped. To run them, install it once with `{TORCH_INSTALL}` in the course "
+        "folder (it installs the pinned CPU build, torch==2.13.0, into .venv), then "
+        "restart the kernel and run the notebook again."
+    )
 
 
 def _torch():
@@ -105,11 +129,14 @@ def _dtype(torch: Any, dtype: Any) -> Any:
     if isinstance(dtype, torch.dtype) and dtype in (torch.float64, torch.float32):
         return dtype
     try:
-        return {np.dtype(np.float64): torch.float64,
-                np.dtype(np.float32): torch.float32}[np.dtype(dtype)]
+        return {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[
+            np.dtype(dtype)
+        ]
     except (KeyError, TypeError):
-        raise ValueError(f"dtype={dtype!r} is not float64 or float32; pass np.float64 (the "
-                         "default, cnnkit's own) or np.float32") from None
+        raise ValueError(
+            f"dtype={dtype!r} is not float64 or float32; pass np.float64 (the "
+            "default, cnnkit's own) or np.float32"
+        ) from None
 
 
 def _plain(value: Any) -> Any:
@@ -149,9 +176,16 @@ def to_torch(model: Sequential, dtype: Any = None) -> Any:
     modules = []
     for i, layer in enumerate(model.layers):
         if isinstance(layer, Conv2D):
-            modules.append(nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size,
-                                     stride=layer.stride, padding=layer.padding,
-                                     dilation=layer.dilation))
+            modules.append(
+                nn.Conv2d(
+                    layer.in_channels,
+                    layer.out_channels,
+                    layer.kernel_size,
+                    stride=layer.stride,
+                    padding=layer.padding,
+                    dilation=layer.dilation,
+                )
+            )
         elif isinstance(layer, ReLU):
             modules.append(nn.ReLU())
         elif isinstance(layer, MaxPool2D):
@@ -161,8 +195,10 @@ def to_torch(model: Sequential, dtype: Any = None) -> Any:
         elif isinstance(layer, Dense):
             modules.append(nn.Linear(layer.in_features, layer.out_features))
         else:
-            raise TypeError(f"layer {i} ({layer!r}) has no PyTorch twin here; to_torch knows "
-                            "Conv2D, ReLU, MaxPool2D, Flatten and Dense")
+            raise TypeError(
+                f"layer {i} ({layer!r}) has no PyTorch twin here; to_torch knows "
+                "Conv2D, ReLU, MaxPool2D, Flatten and Dense"
+            )
     net = nn.Sequential(*modules).to(_dtype(torch, dtype))
     copy_to_torch(model, net)
     return net
@@ -170,15 +206,19 @@ def to_torch(model: Sequential, dtype: Any = None) -> Any:
 
 def _pairs(model: Sequential, net: Any):
     if len(model.layers) != len(net):
-        raise ValueError(f"the cnnkit model has {len(model.layers)} layers and the PyTorch one "
-                         f"{len(net)}; build the PyTorch one with to_torch(model)")
+        raise ValueError(
+            f"the cnnkit model has {len(model.layers)} layers and the PyTorch one "
+            f"{len(net)}; build the PyTorch one with to_torch(model)"
+        )
     for i, (layer, module) in enumerate(zip(model.layers, net)):
         for name, value in layer.params.items():
             tensor = getattr(module, name, None)
             if tensor is None or tuple(tensor.shape) != value.shape:
                 got = None if tensor is None else tuple(tensor.shape)
-                raise ValueError(f"layer {i}: cnnkit's {name} has shape {value.shape}, "
-                                 f"PyTorch's {module!r} has {got}; the two networks differ")
+                raise ValueError(
+                    f"layer {i}: cnnkit's {name} has shape {value.shape}, "
+                    f"PyTorch's {module!r} has {got}; the two networks differ"
+                )
             yield i, name, layer, tensor
 
 
@@ -217,8 +257,9 @@ def _flat(model: Sequential, net: Any, which: str):
             yield f"{i}.{name}", layer.grads[name], theirs
 
 
-def compare_models(model: Sequential, net: Any, x: np.ndarray, labels: np.ndarray
-                   ) -> dict[str, Any]:
+def compare_models(
+    model: Sequential, net: Any, x: np.ndarray, labels: np.ndarray
+) -> dict[str, Any]:
     """Forward and backward through both networks on the same batch; compare everything.
 
     Parameters
@@ -254,8 +295,7 @@ def compare_models(model: Sequential, net: Any, x: np.ndarray, labels: np.ndarra
         "loss_cnnkit": float(loss),
         "loss_torch": float(loss_t.item()),
     }
-    result["max"] = max([result["output"], result["loss"], result["input_grad"],
-                         *grads.values()])
+    result["max"] = max([result["output"], result["loss"], result["input_grad"], *grads.values()])
     return result
 
 
@@ -264,9 +304,17 @@ def max_weight_difference(model: Sequential, net: Any) -> float:
     return max(relative_error(a, b) for _, a, b in _flat(model, net, "weights"))
 
 
-def train_side_by_side(model: Sequential, net: Any, X: np.ndarray, y: np.ndarray, steps: int,
-                       batch_size: int, lr: float, momentum: float = 0.0,
-                       seed: int | None = 0) -> dict[str, np.ndarray]:
+def train_side_by_side(
+    model: Sequential,
+    net: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    momentum: float = 0.0,
+    seed: int | None = 0,
+) -> dict[str, np.ndarray]:
     """Train both networks on the same minibatches with SGD; compare weights after each step.
 
     cnnkit: forward, ``softmax_cross_entropy``, ``backward``, ``cnnkit.SGD.step``.
@@ -307,8 +355,9 @@ def train_side_by_side(model: Sequential, net: Any, X: np.ndarray, y: np.ndarray
         model.backward(dlogits)
         ours.step()
         theirs.zero_grad()  # PyTorch
-        loss_t = torch.nn.functional.cross_entropy(net(torch.tensor(xb, dtype=dtype)),
-                                                   torch.as_tensor(yb, dtype=torch.long))
+        loss_t = torch.nn.functional.cross_entropy(
+            net(torch.tensor(xb, dtype=dtype)), torch.as_tensor(yb, dtype=torch.long)
+        )
         loss_t.backward()
         theirs.step()
         diff[step] = max_weight_difference(model, net)
@@ -316,9 +365,14 @@ def train_side_by_side(model: Sequential, net: Any, X: np.ndarray, y: np.ndarray
     return {"difference": diff, "loss_cnnkit": loss_a, "loss_torch": loss_b}
 
 
-def torch_conv_gradients(dout: np.ndarray, x: np.ndarray, weight: np.ndarray,
-                         bias: np.ndarray, stride: int = 1, padding: int = 0
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def torch_conv_gradients(
+    dout: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    stride: int = 1,
+    padding: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The gradients of a convolution as PyTorch's autograd computes them.
 
     Runs ``F.conv2d(x, weight, bias)`` on tensors that record the computation, then

@@ -11,6 +11,7 @@ machine and checks both facts. The worker lives in this module (not in a noteboo
 ``torch.multiprocessing.spawn`` starts fresh interpreters that must import it.
 PyTorch is imported only inside the functions, so ``import cnnkit`` never needs it.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,12 +36,23 @@ def digits_batch(batch_size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray
 
 
 def _params(net: Any, grads: bool = False) -> dict[str, np.ndarray]:
-    return {name: (p.grad if grads else p).detach().cpu().numpy().copy()
-            for name, p in net.named_parameters()}
+    return {
+        name: (p.grad if grads else p).detach().cpu().numpy().copy()
+        for name, p in net.named_parameters()
+    }
 
 
-def _worker(rank: int, world_size: int, init_file: str, out_dir: str, steps: int,
-            batch_size: int, lr: float, momentum: float, seed: int) -> None:
+def _worker(
+    rank: int,
+    world_size: int,
+    init_file: str,
+    out_dir: str,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    momentum: float,
+    seed: int,
+) -> None:
     """One process: join the group, train its share of every batch, save what it ends with."""
     import torch
     import torch.distributed as dist
@@ -49,8 +61,9 @@ def _worker(rank: int, world_size: int, init_file: str, out_dir: str, steps: int
     from .torch_bridge import to_torch
 
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
-                            world_size=world_size)
+    dist.init_process_group(
+        "gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size
+    )
     try:
         net = to_torch(digits_cnn(seed))  # every process starts from the same weights
         model = DistributedDataParallel(net)
@@ -67,15 +80,23 @@ def _worker(rank: int, world_size: int, init_file: str, out_dir: str, steps: int
             if first_grads is None:
                 first_grads = _params(net, grads=True)
             optimizer.step()
-        np.savez(os.path.join(out_dir, f"rank{rank}.npz"),
-                 **{"grad:" + k: v for k, v in first_grads.items()},
-                 **{"weight:" + k: v for k, v in _params(net).items()})
+        np.savez(
+            os.path.join(out_dir, f"rank{rank}.npz"),
+            **{"grad:" + k: v for k, v in first_grads.items()},
+            **{"weight:" + k: v for k, v in _params(net).items()},
+        )
     finally:
         dist.destroy_process_group()
 
 
-def ddp_demo(world_size: int = 2, steps: int = 3, batch_size: int = 64, lr: float = 0.05,
-             momentum: float = 0.9, seed: int = 0) -> dict[str, Any]:
+def ddp_demo(
+    world_size: int = 2,
+    steps: int = 3,
+    batch_size: int = 64,
+    lr: float = 0.05,
+    momentum: float = 0.9,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Train the digits network data-parallel in ``world_size`` processes, and check it.
 
     Each process gets ``batch_size // world_size`` digits of the same batch, runs
@@ -99,13 +120,27 @@ def ddp_demo(world_size: int = 2, steps: int = 3, batch_size: int = 64, lr: floa
 
     world_size, steps, batch_size = int(world_size), int(steps), int(batch_size)
     if world_size < 1 or steps < 1 or batch_size % world_size:
-        raise ValueError(f"batch_size={batch_size} must split evenly over world_size="
-                         f"{world_size} processes (and steps={steps} must be at least 1)")
+        raise ValueError(
+            f"batch_size={batch_size} must split evenly over world_size="
+            f"{world_size} processes (and steps={steps} must be at least 1)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        mp.spawn(_worker, nprocs=world_size, join=True,
-                 args=(world_size, os.path.join(tmp, "rendezvous"), tmp, steps, batch_size,
-                       lr, momentum, seed))
+        mp.spawn(
+            _worker,
+            nprocs=world_size,
+            join=True,
+            args=(
+                world_size,
+                os.path.join(tmp, "rendezvous"),
+                tmp,
+                steps,
+                batch_size,
+                lr,
+                momentum,
+                seed,
+            ),
+        )
         seconds = time.perf_counter() - start
         ranks = [dict(np.load(os.path.join(tmp, f"rank{r}.npz"))) for r in range(world_size)]
     # The same training in one process, on the whole batch.
@@ -123,12 +158,13 @@ def ddp_demo(world_size: int = 2, steps: int = 3, batch_size: int = 64, lr: floa
     single = _params(net)
     names = list(single)
     return {
-        "grad_vs_full_batch": max(relative_error(ranks[0]["grad:" + k], full_grads[k])
-                                  for k in names),
-        "ranks_apart": max(relative_error(r["weight:" + k], ranks[0]["weight:" + k])
-                           for r in ranks for k in names),
-        "vs_single_process": max(relative_error(ranks[0]["weight:" + k], single[k])
-                                 for k in names),
+        "grad_vs_full_batch": max(
+            relative_error(ranks[0]["grad:" + k], full_grads[k]) for k in names
+        ),
+        "ranks_apart": max(
+            relative_error(r["weight:" + k], ranks[0]["weight:" + k]) for r in ranks for k in names
+        ),
+        "vs_single_process": max(relative_error(ranks[0]["weight:" + k], single[k]) for k in names),
         "seconds": seconds,
         "world_size": world_size,
     }

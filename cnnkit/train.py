@@ -3,11 +3,12 @@
 One *iteration* is one minibatch: forward pass, loss, backward pass, weight update. One
 *epoch* is as many iterations as it takes to see every training example once.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Union
 
 import numpy as np
 
@@ -40,8 +41,10 @@ class History:
     def __repr__(self) -> str:
         if not self.epochs:
             return "History(no epochs yet)"
-        text = (f"History({self.epochs} epochs, {self.iterations} iterations: "
-                f"train loss {self.train_loss[-1]:.4f}, acc {self.train_acc[-1]:.2%}")
+        text = (
+            f"History({self.epochs} epochs, {self.iterations} iterations: "
+            f"train loss {self.train_loss[-1]:.4f}, acc {self.train_acc[-1]:.2%}"
+        )
         if self.val_loss:
             text += f"; validation loss {self.val_loss[-1]:.4f}, acc {self.val_acc[-1]:.2%}"
         return text + ")"
@@ -49,49 +52,60 @@ class History:
 
 def _check_model(model: object) -> Sequential:
     if not isinstance(model, Sequential):
-        raise TypeError(f"model={model!r} must be a Sequential of layers; wrap a single layer "
-                        "as Sequential(layer)")
+        raise TypeError(
+            f"model={model!r} must be a Sequential of layers; wrap a single layer "
+            "as Sequential(layer)"
+        )
     return model
 
 
 def _check_inputs(model: Sequential, X: object, name: str = "X") -> tuple[np.ndarray, int]:
     """``X`` as a finite float array of examples that fit the model, and the number of
     classes the model outputs for it (its last layer's output size)."""
-    X = check.array(X, name, min_ndim=2, layout="(N, C, H, W), one example per row",
-                    finite=True)
+    X = check.array(X, name, min_ndim=2, layout="(N, C, H, W), one example per row", finite=True)
     try:
         out = model.summary(X.shape[1:]).rows
     except ValueError as exc:
         hint = ""
         if X.ndim == 3:
-            hint = (f"; for N grayscale images (N, H, W) add the channel axis with "
-                    f"{name}[:, None], for one image (C, H, W) the batch axis with {name}[None]")
+            hint = (
+                f"; for N grayscale images (N, H, W) add the channel axis with "
+                f"{name}[:, None], for one image (C, H, W) the batch axis with {name}[None]"
+            )
         elif X.ndim == 4 and X.shape[-1] in (1, 3) and X.shape[1] not in (1, 3):
             hint = f"; images are (N, C, H, W), channels first: {name}.transpose(0, 3, 1, 2)"
-        raise ValueError(f"{name} has shape {X.shape}, which the model cannot take: "
-                         f"{exc}{hint}") from exc
+        raise ValueError(
+            f"{name} has shape {X.shape}, which the model cannot take: {exc}{hint}"
+        ) from exc
     scores = out[-1].output_shape if out else X.shape[1:]
     if len(scores) != 1:
-        raise ValueError(f"the model outputs shape {scores} per example, not one score per "
-                         "class; end it with Flatten() and Dense(..., n_classes)")
+        raise ValueError(
+            f"the model outputs shape {scores} per example, not one score per "
+            "class; end it with Flatten() and Dense(..., n_classes)"
+        )
     return X, scores[0]
 
 
-def _check_data(model: Sequential, X: object, y: object, name: str = "X",
-                label_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
+def _check_data(
+    model: Sequential, X: object, y: object, name: str = "X", label_name: str = "y"
+) -> tuple[np.ndarray, np.ndarray]:
     """Examples and their labels, every label checked against the model's classes."""
     X, n_classes = _check_inputs(model, X, name)
     if len(X) == 0:
-        raise ValueError(f"{name} is empty (shape {X.shape}); a loss and an accuracy over no "
-                         "examples have no value")
+        raise ValueError(
+            f"{name} is empty (shape {X.shape}); a loss and an accuracy over no "
+            "examples have no value"
+        )
     if np.ndim(y) == 1 and len(y) != len(X):
-        raise ValueError(f"{name} has {len(X)} examples but {label_name} has shape "
-                         f"{np.shape(y)}; {label_name} must have one label per example, "
-                         f"shape ({len(X)},)")
+        raise ValueError(
+            f"{name} has {len(X)} examples but {label_name} has shape "
+            f"{np.shape(y)}; {label_name} must have one label per example, "
+            f"shape ({len(X)},)"
+        )
     return X, check.labels(y, label_name, len(X), n_classes)
 
 
-def _batches(n: int, batch_size: int, order: Optional[np.ndarray] = None):
+def _batches(n: int, batch_size: int, order: np.ndarray | None = None):
     idx = np.arange(n) if order is None else order
     for start in range(0, n, batch_size):
         yield idx[start : start + batch_size]
@@ -117,12 +131,14 @@ def predict(model: Sequential, X: np.ndarray, batch_size: int = 512) -> np.ndarr
     batch_size = check.count(batch_size, "batch_size")
     if len(X) == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.concatenate([model.forward(X[b]).argmax(axis=1)
-                           for b in _batches(len(X), batch_size)])
+    return np.concatenate(
+        [model.forward(X[b]).argmax(axis=1) for b in _batches(len(X), batch_size)]
+    )
 
 
-def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray,
-             batch_size: int = 512) -> tuple[float, float]:
+def evaluate(
+    model: Sequential, X: np.ndarray, y: np.ndarray, batch_size: int = 512
+) -> tuple[float, float]:
     """Mean cross-entropy loss and accuracy (a fraction in [0, 1]) on ``X``, ``y``.
 
     Every argument is checked first: finite ``X`` that fits the model, one label in
@@ -147,11 +163,11 @@ def fit(
     epochs: int,
     batch_size: int,
     optimizer,
-    X_val: Optional[np.ndarray] = None,
-    y_val: Optional[np.ndarray] = None,
+    X_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
     seed: int = 0,
-    progress: Union[str, bool, None] = "auto",
-    callback: Optional[Callable[[History], None]] = None,
+    progress: str | bool | None = "auto",
+    callback: Callable[[History], None] | None = None,
 ) -> History:
     """Train ``model`` with minibatch gradient descent.
 
@@ -189,8 +205,12 @@ def fit(
     # Everything is checked before the first step, so a call that fails changes nothing.
     model = _check_model(model)
     X, y = _check_data(model, X, y)
-    epochs = check.count(epochs, "epochs", maximum=MAX_EPOCHS,
-                         why=" in one call (it would run for days); call fit again to go on")
+    epochs = check.count(
+        epochs,
+        "epochs",
+        maximum=MAX_EPOCHS,
+        why=" in one call (it would run for days); call fit again to go on",
+    )
     batch_size = check.count(batch_size, "batch_size")
     _check_optimizer(optimizer, model)
     if (X_val is None) != (y_val is None):
@@ -234,12 +254,13 @@ def fit(
 def _check_optimizer(optimizer: object, model: Sequential) -> None:
     """An object with ``step()``; an :class:`SGD` must update this model's own arrays."""
     if not callable(getattr(optimizer, "step", None)):
-        raise TypeError(f"optimizer={optimizer!r} has no step(); pass SGD(model.params(), "
-                        "lr=...)")
+        raise TypeError(f"optimizer={optimizer!r} has no step(); pass SGD(model.params(), lr=...)")
     pairs = getattr(optimizer, "pairs", None)
     if pairs is None:
         return
     own = {id(p) for values, _ in model.params() for p in values.values()}
     if not any(id(p) in own for values, _ in pairs for p in values.values()):
-        raise ValueError("optimizer does not update this model's weights (it was built for "
-                         "another model); pass SGD(model.params(), lr=...) for this model")
+        raise ValueError(
+            "optimizer does not update this model's weights (it was built for "
+            "another model); pass SGD(model.params(), lr=...) for this model"
+        )

@@ -3,6 +3,7 @@
 Hypothesis runs a moderate number of examples by default so that the unit tests stay
 quick on a small machine; set ``HYPOTHESIS_PROFILE=thorough`` for a longer search.
 """
+
 from __future__ import annotations
 
 import os

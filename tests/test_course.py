@@ -1,4 +1,5 @@
 """Course-wide checks: links resolve, the README maps every notebook, nav links are current."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -11,7 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
-LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)|(?:src|href)=\"([^\"]+)\"")
+LINK = re.compile(
+    r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)|(?:src|href)=\"([^\"]+)\""
+)
 
 
 def _nav_module():
@@ -98,8 +101,11 @@ def test_environment_yml_pins_the_same_versions_as_the_lock():
     conda = _pins((ROOT / "environment.yml").read_text().splitlines(), "=")
     conda.pop("python")
     assert conda, "environment.yml pins no package"
-    drift = {name: (version, lock.get(name)) for name, version in conda.items()
-             if lock.get(name) != version}
+    drift = {
+        name: (version, lock.get(name))
+        for name, version in conda.items()
+        if lock.get(name) != version
+    }
     assert not drift, f"environment.yml vs requirements-lock.txt (yml, lock): {drift}"
 
 

@@ -1,4 +1,5 @@
 """ruff, the linter and formatter configured in pyproject.toml, finds nothing to change."""
+
 from __future__ import annotations
 
 import shutil
@@ -18,12 +19,14 @@ def _ruff() -> list[str]:
 
 
 def test_ruff_lint_is_clean():
-    result = subprocess.run([*_ruff(), "check", "--no-cache", "."], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [*_ruff(), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
 def test_ruff_format_is_clean():
-    result = subprocess.run([*_ruff(), "format", "--check", "--no-cache", "."], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [*_ruff(), "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

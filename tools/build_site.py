@@ -8,6 +8,7 @@ notebook is shown with its stored outputs, "Run this notebook" is the README's s
 section, and the API reference comes from the docstrings of ``cnnkit.__all__``. The build
 is offline: MathJax is copied from the jupyter-server-mathjax package.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,19 +43,42 @@ def home_page(notebooks: list[Path]) -> str:
     readme = (ROOT / "README.md").read_text()
     readme = readme.replace("](benchmarks/results/README.md)", "](speed.md)")
     pages = [f"notebooks/{p.stem}" for p in notebooks]
-    toc = "\n".join(["", "```{toctree}", ":hidden:", ":caption: The course", "", *pages, "```",
-                     "", "```{toctree}", ":hidden:", ":caption: Using it", "",
-                     RUN_PAGE[:-3], "api", "speed", "speed-one-thread", "docs/AUTHORING",
-                     "cnnkit/data/DIGITS", "```", ""])
+    toc = "\n".join(
+        [
+            "",
+            "```{toctree}",
+            ":hidden:",
+            ":caption: The course",
+            "",
+            *pages,
+            "```",
+            "",
+            "```{toctree}",
+            ":hidden:",
+            ":caption: Using it",
+            "",
+            RUN_PAGE[:-3],
+            "api",
+            "speed",
+            "speed-one-thread",
+            "docs/AUTHORING",
+            "cnnkit/data/DIGITS",
+            "```",
+            "",
+        ]
+    )
     return readme + "\n" + toc
 
 
 def run_page() -> str:
-    return ("# Run this notebook\n\nEvery page of this site is a notebook you can run and "
-            "play with on your own machine: the explorers' sliders, the exercises and the labs "
-            "need a running Python kernel.\n\n" + readme_section("The two commands") +
-            "\n\nThen open the notebook you were reading from JupyterLab's file browser "
-            "(folder `notebooks/`).\n")
+    return (
+        "# Run this notebook\n\nEvery page of this site is a notebook you can run and "
+        "play with on your own machine: the explorers' sliders, the exercises and the labs "
+        "need a running Python kernel.\n\n"
+        + readme_section("The two commands")
+        + "\n\nThen open the notebook you were reading from JupyterLab's file browser "
+        "(folder `notebooks/`).\n"
+    )
 
 
 def api_page() -> str:
@@ -67,9 +91,13 @@ def api_page() -> str:
         if not module.startswith("cnnkit"):
             module = "cnnkit"
         by_module.setdefault(module, []).append(name)
-    lines = ["# API reference", "",
-             "Everything below is importable from the top level (`from cnnkit import conv2d`). "
-             "Arrays are NCHW, as in PyTorch.", ""]
+    lines = [
+        "# API reference",
+        "",
+        "Everything below is importable from the top level (`from cnnkit import conv2d`). "
+        "Arrays are NCHW, as in PyTorch.",
+        "",
+    ]
     for module in sorted(by_module):
         lines += [f"## `{module}`", "", "```{eval-rst}"]
         for name in by_module[module]:
@@ -92,7 +120,8 @@ def add_run_link(path: Path, out: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     note = nbformat.v4.new_markdown_cell(
         f"*Reading this on the web? The explorers and exercises need a kernel: "
-        f"[run this notebook](../{RUN_PAGE}) on your machine.*")
+        f"[run this notebook](../{RUN_PAGE}) on your machine.*"
+    )
     at = 1 if nb.cells and "nav" in nb.cells[0].get("metadata", {}).get("tags", []) else 0
     nb.cells.insert(at, note)
     nbformat.write(nb, out)
@@ -118,10 +147,13 @@ def build(out: Path) -> Path:
         shutil.copy(ROOT / rel, src / rel)
     shutil.copytree(ROOT / "docs" / "images", src / "docs" / "images")
     results = ROOT / "benchmarks" / "results"
-    shutil.copytree(results, src / "benchmarks" / "results",
-                    ignore=shutil.ignore_patterns("*.md", "*.json"))
-    for page, folder in [("speed.md", "benchmarks/results"),
-                         ("speed-one-thread.md", "benchmarks/results/one-thread")]:
+    shutil.copytree(
+        results, src / "benchmarks" / "results", ignore=shutil.ignore_patterns("*.md", "*.json")
+    )
+    for page, folder in [
+        ("speed.md", "benchmarks/results"),
+        ("speed-one-thread.md", "benchmarks/results/one-thread"),
+    ]:
         text = (ROOT / folder / "README.md").read_text()
         text = re.sub(r"\]\((?!http)([^)]+\.png)\)", rf"]({folder}/\1)", text)
         text = text.replace("](one-thread/README.md)", "](speed-one-thread.md)")

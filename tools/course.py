@@ -13,6 +13,7 @@ CPU build, for notebook 11 and the comparison tests). Arguments after the
 command go to the program it runs (``python tools/course.py lab --no-browser``). Only the
 standard library is used: this runs before the environment exists.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,16 +25,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MIN_PYTHON = (3, 11)
 INDEX = "notebooks/00_index.ipynb"
-PYTEST_ALL = ["tests", "cnnkit", "notebooks", "--doctest-modules", "--nbval",
-              "--nbval-current-env", "--nbval-sanitize-with", "tests/notebooks/sanitize.cfg"]
+PYTEST_ALL = [
+    "tests",
+    "cnnkit",
+    "notebooks",
+    "--doctest-modules",
+    "--nbval",
+    "--nbval-current-env",
+    "--nbval-sanitize-with",
+    "tests/notebooks/sanitize.cfg",
+]
 #: PyTorch is optional (notebook 11 and the oracle tests). The exact version, never unpinned.
 TORCH_PIN = "torch==2.13.0"
 #: PyTorch's own index of CPU-only builds. On Linux, PyPI's torch is the build for NVIDIA GPUs
 #: and pulls gigabytes of CUDA libraries; from this index pip prefers ``2.13.0+cpu``. On macOS
 #: and Windows PyPI's torch is already the CPU build.
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-ROOT_NOTICE = ("Running as root (a container or a cloud VM?): starting JupyterLab with "
-               "--allow-root.")
+ROOT_NOTICE = "Running as root (a container or a cloud VM?): starting JupyterLab with --allow-root."
 
 
 def venv_python(venv: Path, windows: bool = os.name == "nt") -> Path:
@@ -74,8 +82,9 @@ def needs_install(venv: Path) -> bool:
     stamp = venv / ".installed"
     if not venv_python(venv).exists() or not stamp.exists():
         return True
-    newest = max((ROOT / name).stat().st_mtime
-                 for name in ("requirements-lock.txt", "pyproject.toml"))
+    newest = max(
+        (ROOT / name).stat().st_mtime for name in ("requirements-lock.txt", "pyproject.toml")
+    )
     return stamp.stat().st_mtime < newest
 
 
@@ -85,9 +94,11 @@ def ensure_venv(venv: Path, install: bool = True) -> Path:
     if not install:
         return python
     if sys.version_info < MIN_PYTHON:
-        sys.exit(f"The pinned versions need Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer; "
-                 f"found {sys.version.split()[0]}. Run e.g.: make lab PYTHON=python3.12 "
-                 f"(Windows: py -3.12 tools\\course.py lab)")
+        sys.exit(
+            f"The pinned versions need Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer; "
+            f"found {sys.version.split()[0]}. Run e.g.: make lab PYTHON=python3.12 "
+            f"(Windows: py -3.12 tools\\course.py lab)"
+        )
     if not needs_install(venv):
         return python
     if not python.exists():
@@ -107,11 +118,27 @@ def run(cmd: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["venv", "lab", "test", "test-fast", "site", "bench",
-                                            "outputs", "links", "lock", "torch"])
+    parser.add_argument(
+        "command",
+        choices=[
+            "venv",
+            "lab",
+            "test",
+            "test-fast",
+            "site",
+            "bench",
+            "outputs",
+            "links",
+            "lock",
+            "torch",
+        ],
+    )
     parser.add_argument("--venv", default=".venv", help="the environment folder (.venv)")
-    parser.add_argument("--no-install", action="store_true",
-                        help="use the environment as it is; never create or update it")
+    parser.add_argument(
+        "--no-install",
+        action="store_true",
+        help="use the environment as it is; never create or update it",
+    )
     args, extra = parser.parse_known_args(argv)
     venv = Path(args.venv)
     venv = venv if venv.is_absolute() else ROOT / venv
@@ -138,10 +165,18 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "torch":
         run(torch_command(python) + extra)
     elif args.command == "lock":
-        frozen = subprocess.run([py, "-m", "pip", "freeze", "--exclude-editable"], cwd=ROOT,
-                                check=True, capture_output=True, text=True).stdout
-        header = [line for line in (ROOT / "requirements-lock.txt").read_text().splitlines()
-                  if line.startswith("#")]
+        frozen = subprocess.run(
+            [py, "-m", "pip", "freeze", "--exclude-editable"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        header = [
+            line
+            for line in (ROOT / "requirements-lock.txt").read_text().splitlines()
+            if line.startswith("#")
+        ]
         pins = [line for line in frozen.splitlines() if not line.startswith("cnnkit")]
         (ROOT / "requirements-lock.txt").write_text("\n".join(header + pins) + "\n")
 

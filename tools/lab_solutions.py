@@ -14,6 +14,7 @@ lab notebooks by default). In each copy:
 The tests execute these copies (``tests/notebooks/test_labs_solved.py``); the committed
 notebooks stay the learner's starting point, with stubs.
 """
+
 from __future__ import annotations
 
 import ast
@@ -67,12 +68,16 @@ def explorer_asserting_source(source: str) -> str:
     """An explorer cell that also asserts the view says the learner's result matches cnnkit's."""
     names = re.findall(r"(\w+)\.set\(", source)
     if not names:
-        raise ValueError(f"a cell tagged lab-explorer must move an explorer (NAME.set(...)):\n"
-                         f"{source}")
-    view = (f"_view = '\\n'.join(str(getattr(item, 'data', item)) for item in "
-            f"{names[-1]}.last_result if isinstance(item, str) or hasattr(item, 'data'))")
-    check = ('assert "the same" in _view and "differs" not in _view '
-             'and "Your code" not in _view, _view')
+        raise ValueError(
+            f"a cell tagged lab-explorer must move an explorer (NAME.set(...)):\n{source}"
+        )
+    view = (
+        f"_view = '\\n'.join(str(getattr(item, 'data', item)) for item in "
+        f"{names[-1]}.last_result if isinstance(item, str) or hasattr(item, 'data'))"
+    )
+    check = (
+        'assert "the same" in _view and "differs" not in _view and "Your code" not in _view, _view'
+    )
     return "\n".join([source, view, check])
 
 
@@ -90,8 +95,10 @@ def solve(path: Path, out_dir: Path) -> Path:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     if not stubs or not checks:
-        raise ValueError(f"{path.name} has {stubs} lab-stub and {checks} lab-check cells; "
-                         "a lab notebook needs at least one of each")
+        raise ValueError(
+            f"{path.name} has {stubs} lab-stub and {checks} lab-check cells; "
+            "a lab notebook needs at least one of each"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / path.name
     nbformat.write(nb, target)

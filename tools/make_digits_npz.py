@@ -6,6 +6,7 @@ Run once by a maintainer (scikit-learn is not a dependency of cnnkit)::
 
 The CSV has one row per image: 64 pixel counts (0..16) followed by the label.
 """
+
 from __future__ import annotations
 
 import gzip

@@ -8,6 +8,7 @@ to one pixel, anew every epoch (``cnnkit.fit_augmented``, ``anneal=True``), with
 SGD settings, and prints the test accuracy of every seed, their mean, and the seconds each
 run took. Notebook 07 quotes the figure for one seed; this script gives the mean.
 """
+
 from __future__ import annotations
 
 import sys
@@ -27,13 +28,27 @@ def main(epochs: int = 20, seeds: int = 3) -> float:
         model = cnnkit.digits_cnn(seed=seed)
         optimizer = cnnkit.SGD(model.params(), lr=settings["lr"], momentum=settings["momentum"])
         start = time.perf_counter()
-        history = cnnkit.fit_augmented(model, X_train, y_train, epochs, settings["batch_size"],
-                                       optimizer, max_shift=1, X_val=X_test, y_val=y_test,
-                                       seed=seed, anneal=True, progress="off")
+        history = cnnkit.fit_augmented(
+            model,
+            X_train,
+            y_train,
+            epochs,
+            settings["batch_size"],
+            optimizer,
+            max_shift=1,
+            X_val=X_test,
+            y_val=y_test,
+            seed=seed,
+            anneal=True,
+            progress="off",
+        )
         accuracies.append(history.val_acc[-1])
-        print(f"seed {seed}: test accuracy {history.val_acc[-1]:.2%} "
-              f"({round(history.val_acc[-1] * len(y_test))} of {len(y_test)}), "
-              f"{time.perf_counter() - start:.1f} s", flush=True)
+        print(
+            f"seed {seed}: test accuracy {history.val_acc[-1]:.2%} "
+            f"({round(history.val_acc[-1] * len(y_test))} of {len(y_test)}), "
+            f"{time.perf_counter() - start:.1f} s",
+            flush=True,
+        )
     mean = float(np.mean(accuracies))
     print(f"mean over {seeds} seeds, {epochs} epochs with shifts: {mean:.2%}")
     return mean

@@ -4,6 +4,7 @@ Each notebook gets a markdown cell tagged ``nav`` at the top and at the bottom; 
 creates them if missing and rewrites them otherwise. Titles come from each notebook's first
 ``# `` heading. Run it through ``make links`` (``make outputs`` runs it too).
 """
+
 from __future__ import annotations
 
 import re

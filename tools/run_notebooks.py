@@ -9,6 +9,7 @@ widget state would add the same pictures again inside the widget models, and nbc
 HTML would then show the widgets through a script fetched from a CDN instead of the
 pictures, so nothing at all when offline.
 """
+
 from __future__ import annotations
 
 import sys
@@ -31,12 +32,19 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 def run(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     elapsed = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                 "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     lang = nb.metadata.get("language_info", {})
     nb.metadata["language_info"] = {"name": "python", "version": lang.get("version", "3")}
     nbformat.write(nb, path)

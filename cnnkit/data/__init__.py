@@ -1,8 +1,8 @@
 """Data shipped with cnnkit, loaded offline: the 8x8 handwritten digits and a sample photo."""
+
 from __future__ import annotations
 
 from importlib import resources
-from typing import Optional, Union
 
 import numpy as np
 
@@ -67,8 +67,9 @@ def train_test_split(
     """
     X, y = _examples(X, "X"), _examples(y, "y")
     if y.ndim != 1:
-        raise ValueError(f"y must have one label per example, shape ({len(y)},), got shape "
-                         f"{y.shape}")
+        raise ValueError(
+            f"y must have one label per example, shape ({len(y)},), got shape {y.shape}"
+        )
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} examples but y has {len(y)}; they must match")
     test_size = check.fraction(test_size, "test_size", "0.2")
@@ -89,8 +90,10 @@ def train_test_split(
     test_idx = rng.permutation(test_idx)
     if len(train_idx) == 0 or len(test_idx) == 0:
         part = "test" if len(test_idx) == 0 else "training"
-        raise ValueError(f"test_size={test_size!r} leaves the {part} set of these {len(y)} "
-                         "examples empty; use more examples or a test_size nearer 0.5")
+        raise ValueError(
+            f"test_size={test_size!r} leaves the {part} set of these {len(y)} "
+            "examples empty; use more examples or a test_size nearer 0.5"
+        )
     return X[train_idx], X[test_idx], y[train_idx], y[test_idx]
 
 
@@ -98,15 +101,15 @@ def _examples(values: object, name: str) -> np.ndarray:
     """An array with a first axis of examples (any dtype)."""
     arr = np.asarray(values)
     if arr.ndim == 0:
-        raise ValueError(f"{name}={values!r} must be an array of examples (one per row), not "
-                         "a single value")
+        raise ValueError(
+            f"{name}={values!r} must be an array of examples (one per row), not a single value"
+        )
     if len(arr) == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); there is nothing to split")
     return arr
 
 
-def sample_image(color: bool = False,
-                 size: Optional[Union[int, tuple[int, int]]] = None) -> np.ndarray:
+def sample_image(color: bool = False, size: int | tuple[int, int] | None = None) -> np.ndarray:
     """The photo of Grace Hopper that ships with matplotlib, as floats in [0, 1].
 
     Parameters
@@ -148,8 +151,8 @@ def sample_image(color: bool = False,
             new_w = max(1, int(np.floor(w * scale + 0.5)))
         if (new_h, new_w) != (h, w):
             rows, cols = _area_weights(h, new_h), _area_weights(w, new_w)
-            rgb = (rows @ rgb.reshape(h, w * 3)).reshape(new_h, w, 3)    # resample the rows,
-            rgb = (rgb.transpose(0, 2, 1) @ cols.T).transpose(0, 2, 1)   # then the columns
+            rgb = (rows @ rgb.reshape(h, w * 3)).reshape(new_h, w, 3)  # resample the rows,
+            rgb = (rgb.transpose(0, 2, 1) @ cols.T).transpose(0, 2, 1)  # then the columns
             rgb = np.clip(rgb, 0.0, 1.0)
     if color:
         return rgb
@@ -166,8 +169,9 @@ def _size(size: object) -> int | tuple[int, int]:
     why = "; the photo is 600 x 512, and a larger picture only repeats its pixels"
     if isinstance(size, (tuple, list, np.ndarray)):
         if isinstance(size, np.ndarray) and size.ndim != 1 or len(size) != 2:
-            raise ValueError(f"size={size!r} must be one int (the longer side) or a pair "
-                             "(height, width)")
+            raise ValueError(
+                f"size={size!r} must be one int (the longer side) or a pair (height, width)"
+            )
         h, w = check.pair(size, "size")
         if max(h, w) > MAX_SIDE:
             raise ValueError(f"size={(h, w)} is too large: each side at most {MAX_SIDE:,}{why}")

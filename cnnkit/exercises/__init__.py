@@ -2,17 +2,7 @@
 
 Each notebook's checks live in their own module and are all importable from here.
 """
-from ._core import EXERCISES, Exercise, Feedback, exercise, show_solution
-from .index import *  # noqa: F401,F403
-from .layers import *  # noqa: F401,F403
-from .kernels_feature_maps_nodes import *  # noqa: F401,F403
-from .stride_padding_output_size import *  # noqa: F401,F403
-from .backpropagation import *  # noqa: F401,F403
-from .training_a_cnn import *  # noqa: F401,F403
-from .pooling_and_receptive_fields import *  # noqa: F401,F403
-from .cnn_versus_dense import *  # noqa: F401,F403
-from .what_the_network_learned import *  # noqa: F401,F403
-from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
+
 from . import (
     backpropagation,
     cnn_versus_dense,
@@ -25,6 +15,17 @@ from . import (
     training_a_cnn,
     what_the_network_learned,
 )
+from ._core import EXERCISES, Exercise, Feedback, exercise, show_solution
+from .backpropagation import *  # noqa: F401,F403
+from .cnn_versus_dense import *  # noqa: F401,F403
+from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
+from .index import *  # noqa: F401,F403
+from .kernels_feature_maps_nodes import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .pooling_and_receptive_fields import *  # noqa: F401,F403
+from .stride_padding_output_size import *  # noqa: F401,F403
+from .training_a_cnn import *  # noqa: F401,F403
+from .what_the_network_learned import *  # noqa: F401,F403
 
 # One module per notebook, named after it (notebooks/NN_<name>.ipynb).
 _TOPICS = (

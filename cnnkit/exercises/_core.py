@@ -12,19 +12,32 @@ and turn anything else into an :class:`AnswerError` whose message says in plain 
 given and what the question expects. Anything a checker did not foresee still ends as a plain
 "Not yet" that names what the question expects.
 """
+
 from __future__ import annotations
 
 import html
 import numbers
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Feedback", "Exercise", "exercise", "show_solution", "EXERCISES", "AnswerError",
-           "describe", "as_number", "as_whole_number", "as_whole_numbers", "as_shape",
-           "as_grid"]
+__all__ = [
+    "Feedback",
+    "Exercise",
+    "exercise",
+    "show_solution",
+    "EXERCISES",
+    "AnswerError",
+    "describe",
+    "as_number",
+    "as_whole_number",
+    "as_whole_numbers",
+    "as_shape",
+    "as_grid",
+]
 
 
 class AnswerError(ValueError):
@@ -56,10 +69,12 @@ class Feedback:
 
     def _repr_html_(self) -> str:
         color, head = ("#1a7f37", "Correct!") if self.correct else ("#9a6700", "Not yet:")
-        body = (f'<div style="border-left:4px solid {color};padding:4px 8px">'
-                f'<b style="color:{color}">{head}</b> {html.escape(self.message)}')
+        body = (
+            f'<div style="border-left:4px solid {color};padding:4px 8px">'
+            f'<b style="color:{color}">{head}</b> {html.escape(self.message)}'
+        )
         if self._reveal():
-            body += (f'<br><span style="color:#57606a">{html.escape(self._reveal())}</span>')
+            body += f'<br><span style="color:#57606a">{html.escape(self._reveal())}</span>'
         return body + "</div>"
 
 
@@ -78,16 +93,19 @@ class Exercise:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Feedback:
         if not args and not kwargs or args and all(a is None or a is ... for a in args):
-            return self._feedback(False, f"replace None with your answer ({self.expects}), "
-                                         "then run the cell again.")
+            return self._feedback(
+                False, f"replace None with your answer ({self.expects}), then run the cell again."
+            )
         try:
             ok, message = self.checker(*args, **kwargs)
         except AnswerError as exc:
             ok, message = False, str(exc)
         except Exception:  # noqa: BLE001 - a learner's answer must never end in a traceback
             given = describe(args[0]) if len(args) == 1 else "that answer"
-            ok, message = False, (f"{given} could not be checked; the question asks for "
-                                  f"{self.expects}.")
+            ok, message = (
+                False,
+                (f"{given} could not be checked; the question asks for {self.expects}."),
+            )
         return self._feedback(bool(ok), str(message))
 
     def _feedback(self, ok: bool, message: str) -> Feedback:
@@ -97,8 +115,9 @@ class Exercise:
 EXERCISES: dict[str, Exercise] = {}
 
 
-def exercise(name: str, solution: str, expects: Optional[str] = None
-             ) -> Callable[[Callable[..., tuple[bool, str]]], Exercise]:
+def exercise(
+    name: str, solution: str, expects: str | None = None
+) -> Callable[[Callable[..., tuple[bool, str]]], Exercise]:
     """Decorator: turn ``checker(answer) -> (ok, message)`` into a registered exercise.
 
     Write ``solution`` with the question's constants (an f-string), so that it can never
@@ -106,8 +125,9 @@ def exercise(name: str, solution: str, expects: Optional[str] = None
     """
 
     def wrap(checker: Callable[..., tuple[bool, str]]) -> Exercise:
-        ex = Exercise(name, checker, solution.strip(),
-                      expects or "the answer the question asks for")
+        ex = Exercise(
+            name, checker, solution.strip(), expects or "the answer the question asks for"
+        )
         EXERCISES[name] = ex
         return ex
 
@@ -169,8 +189,9 @@ def _short(value: Any) -> str:
 
 
 def _plain_number(value: Any) -> bool:
-    return (isinstance(value, (numbers.Real, np.integer, np.floating))
-            and not isinstance(value, (bool, np.bool_)))
+    return isinstance(value, (numbers.Real, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def as_number(answer: Any, what: str) -> float:
@@ -192,16 +213,18 @@ def as_number(answer: Any, what: str) -> float:
         elif flat is not None and len(flat) == 0:
             raise AnswerError(f"that is empty ({describe(answer)}); give {what} as one number.")
         elif flat is not None:
-            raise AnswerError(f"that holds {len(flat)} numbers ({describe(answer)}); give {what} "
-                              "as one number.")
+            raise AnswerError(
+                f"that holds {len(flat)} numbers ({describe(answer)}); give {what} as one number."
+            )
     if isinstance(value, str):
         hint = ""
         try:
             hint = f": write {_short(float(value.strip()))} without quotes"
         except ValueError:
             pass
-        raise AnswerError(f"that is {describe(value)}, not a number{hint}; give {what} as one "
-                          "number.")
+        raise AnswerError(
+            f"that is {describe(value)}, not a number{hint}; give {what} as one number."
+        )
     if isinstance(value, (bool, np.bool_)):
         raise AnswerError(f"that is {describe(value)}; give {what} as a number.")
     if not _plain_number(value):
@@ -227,24 +250,30 @@ def as_whole_numbers(answer: Any, what: str) -> list[int]:
         text = answer.strip()
         if not text.startswith(("(", "[")):
             text = f"[{text}]"
-        raise AnswerError(f"that is {describe(answer)}; write {text} without quotes, so that "
-                          "the answer is numbers, not text.")
+        raise AnswerError(
+            f"that is {describe(answer)}; write {text} without quotes, so that "
+            "the answer is numbers, not text."
+        )
     if isinstance(answer, (str, bytes, dict)) or callable(answer):
-        raise AnswerError(f"that is {describe(answer)}; give {what} as a list of whole "
-                          "numbers, such as [1, 2].")
+        raise AnswerError(
+            f"that is {describe(answer)}; give {what} as a list of whole numbers, such as [1, 2]."
+        )
     if _plain_number(answer) or isinstance(answer, (bool, np.bool_)):
         return [as_whole_number(answer, what)]
     if isinstance(answer, (set, frozenset, range)):
         answer = sorted(answer, key=lambda v: (str(type(v)), v))
     flat = _flatten(answer)
     if flat is None:
-        raise AnswerError(f"that is {describe(answer)}; give {what} as a list of whole "
-                          "numbers, such as [1, 2].")
+        raise AnswerError(
+            f"that is {describe(answer)}; give {what} as a list of whole numbers, such as [1, 2]."
+        )
     out = []
     for item in flat:
         if not _plain_number(item):
-            raise AnswerError(f"{describe(item)} is not a whole number; give {what} as a list "
-                              "of whole numbers, such as [1, 2].")
+            raise AnswerError(
+                f"{describe(item)} is not a whole number; give {what} as a list "
+                "of whole numbers, such as [1, 2]."
+            )
         out.append(as_whole_number(item, "each entry"))
     return out
 
@@ -253,14 +282,16 @@ def as_shape(answer: Any, what: str = "the shape") -> tuple[int, ...]:
     """A shape: a tuple, list or 1-D array of whole numbers (``np.array([2, 16, 32, 32])`` is a
     shape too)."""
     if isinstance(answer, np.ndarray) and answer.ndim > 1:
-        raise AnswerError(f"that is {describe(answer)}, an array of values; give {what} itself "
-                          "(its .shape), a tuple such as (2, 3).")
+        raise AnswerError(
+            f"that is {describe(answer)}, an array of values; give {what} itself "
+            "(its .shape), a tuple such as (2, 3)."
+        )
     if _plain_number(answer):
-        raise AnswerError(f"that is one number; give {what} as a tuple of numbers, such as "
-                          "(2, 3).")
+        raise AnswerError(f"that is one number; give {what} as a tuple of numbers, such as (2, 3).")
     if isinstance(answer, (set, frozenset)):
-        raise AnswerError("a set has no order, and the order of a shape matters; give a tuple "
-                          "such as (2, 3).")
+        raise AnswerError(
+            "a set has no order, and the order of a shape matters; give a tuple such as (2, 3)."
+        )
     values = as_whole_numbers(answer, what)
     if any(v < 0 for v in values):
         raise AnswerError(f"a shape counts sizes, which cannot be negative; got {tuple(values)}.")
@@ -269,34 +300,45 @@ def as_shape(answer: Any, what: str = "the shape") -> tuple[int, ...]:
 
 def as_grid(answer: Any, what: str) -> np.ndarray:
     """A 2-D array of finite numbers from a list of equally long rows or an array."""
-    if isinstance(answer, (str, bytes, dict)) or callable(answer) or _plain_number(answer) \
-            or isinstance(answer, (bool, np.bool_, set, frozenset)):
-        raise AnswerError(f"that is {describe(answer)}; give {what} as a 2-D array, such as "
-                          "np.array([[1, 0], [0, 1]]) (a list of rows).")
+    if (
+        isinstance(answer, (str, bytes, dict))
+        or callable(answer)
+        or _plain_number(answer)
+        or isinstance(answer, (bool, np.bool_, set, frozenset))
+    ):
+        raise AnswerError(
+            f"that is {describe(answer)}; give {what} as a 2-D array, such as "
+            "np.array([[1, 0], [0, 1]]) (a list of rows)."
+        )
     if isinstance(answer, (list, tuple)):
         rows = list(answer)
         if rows and all(isinstance(r, (list, tuple, np.ndarray)) for r in rows):
             lengths = [len(r) for r in rows]
             if len(set(lengths)) > 1:
-                raise AnswerError(f"the rows have different lengths {lengths}; every row of "
-                                  f"{what} needs the same number of values.")
+                raise AnswerError(
+                    f"the rows have different lengths {lengths}; every row of "
+                    f"{what} needs the same number of values."
+                )
     try:
         grid = np.asarray(answer)
     except (TypeError, ValueError):
-        raise AnswerError(f"give {what} as a 2-D array of numbers (a list of equally long "
-                          "rows).") from None
+        raise AnswerError(
+            f"give {what} as a 2-D array of numbers (a list of equally long rows)."
+        ) from None
     if grid.dtype == object or grid.dtype.kind not in "iuf":
         raise AnswerError(f"{what} must hold numbers only; give a 2-D array of numbers.")
     if grid.ndim != 2:
-        raise AnswerError(f"{what} is a 2-D array (rows and columns); yours has "
-                          f"{grid.ndim} dimension{'s' if grid.ndim != 1 else ''}.")
+        raise AnswerError(
+            f"{what} is a 2-D array (rows and columns); yours has "
+            f"{grid.ndim} dimension{'s' if grid.ndim != 1 else ''}."
+        )
     grid = grid.astype(np.float64)
     if not np.isfinite(grid).all():
         raise AnswerError(f"{what} holds a value that is not a finite number (nan or inf).")
     return grid
 
 
-def _flatten(value: Any) -> Optional[list]:
+def _flatten(value: Any) -> list | None:
     """The items of a flat list/tuple/1-D array (or a 0-d array); None when nested or ragged."""
     if isinstance(value, np.ndarray):
         if value.dtype == object:

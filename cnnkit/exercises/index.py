@@ -2,6 +2,7 @@
 
 The expected answers are computed from the data when checked, never written down here.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -20,10 +21,14 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
     return load_digits()
 
 
-@exercise("00.1", expects="one whole number, such as 100", solution="""
+@exercise(
+    "00.1",
+    expects="one whole number, such as 100",
+    solution="""
 images, labels = cnnkit.load_digits()
 answer = len(images)          # the first axis counts the images (N)
-""")
+""",
+)
 def check_number_of_images(answer: object) -> tuple[bool, str]:
     """How many images does the digits data set hold?"""
     images, _ = _digits()
@@ -32,15 +37,20 @@ def check_number_of_images(answer: object) -> tuple[bool, str]:
         return True, f"the data set holds {len(images):,} images."
     if value == images[0].size:
         return False, "that is the number of pixels in one image; count the images instead."
-    return False, ("load the data with cnnkit.load_digits() and look at len(images) "
-                   "or images.shape[0].")
+    return False, (
+        "load the data with cnnkit.load_digits() and look at len(images) or images.shape[0]."
+    )
 
 
-@exercise("00.2", expects="one whole number, such as 100", solution="""
+@exercise(
+    "00.2",
+    expects="one whole number, such as 100",
+    solution="""
 images, labels = cnnkit.load_digits()
 c, h, w = images.shape[1:]    # one image is (C, H, W) = (1, 8, 8)
 answer = c * h * w            # or images[0].size
-""")
+""",
+)
 def check_pixels_per_image(answer: object) -> tuple[bool, str]:
     """How many pixel values does one digit image have?"""
     images, _ = _digits()
@@ -52,11 +62,15 @@ def check_pixels_per_image(answer: object) -> tuple[bool, str]:
     return False, "images.shape is (N, C, H, W); one image has C x H x W values."
 
 
-@exercise("00.3", expects="one digit, 0 to 9", solution="""
+@exercise(
+    "00.3",
+    expects="one digit, 0 to 9",
+    solution="""
 images, labels = cnnkit.load_digits()
 counts = np.bincount(labels)  # how many images of each digit 0..9
 answer = int(np.argmax(counts))
-""")
+""",
+)
 def check_most_common_digit(answer: object) -> tuple[bool, str]:
     """Which digit (0..9) has the most images in the data set?"""
     _, labels = _digits()
@@ -64,9 +78,13 @@ def check_most_common_digit(answer: object) -> tuple[bool, str]:
     value = as_whole_number(answer, "the digit")
     best = int(np.argmax(counts))
     if value == best:
-        return True, (f"{best} appears {int(counts[best])} times; the rarest digit appears "
-                      f"{int(counts.min())} times.")
+        return True, (
+            f"{best} appears {int(counts[best])} times; the rarest digit appears "
+            f"{int(counts.min())} times."
+        )
     if not 0 <= value <= 9:
         return False, "the answer is a digit, 0 to 9."
-    return False, (f"{value} appears {int(counts[value])} times, but another digit appears more "
-                   "often; np.bincount(labels) counts each digit.")
+    return False, (
+        f"{value} appears {int(counts[value])} times, but another digit appears more "
+        "often; np.bincount(labels) counts each digit."
+    )

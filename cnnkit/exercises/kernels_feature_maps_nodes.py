@@ -1,4 +1,5 @@
 """Exercises for notebook 02 (kernels, feature maps and nodes)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,12 +22,8 @@ __all__ = [
 ]
 
 #: The input patch and kernel of exercise 02.1.
-EXERCISE_PATCH = np.array([[3, 0, 1],
-                           [2, 4, 0],
-                           [1, 5, 2]], dtype=np.float64)
-EXERCISE_KERNEL = np.array([[1, 0, -1],
-                            [2, 1, 0],
-                            [0, -1, 3]], dtype=np.float64)
+EXERCISE_PATCH = np.array([[3, 0, 1], [2, 4, 0], [1, 5, 2]], dtype=np.float64)
+EXERCISE_KERNEL = np.array([[1, 0, -1], [2, 1, 0], [0, -1, 3]], dtype=np.float64)
 EXERCISE_PATCH.setflags(write=False)
 EXERCISE_KERNEL.setflags(write=False)
 
@@ -42,10 +39,14 @@ _PRODUCTS = (EXERCISE_PATCH * EXERCISE_KERNEL).ravel()
 _SUM_TEXT = " ".join(f"{'-' if v < 0 else '+'} {abs(v):g}" for v in _PRODUCTS).lstrip("+ ")
 
 
-@exercise("02.1", expects="one number, such as -3", solution=f"""
+@exercise(
+    "02.1",
+    expects="one number, such as -3",
+    solution=f"""
 products = EXERCISE_PATCH * EXERCISE_KERNEL   # element by element, no flipping
 answer = products.sum()   # {_SUM_TEXT} = {_PRODUCTS.sum():g}
-""")
+""",
+)
 def check_sum_of_products(answer: float) -> tuple[bool, str]:
     """02.1: the output of EXERCISE_KERNEL placed on EXERCISE_PATCH (no bias)."""
     value = as_number(answer, "the sum of products")
@@ -54,73 +55,99 @@ def check_sum_of_products(answer: float) -> tuple[bool, str]:
     if np.isclose(value, expected):
         return True, f"the node's value is {expected:g}: nine products, added up."
     if np.isclose(value, flipped):
-        return False, ("that is the answer with the kernel flipped (the textbook 'convolution'); "
-                       "cnnkit and PyTorch do not flip: multiply cells at the same place.")
+        return False, (
+            "that is the answer with the kernel flipped (the textbook 'convolution'); "
+            "cnnkit and PyTorch do not flip: multiply cells at the same place."
+        )
     if np.isclose(value, float((EXERCISE_PATCH @ EXERCISE_KERNEL).sum())):
-        return False, ("that is a matrix product; here each cell of the patch is multiplied "
-                       "only by the kernel cell at the same place (patch * kernel).")
-    return False, ("multiply each patch cell by the kernel cell at the same place "
-                   "(nine products), then add the nine numbers; watch the signs.")
+        return False, (
+            "that is a matrix product; here each cell of the patch is multiplied "
+            "only by the kernel cell at the same place (patch * kernel)."
+        )
+    return False, (
+        "multiply each patch cell by the kernel cell at the same place "
+        "(nine products), then add the nine numbers; watch the signs."
+    )
 
 
 _F, _C, _K = (RGB_QUESTION[key] for key in ("out_channels", "in_channels", "kernel_size"))
 
 
-@exercise("02.2", expects="a shape: a tuple of whole numbers, such as (2, 3)", solution=f"""
+@exercise(
+    "02.2",
+    expects="a shape: a tuple of whole numbers, such as (2, 3)",
+    solution=f"""
 # {_F} kernels, each as deep as the input ({_C} channels: red, green, blue), each {_K}x{_K}:
 answer = ({_F}, {_C}, {_K}, {_K})     # (out_channels, in_channels, kernel height, kernel width)
-""")
+""",
+)
 def check_rgb_weight_shape(answer: tuple) -> tuple[bool, str]:
     """02.2: the weight shape of a conv layer with 16 kernels of 5x5 on an RGB image."""
     shape = as_shape(answer, "the weight's shape")
     right = (_F, _C, _K, _K)
     if shape == right:
-        return True, (f"{_F} kernels, each {_C} deep and {_K}x{_K}: "
-                      f"{_F}*{_C}*{_K}*{_K} = {int(np.prod(right))} weights.")
+        return True, (
+            f"{_F} kernels, each {_C} deep and {_K}x{_K}: "
+            f"{_F}*{_C}*{_K}*{_K} = {int(np.prod(right))} weights."
+        )
     if shape in ((_F, 1, _K, _K), (_F, _K, _K)):
         return False, f"an RGB input has {_C} channels, so every kernel must be {_C} deep."
     if sorted(shape) == sorted(right):
-        return False, ("the numbers are right but the order is not: PyTorch and cnnkit use "
-                       "(out_channels, in_channels, KH, KW).")
+        return False, (
+            "the numbers are right but the order is not: PyTorch and cnnkit use "
+            "(out_channels, in_channels, KH, KW)."
+        )
     if len(shape) != 4:
         return False, f"a conv weight has 4 axes; your answer has {len(shape)}."
     return False, "one kernel per output feature map, each as deep as the input: (F, C, KH, KW)."
 
 
-_PC, _PF, _PK = (CONV_PARAMS_QUESTION[key]
-                 for key in ("in_channels", "out_channels", "kernel_size"))
+_PC, _PF, _PK = (
+    CONV_PARAMS_QUESTION[key] for key in ("in_channels", "out_channels", "kernel_size")
+)
 _PW = _PF * _PC * _PK * _PK
 
 
-@exercise("02.3", expects="one whole number, such as 100", solution=f"""
+@exercise(
+    "02.3",
+    expects="one whole number, such as 100",
+    solution=f"""
 weights = {_PF} * {_PC} * {_PK} * {_PK}   # {_PF} kernels, each {_PC} deep and {_PK}x{_PK}
 biases = {_PF}                 # one per kernel
 answer = weights + biases   # {_PW + _PF}
-""")
+""",
+)
 def check_conv_params(answer: int) -> tuple[bool, str]:
     """02.3: parameters of a 3x3 conv layer from 16 to 32 channels, with biases."""
     value = as_number(answer, "a number of parameters")
     weights, biases = _PW, _PF
     if value == weights + biases:
-        return True, (f"{weights} weights + {biases} biases = {weights + biases}; "
-                      "it does not depend on the image size.")
+        return True, (
+            f"{weights} weights + {biases} biases = {weights + biases}; "
+            "it does not depend on the image size."
+        )
     if value == weights:
         return False, "you counted the weights; add one bias per kernel."
     if value in (_PF * _PK * _PK + _PF, _PF * _PK * _PK):
         return False, f"each kernel is as deep as its input: {_PC} slices of {_PK}x{_PK}."
-    return False, (f"count (kernels) x (input channels) x {_PK} x {_PK} weights, plus one bias "
-                   "per kernel.")
+    return False, (
+        f"count (kernels) x (input channels) x {_PK} x {_PK} weights, plus one bias per kernel."
+    )
 
 
 _SIZES = [h for h, _ in receptive_field_sizes(list(RECEPTIVE_STACK))]
 
 
-@exercise("02.4", expects="one whole number of pixels, such as 7", solution=f"""
+@exercise(
+    "02.4",
+    expects="one whole number of pixels, such as 7",
+    solution=f"""
 from cnnkit.receptive import receptive_field_sizes
 # layer by layer the field grows {" -> ".join(map(str, _SIZES))}: a 3x3 conv adds 2 pixels,
 # the 2x2 pool adds 1 and doubles every later step, so the last 3x3 conv adds 2*2 = 4
 answer = receptive_field_sizes({list(RECEPTIVE_STACK)})[-1][0]    # {_SIZES[-1]}
-""")
+""",
+)
 def check_receptive_field(answer: int) -> tuple[bool, str]:
     """02.4: the receptive field (one side) of a node after conv3, conv3, pool2, conv3."""
     value = as_number(answer, "the side of the receptive field in pixels")
@@ -128,10 +155,14 @@ def check_receptive_field(answer: int) -> tuple[bool, str]:
     if value == sizes[-1]:
         return True, f"the field grows {' -> '.join(map(str, sizes))}: {sizes[-1]}x{sizes[-1]}."
     if value == sizes[-2] + 2:
-        return False, ("after the pooling each step of the last layer moves 2 input pixels, "
-                       "so its 3x3 kernel adds 2*2 = 4, not 2.")
-    return False, ("follow it layer by layer: a 3x3 conv adds 2 x (product of the strides "
-                   "before it); the 2x2 pool adds 1 and doubles the step of later layers.")
+        return False, (
+            "after the pooling each step of the last layer moves 2 input pixels, "
+            "so its 3x3 kernel adds 2*2 = 4, not 2."
+        )
+    return False, (
+        "follow it layer by layer: a 3x3 conv adds 2 x (product of the strides "
+        "before it); the 2x2 pool adds 1 and doubles the step of later layers."
+    )
 
 
 def _edge_images() -> dict[str, np.ndarray]:
@@ -142,11 +173,15 @@ def _edge_images() -> dict[str, np.ndarray]:
     return {"flat": flat, "horizontal": horizontal, "vertical": horizontal.T.copy()}
 
 
-@exercise("02.5", expects="a 3x3 array of numbers, such as np.zeros((3, 3))", solution="""
+@exercise(
+    "02.5",
+    expects="a 3x3 array of numbers, such as np.zeros((3, 3))",
+    solution="""
 answer = np.array([[-1, -2, -1],
                    [ 0,  0,  0],
                    [ 1,  2,  1]])   # Sobel: bottom row minus top row
-""")
+""",
+)
 def check_horizontal_edge_kernel(answer: np.ndarray) -> tuple[bool, str]:
     """02.5: a 3x3 kernel that is positive on a horizontal edge (dark above, bright below),
     zero on a flat region and zero on a vertical edge."""
@@ -155,13 +190,21 @@ def check_horizontal_edge_kernel(answer: np.ndarray) -> tuple[bool, str]:
         return False, f"the kernel should be 3x3, got shape {kernel.shape}."
     out = {name: conv2d(img, kernel) for name, img in _edge_images().items()}
     if not np.allclose(out["flat"], 0):
-        return False, (f"on a flat grey image it gives {float(out['flat'][0, 0]):g}, not 0: "
-                       "make the weights add up to 0.")
+        return False, (
+            f"on a flat grey image it gives {float(out['flat'][0, 0]):g}, not 0: "
+            "make the weights add up to 0."
+        )
     if out["horizontal"].max() <= 1e-9:
-        return False, ("on a dark-above, bright-below edge it never gives a positive value: "
-                       "put positive weights in the bottom row, negative in the top row.")
+        return False, (
+            "on a dark-above, bright-below edge it never gives a positive value: "
+            "put positive weights in the bottom row, negative in the top row."
+        )
     if not np.allclose(out["vertical"], 0):
-        return False, ("it also answers to a vertical edge: make the weights of each column "
-                       "add up to 0, so a change from left to right cancels out.")
-    return True, (f"it gives {float(out['horizontal'].max()):g} on the edge, 0 on flat "
-                  "regions and 0 on vertical edges.")
+        return False, (
+            "it also answers to a vertical edge: make the weights of each column "
+            "add up to 0, so a change from left to right cancels out."
+        )
+    return True, (
+        f"it gives {float(out['horizontal'].max()):g} on the edge, 0 on flat "
+        "regions and 0 on vertical edges."
+    )

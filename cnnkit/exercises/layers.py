@@ -4,6 +4,7 @@ Each checker computes the right answer with cnnkit itself (a layer's ``n_params`
 model's summary, ``softmax``), and each solution is written from the question's constants
 below, so nothing here is a number typed twice.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,9 +15,17 @@ from ..model import Sequential
 from ..networks import digits_cnn
 from ._core import as_number, as_whole_number, as_whole_numbers, exercise
 
-__all__ = ["check_conv_layer_params", "check_layers_without_params", "check_feature_map_nodes",
-           "check_softmax_probability", "check_cross_entropy", "CONV_LAYER_QUESTION",
-           "NODES_QUESTION", "SOFTMAX_SCORES", "CROSS_ENTROPY_P"]
+__all__ = [
+    "check_conv_layer_params",
+    "check_layers_without_params",
+    "check_feature_map_nodes",
+    "check_softmax_probability",
+    "check_cross_entropy",
+    "CONV_LAYER_QUESTION",
+    "NODES_QUESTION",
+    "SOFTMAX_SCORES",
+    "CROSS_ENTROPY_P",
+]
 
 #: 01.1: the layer Conv2D(in_channels, out_channels, kernel_size).
 CONV_LAYER_QUESTION = {"in_channels": 3, "out_channels": 8, "kernel_size": 5}
@@ -27,10 +36,16 @@ SOFTMAX_SCORES = (2.0, 1.0, 0.1)
 #: 01.5: the probability the network gives the right class.
 CROSS_ENTROPY_P = 0.25
 
-_C, _F, _K = CONV_LAYER_QUESTION["in_channels"], CONV_LAYER_QUESTION["out_channels"], \
-    CONV_LAYER_QUESTION["kernel_size"]
-_NF, _NK, _NS = NODES_QUESTION["out_channels"], NODES_QUESTION["kernel_size"], \
-    NODES_QUESTION["side"]
+_C, _F, _K = (
+    CONV_LAYER_QUESTION["in_channels"],
+    CONV_LAYER_QUESTION["out_channels"],
+    CONV_LAYER_QUESTION["kernel_size"],
+)
+_NF, _NK, _NS = (
+    NODES_QUESTION["out_channels"],
+    NODES_QUESTION["kernel_size"],
+    NODES_QUESTION["side"],
+)
 _OUT = _NS - _NK + 1
 
 
@@ -38,12 +53,16 @@ def _params_layer() -> Conv2D:
     return Conv2D(_C, _F, _K, rng=0)
 
 
-@exercise("01.1", expects="one whole number, such as 100", solution=f"""
+@exercise(
+    "01.1",
+    expects="one whole number, such as 100",
+    solution=f"""
 # A Conv2D({_C}, {_F}, kernel_size={_K}) layer has {_F} kernels, each of shape ({_C}, {_K}, {_K}),
 # and one bias per kernel.
 answer = {_F} * {_C} * {_K} * {_K} + {_F}    # = {_F * _C * _K * _K + _F} \
 = Conv2D({_C}, {_F}, {_K}).n_params
-""")
+""",
+)
 def check_conv_layer_params(answer: object) -> tuple[bool, str]:
     """How many learnable parameters has ``Conv2D(3, 8, kernel_size=5)``?"""
     layer = _params_layer()
@@ -51,21 +70,27 @@ def check_conv_layer_params(answer: object) -> tuple[bool, str]:
     weights = layer.params["weight"].size
     value = as_whole_number(answer, "the number of parameters")
     if value == right:
-        return True, (f"{_F} kernels x ({_C} x {_K} x {_K}) weights = {weights}, plus {_F} "
-                      f"biases = {right}.")
+        return True, (
+            f"{_F} kernels x ({_C} x {_K} x {_K}) weights = {weights}, plus {_F} biases = {right}."
+        )
     if value == weights:
         return False, "those are the weights; each kernel also has one bias."
     if value == _F * _K * _K + _F:
-        return False, (f"each kernel reaches through all {_C} input channels: its shape is "
-                       f"({_C}, {_K}, {_K}).")
+        return False, (
+            f"each kernel reaches through all {_C} input channels: its shape is ({_C}, {_K}, {_K})."
+        )
     return False, "weight shape is (out_channels, in_channels, kH, kW); add one bias per kernel."
 
 
-@exercise("01.2", expects="a list of layer positions, such as [1, 2]", solution="""
+@exercise(
+    "01.2",
+    expects="a list of layer positions, such as [1, 2]",
+    solution="""
 model = cnnkit.digits_cnn()
 answer = [i for i, layer in enumerate(model.layers) if layer.n_params == 0]
 # the ReLU, MaxPool2D and Flatten layers
-""")
+""",
+)
 def check_layers_without_params(answer: object) -> tuple[bool, str]:
     """Which layer indices of ``digits_cnn()`` have no learnable parameters?"""
     model: Sequential = digits_cnn()
@@ -74,24 +99,33 @@ def check_layers_without_params(answer: object) -> tuple[bool, str]:
     given = set(as_whole_numbers(answer, "the layer positions"))
     outside = sorted(i for i in given if not 0 <= i < n)
     if outside:
-        return False, (f"the model has {n} layers, numbered 0 to {n - 1}; {outside[0]} is not "
-                       "one of them.")
+        return False, (
+            f"the model has {n} layers, numbered 0 to {n - 1}; {outside[0]} is not one of them."
+        )
     if given == right:
         return True, "ReLU, MaxPool2D and Flatten compute fixed functions: nothing to learn."
     learns = sorted(given - right)
     if learns:
-        return False, (f"layer {learns[0]} ({model.layers[learns[0]]!r}) does have weights; "
-                       "look at model.summary((1, 8, 8)).")
-    return False, (f"you found {len(given)} of them, there are {len(right)}; look at the "
-                   "parameters column of model.summary((1, 8, 8)).")
+        return False, (
+            f"layer {learns[0]} ({model.layers[learns[0]]!r}) does have weights; "
+            "look at model.summary((1, 8, 8))."
+        )
+    return False, (
+        f"you found {len(given)} of them, there are {len(right)}; look at the "
+        "parameters column of model.summary((1, 8, 8))."
+    )
 
 
-@exercise("01.3", expects="one whole number, such as 100", solution=f"""
+@exercise(
+    "01.3",
+    expects="one whole number, such as 100",
+    solution=f"""
 # Conv2D(1, {_NF}, kernel_size={_NK}) on a {_NS}x{_NS} image, no padding, stride 1:
 # each map is ({_NS} - {_NK} + 1) x ({_NS} - {_NK} + 1) = {_OUT} x {_OUT}, and there are {_NF} maps.
 answer = {_NF} * {_OUT} * {_OUT}    # = {_NF * _OUT * _OUT}
 # check: cnnkit.Sequential(cnnkit.Conv2D(1, {_NF}, {_NK})).summary((1, {_NS}, {_NS}))
-""")
+""",
+)
 def check_feature_map_nodes(answer: object) -> tuple[bool, str]:
     """How many nodes has the output of ``Conv2D(1, 6, kernel_size=5)`` on a 1x28x28 image?"""
     shape = Conv2D(1, _NF, _NK, rng=0).output_shape((1, _NS, _NS))
@@ -100,19 +134,25 @@ def check_feature_map_nodes(answer: object) -> tuple[bool, str]:
     if value == right:
         return True, f"the output has shape {shape}: {right} nodes, one neuron each."
     if value == _NF * _NS * _NS:
-        return False, (f"without padding a {_NK}x{_NK} kernel fits in fewer positions than "
-                       f"{_NS} per row.")
+        return False, (
+            f"without padding a {_NK}x{_NK} kernel fits in fewer positions than {_NS} per row."
+        )
     if value == shape[1] * shape[2]:
         return False, f"that is one feature map; there are {_NF} of them."
-    return False, (f"nodes = channels x height x width of the output; each map is "
-                   f"{_NS} - {_NK} + 1 wide.")
+    return False, (
+        f"nodes = channels x height x width of the output; each map is {_NS} - {_NK} + 1 wide."
+    )
 
 
-@exercise("01.4", expects="one number between 0 and 1, such as 0.5", solution=f"""
+@exercise(
+    "01.4",
+    expects="one number between 0 and 1, such as 0.5",
+    solution=f"""
 scores = np.array([{", ".join(repr(s) for s in SOFTMAX_SCORES)}])
 answer = np.exp(scores[0]) / np.exp(scores).sum()   # = cnnkit.softmax(scores)[0], \
 about {float(softmax(np.array(SOFTMAX_SCORES))[0]):.2f}
-""")
+""",
+)
 def check_softmax_probability(answer: object) -> tuple[bool, str]:
     """Scores [2.0, 1.0, 0.1]: what probability does softmax give the first class (2 decimals)?"""
     scores = np.array(SOFTMAX_SCORES)
@@ -128,17 +168,22 @@ def check_softmax_probability(answer: object) -> tuple[bool, str]:
     return False, "exponentiate every score, then divide the first one by their sum."
 
 
-@exercise("01.5", expects="one positive number, such as 0.7", solution=f"""
+@exercise(
+    "01.5",
+    expects="one positive number, such as 0.7",
+    solution=f"""
 # The loss for one example is -ln(probability of the right class).
 answer = -np.log({CROSS_ENTROPY_P})    # about {float(-np.log(CROSS_ENTROPY_P)):.3f}
-""")
+""",
+)
 def check_cross_entropy(answer: object) -> tuple[bool, str]:
     """The network gives the right class probability 0.25: what is the cross-entropy loss?"""
     right = float(-np.log(CROSS_ENTROPY_P))
     value = as_number(answer, "the loss")
     if abs(value - right) <= 0.005:
-        return True, (f"-ln {CROSS_ENTROPY_P:g} = {right:.3f}; a sure, right answer (p = 1) "
-                      "would cost 0.")
+        return True, (
+            f"-ln {CROSS_ENTROPY_P:g} = {right:.3f}; a sure, right answer (p = 1) would cost 0."
+        )
     if abs(value + right) <= 0.005:
         return False, "mind the sign: the loss is minus the logarithm, so it is positive."
     if abs(value - (-np.log10(CROSS_ENTROPY_P))) <= 0.005:

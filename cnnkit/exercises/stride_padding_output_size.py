@@ -3,6 +3,7 @@
 Every expected answer is computed with :mod:`cnnkit.shapes` from the numbers in the
 question, so the checks and the course's own arithmetic can never disagree.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,12 @@ __all__ = [
 OUTPUT_SIZE_QUESTION = {"n": 48, "kernel_size": 5, "stride": 3, "padding": 3}
 KEEP_SIZE_QUESTION = {"n": 32, "kernel_size": 5}
 DROPPED_QUESTION = {"n": 100, "kernel_size": 5, "stride": 4}
-SHAPE_QUESTION = {"x_shape": (2, 3, 64, 64), "weight_shape": (16, 3, 5, 5), "stride": 2,
-                  "padding": 2}
+SHAPE_QUESTION = {
+    "x_shape": (2, 3, 64, 64),
+    "weight_shape": (16, 3, 5, 5),
+    "stride": 2,
+    "padding": 2,
+}
 
 
 _Q1 = OUTPUT_SIZE_QUESTION
@@ -44,13 +49,17 @@ _W4 = conv_output_size(_XS[3], _WS[3], _S4, _P4)
 _RIGHT4 = (_XS[0], _WS[0], _H4, _W4)
 
 
-@exercise("03.1", expects="one whole number, such as 20", solution=f"""
+@exercise(
+    "03.1",
+    expects="one whole number, such as 20",
+    solution=f"""
 # n={_N1}, k={_K1}, s={_S1}, p={_P1}:
 # out = floor(({_N1} + 2*{_P1} - {_K1}) / {_S1}) + 1 = floor({_ROOM1} / {_S1}) + 1 \
 = {_ROOM1 // _S1} + 1 = {_OUT1}
 answer = ({_N1} + 2 * {_P1} - {_K1}) // {_S1} + 1
 # check: cnnkit.conv_output_size({_N1}, {_K1}, stride={_S1}, padding={_P1}) -> {_OUT1}
-""")
+""",
+)
 def check_stride_output_size(answer: Any) -> tuple[bool, str]:
     """03.1: the output size of a 48-pixel axis, 5-pixel kernel, stride 3, padding 3."""
     q = OUTPUT_SIZE_QUESTION
@@ -60,23 +69,31 @@ def check_stride_output_size(answer: Any) -> tuple[bool, str]:
     if value == right:
         return True, f"out = floor(({n} + 2*{p} - {k}) / {s}) + 1 = {right}."
     if value == math.ceil((n + 2 * p - k) / s) + 1:
-        return False, ("you rounded the division up; a convolution rounds down (floor), "
-                       "dropping the last partial window.")
+        return False, (
+            "you rounded the division up; a convolution rounds down (floor), "
+            "dropping the last partial window."
+        )
     if value == conv_output_size(n, k, s, 0):
         return False, "that is the size without padding; the padding adds p zeros on each side."
     if value == (n + p - k) // s + 1 or value == (n + 2 * p - k) // s:
-        return False, ("close: check that the padding counts on both sides (2p) and that you "
-                       "added 1 for the first window.")
+        return False, (
+            "close: check that the padding counts on both sides (2p) and that you "
+            "added 1 for the first window."
+        )
     return False, "use out = floor((n + 2p - k) / s) + 1, step by step."
 
 
-@exercise("03.2", expects="one whole number of zeros per side, such as 1", solution=f"""
+@exercise(
+    "03.2",
+    expects="one whole number of zeros per side, such as 1",
+    solution=f"""
 # At stride 1, out = n + 2p - k + 1. For out = n we need 2p = k - 1 = {_K2 - 1}, \
 so p = {_P2} on each side.
 answer = ({_K2} - 1) // 2
 # check: cnnkit.shapes.same_padding({_K2}) -> {same_padding(_K2)}, \
 and cnnkit.conv_output_size({_N2}, {_K2}, padding={_P2}) -> {conv_output_size(_N2, _K2, 1, _P2)}
-""")
+""",
+)
 def check_keep_size_padding(answer: Any) -> tuple[bool, str]:
     """03.2: the padding on each side that keeps a 32x32 input 32x32 under a 5x5 kernel."""
     q = KEEP_SIZE_QUESTION
@@ -88,13 +105,20 @@ def check_keep_size_padding(answer: Any) -> tuple[bool, str]:
     if out == n:
         return True, f"padding={value} on each side: {n} + 2*{value} - {k} + 1 = {out}."
     if value == k - 1:
-        return False, (f"{value} is the total the kernel needs; padding counts the zeros on "
-                       "EACH side, so split it in two.")
-    return False, (f"with padding={value} the output is {out}, not {n}. At stride 1, "
-                   "out = n + 2p - k + 1: solve out = n for p.")
+        return False, (
+            f"{value} is the total the kernel needs; padding counts the zeros on "
+            "EACH side, so split it in two."
+        )
+    return False, (
+        f"with padding={value} the output is {out}, not {n}. At stride 1, "
+        "out = n + 2p - k + 1: solve out = n for p."
+    )
 
 
-@exercise("03.3", expects="one whole number of pixels, such as 1", solution=f"""
+@exercise(
+    "03.3",
+    expects="one whole number of pixels, such as 1",
+    solution=f"""
 # room = n - k = {_N3} - {_K3} = {_ROOM3} pixels; \
 {_ROOM3} = {_S3}*{_ROOM3 // _S3} + {_ROOM3 % _S3}, so the windows take {_ROOM3 // _S3} steps
 # and the last {_ROOM3 % _S3} pixels are never reached \
@@ -102,7 +126,8 @@ def check_keep_size_padding(answer: Any) -> tuple[bool, str]:
 answer = ({_N3} - {_K3}) % {_S3}
 # check: cnnkit.shapes.uncovered_pixels({_N3}, {_K3}, stride={_S3}) \
 -> {uncovered_pixels(_N3, _K3, _S3)}
-""")
+""",
+)
 def check_dropped_pixels(answer: Any) -> tuple[bool, str]:
     """03.3: how many pixels at the end of a 100-pixel row a 5-pixel kernel at stride 4 drops."""
     q = DROPPED_QUESTION
@@ -110,39 +135,54 @@ def check_dropped_pixels(answer: Any) -> tuple[bool, str]:
     n, k, s = q["n"], q["kernel_size"], q["stride"]
     right = uncovered_pixels(n, k, s)
     if value == right:
-        return True, (f"{n} - {k} = {n - k} = {s}*{(n - k) // s} + {right}: the last {right} "
-                      "pixels are dropped.")
+        return True, (
+            f"{n} - {k} = {n - k} = {s}*{(n - k) // s} + {right}: the last {right} "
+            "pixels are dropped."
+        )
     if value == conv_output_size(n, k, s):
         return False, "that is the output size; the question asks how many pixels are left over."
-    return False, (f"the windows can slide n - k = {n - k} pixels in steps of {s}; what is left "
-                   "after the last whole step?")
+    return False, (
+        f"the windows can slide n - k = {n - k} pixels in steps of {s}; what is left "
+        "after the last whole step?"
+    )
 
 
-@exercise("03.4", expects="a shape: a tuple of four whole numbers, such as (1, 2, 3, 4)",
-          solution=f"""
+@exercise(
+    "03.4",
+    expects="a shape: a tuple of four whole numbers, such as (1, 2, 3, 4)",
+    solution=f"""
 # One output channel per kernel: {_WS[0]}. Height and width:
 # floor(({_XS[2]} + 2*{_P4} - {_WS[2]}) / {_S4}) + 1 \
 = floor({_XS[2] + 2 * _P4 - _WS[2]} / {_S4}) + 1 \
 = {(_XS[2] + 2 * _P4 - _WS[2]) // _S4} + 1 = {_H4}.
 # The batch of {_XS[0]} images stays {_XS[0]}: the shape is {_RIGHT4}.
 answer = cnnkit.conv2d(np.zeros({_XS}), np.zeros({_WS}), stride={_S4}, padding={_P4}).shape
-""")
+""",
+)
 def check_conv_output_shape(answer: Any) -> tuple[bool, str]:
     """03.4: the shape of conv2d's output for x (2, 3, 64, 64), weight (16, 3, 5, 5), s=2, p=2."""
     q = SHAPE_QUESTION
     got = as_shape(answer, "the output's shape")
     if len(got) != 4:
-        return False, ("give the shape as a tuple of four numbers: (N, channels, height, width); "
-                       f"yours has {len(got)}.")
+        return False, (
+            "give the shape as a tuple of four numbers: (N, channels, height, width); "
+            f"yours has {len(got)}."
+        )
     n_images, _, h, w = q["x_shape"]
     n_kernels, _, kh, kw = q["weight_shape"]
-    right = (n_images, n_kernels, conv_output_size(h, kh, q["stride"], q["padding"]),
-             conv_output_size(w, kw, q["stride"], q["padding"]))
+    right = (
+        n_images,
+        n_kernels,
+        conv_output_size(h, kh, q["stride"], q["padding"]),
+        conv_output_size(w, kw, q["stride"], q["padding"]),
+    )
     if got == right:
         return True, f"{right}: one channel per kernel, each {right[2]}x{right[3]}."
     if got[0] != right[0]:
         return False, "the first axis is the batch: every image in gives one output image."
     if got[1] != right[1]:
-        return False, ("the channels of the output are the feature maps: one per kernel, "
-                       "not one per input channel.")
+        return False, (
+            "the channels of the output are the feature maps: one per kernel, "
+            "not one per input channel."
+        )
     return False, "the channels are right; now the height and width: floor((n + 2p - k) / s) + 1."

@@ -7,6 +7,7 @@ whether it is right and, when it is not, which classic mistake it makes.
 >>> check("output_size", output_size).passed
 True
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,6 +47,7 @@ def check(lab_name: str, function: Any, *, seed: int = 0) -> LabResult:
     """
     if lab_name == "capstone":
         from .capstone import check_capstone
+
         return check_capstone(function, seed=seed)
     return run_lab(get_lab(lab_name), function, seed=seed)
 
@@ -66,8 +68,9 @@ def show_hint(lab_name: str, level: int = 1) -> Shown:
 
 def show_solution(lab_name: str) -> Shown:
     """The reference solution of a lab, as a code block."""
-    return Shown(f"A reference solution for {_known(lab_name)}:", solution_source(lab_name),
-                 code=True)
+    return Shown(
+        f"A reference solution for {_known(lab_name)}:", solution_source(lab_name), code=True
+    )
 
 
 def stub_source(lab_name: str) -> str:

@@ -3,6 +3,7 @@
 Nothing the learner's code does (raise, return the wrong thing, change its input) escapes
 from here: every outcome becomes an :class:`Outcome` with a sentence describing it.
 """
+
 from __future__ import annotations
 
 import linecache
@@ -10,15 +11,25 @@ import os
 import re
 import traceback
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
 from .spec import Case, Lab, Part
 
-__all__ = ["Outcome", "call", "compare", "fresh_args", "as_parts", "close", "loose",
-           "plain", "where_raised"]
+__all__ = [
+    "Outcome",
+    "call",
+    "compare",
+    "fresh_args",
+    "as_parts",
+    "close",
+    "loose",
+    "plain",
+    "where_raised",
+]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _NUMPY = os.path.dirname(os.path.abspath(np.__file__))
@@ -30,7 +41,7 @@ class Outcome:
     "bad_return", "mutated", "shape", "dtype", "values"; ``problem`` says it in words."""
 
     status: str
-    parts: Optional[tuple[Any, ...]] = None
+    parts: tuple[Any, ...] | None = None
     problem: str = ""
     where: str = ""
 
@@ -41,7 +52,7 @@ def fresh_args(case: Case) -> dict[str, Any]:
 
 
 def where_raised(exc: BaseException) -> str:
-    """"line 7 of conv2d_forward: out[i] = ..." for the learner's last line in the traceback."""
+    """ "line 7 of conv2d_forward: out[i] = ..." for the learner's last line in the traceback."""
     frames = traceback.extract_tb(exc.__traceback__)
     theirs = [f for f in frames if not os.path.abspath(f.filename).startswith((_HERE, _NUMPY))]
     if not theirs:
@@ -89,7 +100,8 @@ def _one_part(value: Any, part: Part) -> tuple[Any, str]:
         if isinstance(value, np.ndarray) and value.size == 1:
             value = value.reshape(())[()]
         if isinstance(value, (bool, np.bool_)) or not isinstance(
-                value, (int, float, np.integer, np.floating)):
+            value, (int, float, np.integer, np.floating)
+        ):
             return None, f"{part.name} should be a real number, but it is {_describe(value)}"
         return float(value), ""
     if not isinstance(value, np.ndarray):
@@ -100,7 +112,7 @@ def _one_part(value: Any, part: Part) -> tuple[Any, str]:
     return value, ""
 
 
-def as_parts(raw: Any, lab: Lab) -> tuple[Optional[tuple[Any, ...]], str]:
+def as_parts(raw: Any, lab: Lab) -> tuple[tuple[Any, ...] | None, str]:
     """Split a return value into the lab's parts: (parts, "") or (None, what is wrong)."""
     if len(lab.returns) == 1:
         value, problem = _one_part(raw, lab.returns[0])
@@ -161,12 +173,17 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> str:
             continue
         if not isinstance(new, np.ndarray) or new.shape != old.shape:
             return f"your function changed the shape of its input {name}"
-        diff = ~((new == old) | (np.isnan(new) & np.isnan(old)) if old.dtype.kind == "f"
-                 else (new == old))
+        diff = ~(
+            (new == old) | (np.isnan(new) & np.isnan(old))
+            if old.dtype.kind == "f"
+            else (new == old)
+        )
         if diff.any():
             idx = tuple(int(i) for i in np.argwhere(diff)[0])
-            return (f"your function changed its input {name}: {name}[{', '.join(map(str, idx))}] "
-                    f"was {old[idx]:g} and is {new[idx]:g} after the call")
+            return (
+                f"your function changed its input {name}: {name}[{', '.join(map(str, idx))}] "
+                f"was {old[idx]:g} and is {new[idx]:g} after the call"
+            )
     return ""
 
 
@@ -176,34 +193,48 @@ def call(fn: Callable[..., Any], lab: Lab, case: Case, expected: tuple[Any, ...]
     try:
         raw = quietly(fn, args)
     except NotImplementedError:
-        return Outcome("not_written", problem="the function is not written yet "
-                       "(it raises NotImplementedError)")
+        return Outcome(
+            "not_written", problem="the function is not written yet (it raises NotImplementedError)"
+        )
     except Exception as exc:  # the learner's code failed: say how and where
         where = where_raised(exc)
-        return Outcome("raised", problem=f"the function raised {type(exc).__name__}: "
-                       f"{plain(exc)}", where=where)
+        return Outcome(
+            "raised", problem=f"the function raised {type(exc).__name__}: {plain(exc)}", where=where
+        )
     parts, problem = as_parts(raw, lab)
     changed = _changed(case.args, args)
     if changed:
-        return Outcome("mutated", parts, changed + "; work on a copy (np.pad and x.copy() "
-                       "give new arrays) and leave the inputs as they came")
+        return Outcome(
+            "mutated",
+            parts,
+            changed + "; work on a copy (np.pad and x.copy() "
+            "give new arrays) and leave the inputs as they came",
+        )
     if parts is None:
         return Outcome("bad_return", None, problem)
     return compare(parts, expected, lab, loose(case))
 
 
-def compare(parts: tuple[Any, ...], expected: tuple[Any, ...], lab: Lab,
-            single: bool = False) -> Outcome:
+def compare(
+    parts: tuple[Any, ...], expected: tuple[Any, ...], lab: Lab, single: bool = False
+) -> Outcome:
     """Outcome of checked parts against the right ones: shape, then dtype, then values."""
     for got, want, part in zip(parts, expected, lab.returns):
         if isinstance(want, np.ndarray) and got.shape != want.shape:
-            return Outcome("shape", parts, f"{part.name} has shape {got.shape}, but the right "
-                           f"answer has shape {want.shape}")
+            return Outcome(
+                "shape",
+                parts,
+                f"{part.name} has shape {got.shape}, but the right answer has shape {want.shape}",
+            )
     for got, want, part in zip(parts, expected, lab.returns):
         if isinstance(want, np.ndarray) and got.dtype != want.dtype:
-            return Outcome("dtype", parts, f"{part.name} has dtype {got.dtype}, but the inputs "
-                           f"are {want.dtype}, so it should be {want.dtype} too (create arrays "
-                           "with dtype=x.dtype, e.g. np.zeros(shape, dtype=x.dtype))")
+            return Outcome(
+                "dtype",
+                parts,
+                f"{part.name} has dtype {got.dtype}, but the inputs "
+                f"are {want.dtype}, so it should be {want.dtype} too (create arrays "
+                "with dtype=x.dtype, e.g. np.zeros(shape, dtype=x.dtype))",
+            )
     for got, want, part in zip(parts, expected, lab.returns):
         if not close(got, want, single):
             return Outcome("values", parts, _value_problem(part, got, want, single))
@@ -218,5 +249,7 @@ def _value_problem(part: Part, got: Any, want: Any, single: bool) -> str:
         bad = ~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     idx = tuple(int(i) for i in np.argwhere(bad)[0])
     at = ", ".join(map(str, idx))
-    return (f"{part.name} differs from the right answer in {int(bad.sum())} of {bad.size} "
-            f"values; the first at [{at}]: expected {want[idx]:.6g}, got {got[idx]:.6g}")
+    return (
+        f"{part.name} differs from the right answer in {int(bad.sum())} of {bad.size} "
+        f"values; the first at [{at}]: expected {want[idx]:.6g}, got {got[idx]:.6g}"
+    )

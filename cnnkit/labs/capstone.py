@@ -33,29 +33,45 @@ held-out images and passes at :data:`PASS_ACCURACY` (95%) or more. The result ca
 :func:`cnnkit.digits_cnn`) written only with the reference lab solutions, plain numpy, a dict
 of parameters, and SGD with momentum written by hand. It reaches about 98% in a few seconds.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..networks import DIGITS_TRAINING
 from .calling import plain, where_raised
 from .result import LabResult
-from .solutions import (conv2d_backward, conv2d_im2col, max_pool2d_backward,
-                        max_pool2d_forward, softmax_cross_entropy)
+from .solutions import (
+    conv2d_backward,
+    conv2d_im2col,
+    max_pool2d_backward,
+    max_pool2d_forward,
+    softmax_cross_entropy,
+)
 
 __all__ = ["train", "check_capstone", "CAPSTONE_SETTINGS", "PASS_ACCURACY", "COMPONENTS"]
 
 #: The keyword arguments the check passes to ``train``: the course's digits training
 #: settings (:data:`cnnkit.DIGITS_TRAINING`) and seed 0.
-CAPSTONE_SETTINGS = {"epochs": DIGITS_TRAINING["epochs"], "lr": DIGITS_TRAINING["lr"],
-                     "batch_size": DIGITS_TRAINING["batch_size"], "seed": 0}
+CAPSTONE_SETTINGS = {
+    "epochs": DIGITS_TRAINING["epochs"],
+    "lr": DIGITS_TRAINING["lr"],
+    "batch_size": DIGITS_TRAINING["batch_size"],
+    "seed": 0,
+}
 #: Test accuracy needed to pass.
 PASS_ACCURACY = 0.95
 #: The learner's functions the capstone re-checks, in the order they are checked.
-COMPONENTS = ("conv2d_forward", "max_pool2d_forward", "max_pool2d_backward",
-              "conv2d_backward", "softmax_cross_entropy")
+COMPONENTS = (
+    "conv2d_forward",
+    "max_pool2d_forward",
+    "max_pool2d_backward",
+    "conv2d_backward",
+    "softmax_cross_entropy",
+)
 
 
 def train(X_train, y_train, *, epochs, lr, batch_size, seed):
@@ -120,7 +136,7 @@ def train(X_train, y_train, *, epochs, lr, batch_size, seed):
         order = rng.permutation(len(X_train))  # a new shuffle every epoch
         losses = []
         for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             logits, saved = forward(X_train[batch], params)
             loss, dlogits = softmax_cross_entropy(logits, y_train[batch])
             grads = backward(dlogits, saved, params)
@@ -142,6 +158,7 @@ def _failed(message: str, **extra: Any) -> LabResult:
 
 def _digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from ..data import load_digits, train_test_split
+
     return train_test_split(*load_digits(), test_size=0.2, seed=0)
 
 
@@ -152,20 +169,30 @@ def check_capstone(fns: Any, seed: int = 0) -> LabResult:
 
     keys = COMPONENTS + ("train",)
     if not isinstance(fns, dict):
-        return _failed(f"check needs a dict of your functions with the keys {', '.join(keys)}; "
-                       f"it got {type(fns).__name__}.")
+        return _failed(
+            f"check needs a dict of your functions with the keys {', '.join(keys)}; "
+            f"it got {type(fns).__name__}."
+        )
     missing = [k for k in keys if not callable(fns.get(k))]
     if missing:
-        return _failed(f"the dict has no function for {', '.join(missing)}; it needs one "
-                       f"for each of {', '.join(keys)}.")
+        return _failed(
+            f"the dict has no function for {', '.join(missing)}; it needs one "
+            f"for each of {', '.join(keys)}."
+        )
     for name in COMPONENTS:
         part = run_lab(get_lab(name), fns[name], seed=seed)
         if not part.passed:
             state = "written" if part.status == "not_written" else "right"
-            return LabResult("capstone", False, part.status,
-                             f"capstone: your {name} is not {state} yet, and training needs "
-                             f"it; the {name} lab checks it.\n\n{part.message}",
-                             mistake=part.mistake, case=part.case, view=part.view)
+            return LabResult(
+                "capstone",
+                False,
+                part.status,
+                f"capstone: your {name} is not {state} yet, and training needs "
+                f"it; the {name} lab checks it.\n\n{part.message}",
+                mistake=part.mistake,
+                case=part.case,
+                view=part.view,
+            )
     X_train, X_test, y_train, y_test = _digits()
     return _train_and_test(fns["train"], X_train, y_train, X_test, y_test)
 
@@ -175,16 +202,24 @@ def _train_and_test(train_fn: Callable[..., Any], X_train, y_train, X_test, y_te
     try:
         returned = train_fn(X_train.copy(), y_train.copy(), **CAPSTONE_SETTINGS)
     except NotImplementedError:
-        return LabResult("capstone", False, "not_written",
-                         "capstone: train is not written yet. Replace `raise "
-                         "NotImplementedError` with your training loop, then run this again.")
+        return LabResult(
+            "capstone",
+            False,
+            "not_written",
+            "capstone: train is not written yet. Replace `raise "
+            "NotImplementedError` with your training loop, then run this again.",
+        )
     except Exception as exc:
         where = where_raised(exc)
-        return _failed(f"train(X_train, y_train, {settings}) raised {type(exc).__name__}: "
-                       f"{plain(exc)}" + (f" (at {where})." if where else "."))
+        return _failed(
+            f"train(X_train, y_train, {settings}) raised {type(exc).__name__}: "
+            f"{plain(exc)}" + (f" (at {where})." if where else ".")
+        )
     if not (isinstance(returned, tuple) and len(returned) == 2 and callable(returned[0])):
-        return _failed("train should return two things, (predict, history), where predict "
-                       "is a function; look at its return statement.")
+        return _failed(
+            "train should return two things, (predict, history), where predict "
+            "is a function; look at its return statement."
+        )
     predict, history = returned
     epochs = CAPSTONE_SETTINGS["epochs"]
     losses = history.get("loss") if isinstance(history, dict) else None
@@ -193,30 +228,49 @@ def _train_and_test(train_fn: Callable[..., Any], X_train, y_train, X_test, y_te
     except Exception:
         losses = None
     if losses is None or len(losses) != epochs:
-        return _failed(f"history should be a dict whose \"loss\" is a list of {epochs} "
-                       "numbers, the mean training loss of each epoch.")
+        return _failed(
+            f'history should be a dict whose "loss" is a list of {epochs} '
+            "numbers, the mean training loss of each epoch."
+        )
     try:
         guess = np.asarray(predict(X_test.copy()))
     except Exception as exc:
         where = where_raised(exc)
-        return _failed(f"predict(X_test) raised {type(exc).__name__}: {plain(exc)}"
-                       + (f" (at {where})." if where else "."))
+        return _failed(
+            f"predict(X_test) raised {type(exc).__name__}: {plain(exc)}"
+            + (f" (at {where})." if where else ".")
+        )
     if guess.shape != y_test.shape or guess.dtype.kind not in "iu":
-        return _failed(f"predict(X) should return one whole-number class per image, shape "
-                       f"{y_test.shape}; it returned {guess.dtype} values of shape "
-                       f"{guess.shape} (argmax over the class axis gives them).")
+        return _failed(
+            f"predict(X) should return one whole-number class per image, shape "
+            f"{y_test.shape}; it returned {guess.dtype} values of shape "
+            f"{guess.shape} (argmax over the class axis gives them)."
+        )
     right = int(np.sum(guess == y_test))
     accuracy = right / len(y_test)
-    said = (f"{right} of {len(y_test)} held-out digits right ({100 * accuracy:.1f}% test "
-            f"accuracy; the loss went from {losses[0]:.3f} in the first epoch to "
-            f"{losses[-1]:.3f} in the last).")
+    said = (
+        f"{right} of {len(y_test)} held-out digits right ({100 * accuracy:.1f}% test "
+        f"accuracy; the loss went from {losses[0]:.3f} in the first epoch to "
+        f"{losses[-1]:.3f} in the last)."
+    )
     if accuracy >= PASS_ACCURACY:
-        return LabResult("capstone", True, "passed", f"capstone: passed. Your own network "
-                         f"gets {said}", accuracy=accuracy, history=history)
-    advice = ("The loss did not go down: look at the signs of your updates and at the "
-              "learning rate." if not losses[-1] < losses[0] else
-              "The loss goes down but not far enough: check the weight initialisation (small "
-              "random numbers, e.g. std sqrt(2 / fan_in)), the momentum, and that each "
-              "epoch visits every training image once, shuffled.")
-    return _failed(f"your network gets {said} It needs {100 * PASS_ACCURACY:.0f}%.\n\n{advice}",
-                   accuracy=accuracy, history=history)
+        return LabResult(
+            "capstone",
+            True,
+            "passed",
+            f"capstone: passed. Your own network gets {said}",
+            accuracy=accuracy,
+            history=history,
+        )
+    advice = (
+        "The loss did not go down: look at the signs of your updates and at the learning rate."
+        if not losses[-1] < losses[0]
+        else "The loss goes down but not far enough: check the weight initialisation (small "
+        "random numbers, e.g. std sqrt(2 / fan_in)), the momentum, and that each "
+        "epoch visits every training image once, shuffled."
+    )
+    return _failed(
+        f"your network gets {said} It needs {100 * PASS_ACCURACY:.0f}%.\n\n{advice}",
+        accuracy=accuracy,
+        history=history,
+    )

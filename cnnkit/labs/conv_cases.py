@@ -1,4 +1,5 @@
 """The cases every convolution lab (forward, im2col, backward) runs, smallest first."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,15 +17,43 @@ _SHAPES: list[tuple[tuple[int, ...], tuple[int, ...], Any, Any, Any, bool, str]]
     ((1, 1, 3, 4), (1, 1, 2, 2), 1, 0, np.float64, True, "one image, one channel, a 2x2 kernel"),
     ((1, 1, 5, 7), (1, 1, 2, 3), 2, 0, np.float64, True, "stride 2 and a 2x3 kernel"),
     ((1, 1, 3, 4), (1, 1, 3, 3), 1, 1, np.float64, True, "padding 1"),
-    ((1, 2, 4, 5), (2, 2, 2, 3), (1, 2), (1, 0), np.float64, True,
-     "two channels and two kernels, stride (1, 2), padding (1, 0)"),
-    ((2, 3, 6, 7), (4, 3, 3, 2), (2, 1), (0, 2), np.float64, True,
-     "two images, three channels, four kernels, stride (2, 1), padding (0, 2)"),
-    ((1, 2, 3, 4), (2, 2, 5, 4), (2, 3), (1, 0), np.float64, True,
-     "a kernel as large as the padded input"),
+    (
+        (1, 2, 4, 5),
+        (2, 2, 2, 3),
+        (1, 2),
+        (1, 0),
+        np.float64,
+        True,
+        "two channels and two kernels, stride (1, 2), padding (1, 0)",
+    ),
+    (
+        (2, 3, 6, 7),
+        (4, 3, 3, 2),
+        (2, 1),
+        (0, 2),
+        np.float64,
+        True,
+        "two images, three channels, four kernels, stride (2, 1), padding (0, 2)",
+    ),
+    (
+        (1, 2, 3, 4),
+        (2, 2, 5, 4),
+        (2, 3),
+        (1, 0),
+        np.float64,
+        True,
+        "a kernel as large as the padded input",
+    ),
     ((2, 2, 5, 6), (3, 2, 3, 3), 2, 1, np.float32, False, "float32 input, stride 2, padding 1"),
-    ((3, 2, 9, 8), (3, 2, 3, 4), (3, 2), (2, 1), np.float64, False,
-     "random values, stride (3, 2), padding (2, 1)"),
+    (
+        (3, 2, 9, 8),
+        (3, 2, 3, 4),
+        (3, 2),
+        (2, 1),
+        np.float64,
+        False,
+        "random values, stride (3, 2), padding (2, 1)",
+    ),
 ]
 
 
@@ -58,7 +87,10 @@ def conv_backward_cases(seed: int) -> list[Case]:
     for x_shape, w_shape, stride, padding, dtype, whole, note in _SHAPES:
         x, w, _ = _arrays(rng, x_shape, w_shape, dtype, whole)
         out_shape = conv2d(x, w, None, pair(stride), pair(padding)).shape
-        dout = (ints(rng, out_shape, -2, 3, dtype) if whole
-                else rng.normal(size=out_shape).astype(dtype))
+        dout = (
+            ints(rng, out_shape, -2, 3, dtype)
+            if whole
+            else rng.normal(size=out_shape).astype(dtype)
+        )
         cases.append(Case(dict(dout=dout, x=x, weight=w, stride=stride, padding=padding), note))
     return cases

@@ -1,8 +1,9 @@
 """Name the learner's mistake: compute every catalogued mistake on the same cases and see
 which one the learner's results agree with."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .calling import Outcome, as_parts, close, fresh_args, loose, quietly
 from .spec import Case, Lab, Mistake
@@ -10,9 +11,9 @@ from .spec import Case, Lab, Mistake
 __all__ = ["mistake_results", "matching_mistakes"]
 
 
-def mistake_results(m: Mistake, lab: Lab, cases: list[Case]) -> list[Optional[tuple[Any, ...]]]:
+def mistake_results(m: Mistake, lab: Lab, cases: list[Case]) -> list[tuple[Any, ...] | None]:
     """What ``m`` returns on every case (None where such a function would fail)."""
-    results: list[Optional[tuple[Any, ...]]] = []
+    results: list[tuple[Any, ...] | None] = []
     for case in cases:
         try:
             parts, _ = as_parts(quietly(m.compute, fresh_args(case)), lab)
@@ -22,8 +23,14 @@ def mistake_results(m: Mistake, lab: Lab, cases: list[Case]) -> list[Optional[tu
     return results
 
 
-def _explains(m: Mistake, lab: Lab, cases: list[Case], outcomes: list[Outcome],
-              expected: list[tuple[Any, ...]], theirs: list[Optional[tuple[Any, ...]]]) -> bool:
+def _explains(
+    m: Mistake,
+    lab: Lab,
+    cases: list[Case],
+    outcomes: list[Outcome],
+    expected: list[tuple[Any, ...]],
+    theirs: list[tuple[Any, ...] | None],
+) -> bool:
     """True when the learner's results are this mistake's on every case, and the mistake
     shows (differs from the right answer) in at least one of them."""
     parts = m.parts or tuple(range(len(lab.returns)))
@@ -44,8 +51,9 @@ def _explains(m: Mistake, lab: Lab, cases: list[Case], outcomes: list[Outcome],
     return shows
 
 
-def matching_mistakes(lab: Lab, cases: list[Case], outcomes: list[Outcome],
-                      expected: list[tuple[Any, ...]]) -> list[Mistake]:
+def matching_mistakes(
+    lab: Lab, cases: list[Case], outcomes: list[Outcome], expected: list[tuple[Any, ...]]
+) -> list[Mistake]:
     """The catalogued mistakes the learner's results agree with, one per name, in order."""
     found: list[Mistake] = []
     for m in lab.mistakes:

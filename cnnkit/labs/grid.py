@@ -3,18 +3,21 @@
 An array of any number of dimensions is shown as its 2-D slices, each labelled with its
 leading index ("[0, 1]" is image 0, channel 1), a few at most, so a case stays readable.
 """
+
 from __future__ import annotations
 
 import html
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
 __all__ = ["value_text", "value_html", "MAX_SLICES"]
 
 MAX_SLICES = 6
-_CELL = ("padding:1px 5px;text-align:right;border:1px solid #ddd;font-family:monospace;"
-         "background:#fff;color:#1f2328")
+_CELL = (
+    "padding:1px 5px;text-align:right;border:1px solid #ddd;font-family:monospace;"
+    "background:#fff;color:#1f2328"
+)
 _BAD = "background:#ffd7d5;color:#82071e;font-weight:bold"
 
 
@@ -48,7 +51,7 @@ def _slices(a: np.ndarray) -> list[tuple[str, np.ndarray]]:
     return [(f"[{', '.join(map(str, idx))}]", a[idx]) for idx in np.ndindex(*lead)]
 
 
-def _table(a: np.ndarray, bad: Optional[np.ndarray]) -> str:
+def _table(a: np.ndarray, bad: np.ndarray | None) -> str:
     rows = []
     for i in range(a.shape[0]):
         cells = []
@@ -56,11 +59,14 @@ def _table(a: np.ndarray, bad: Optional[np.ndarray]) -> str:
             style = _CELL + (";" + _BAD if bad is not None and bad[i, j] else "")
             cells.append(f'<td style="{style}">{html.escape(_number(a[i, j]))}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return ('<table style="border-collapse:collapse;display:inline-table;margin:2px 6px">'
-            + "".join(rows) + "</table>")
+    return (
+        '<table style="border-collapse:collapse;display:inline-table;margin:2px 6px">'
+        + "".join(rows)
+        + "</table>"
+    )
 
 
-def value_html(v: Any, bad: Optional[np.ndarray] = None) -> str:
+def value_html(v: Any, bad: np.ndarray | None = None) -> str:
     """A value as HTML; ``bad`` (same shape as ``v``) marks the cells to highlight."""
     if not isinstance(v, np.ndarray) or v.size == 0 or v.size > 2000:
         return f"<code>{html.escape(value_text(v))}</code>"
@@ -73,8 +79,10 @@ def value_html(v: Any, bad: Optional[np.ndarray] = None) -> str:
     for i in order[:MAX_SLICES]:
         label, s = slices[i]
         caption = f"<div style='font-size:85%;color:#555'>{label}</div>" if label else ""
-        parts.append(f'<div style="display:inline-block;vertical-align:top">{caption}'
-                     f"{_table(s, bad_slices[i][1])}</div>")
+        parts.append(
+            f'<div style="display:inline-block;vertical-align:top">{caption}'
+            f"{_table(s, bad_slices[i][1])}</div>"
+        )
     more = len(slices) - MAX_SLICES
     note = "<div style='font-size:85%;color:#555'>{}</div>"
     tail = note.format(f"... and {more} more slices") if more > 0 else ""

@@ -1,4 +1,5 @@
 """Hints for every lab, from a nudge (level 1) to nearly the answer (level 3)."""
+
 from __future__ import annotations
 
 __all__ = ["HINTS"]

@@ -4,6 +4,7 @@ They behave the way a learner's loops would: output sizes from the floor rule, w
 read by slicing (which silently clips at the border), and a ValueError where np.zeros would
 get a negative size.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,12 +37,13 @@ def correlate(xp: np.ndarray, weight: np.ndarray, stride: Any) -> np.ndarray:
         return out
     for a in range(kh):
         for b in range(kw):
-            under = xp[:, :, a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw]
+            under = xp[:, :, a : a + sh * (oh - 1) + 1 : sh, b : b + sw * (ow - 1) + 1 : sw]
             out += np.einsum("ncij,fc->nfij", under, weight[:, :, a, b])
     return out
 
 
-def ints(rng: np.random.Generator, shape: tuple[int, ...], low: int, high: int,
-         dtype: Any = np.float64) -> np.ndarray:
+def ints(
+    rng: np.random.Generator, shape: tuple[int, ...], low: int, high: int, dtype: Any = np.float64
+) -> np.ndarray:
     """Whole numbers in [low, high] as floats: easy to read, exact to add up, often tied."""
     return rng.integers(low, high + 1, size=shape).astype(dtype)

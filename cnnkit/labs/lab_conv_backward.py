@@ -1,4 +1,5 @@
 """The conv2d_backward lab: dx, dweight and dbias, each checked (and diagnosed) on its own."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,7 +42,7 @@ def _grads(dout, x, weight, stride, padding, step: Any = None, flip: bool = Fals
 
 def _crop(dxp, x, padding):
     ph, pw = pair(padding)
-    return dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+    return dxp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
 
 
 def _with(dout, x, weight, stride, padding, **changed):
@@ -68,6 +69,7 @@ def _dweight_mean(dout, x, weight, stride, padding):
 def _dbias_axes(axes):
     def mistake(dout, x, weight, stride, padding):
         return _with(dout, x, weight, stride, padding, dbias=dout.sum(axis=axes))
+
     return mistake
 
 
@@ -91,40 +93,89 @@ def _dx_not_cropped(dout, x, weight, stride, padding):
     return _with(dout, x, weight, stride, padding, dx=dxp)
 
 
-_SUM_BATCH = ("the kernel is used on every image, so its gradient adds up the contributions "
-              "of all images: accumulate dweight over n (+=), do not overwrite or average.")
-_DBIAS = ("bias[f] is added to every output node of channel f in every image: "
-          "dbias = dout.sum(axis=(0, 2, 3)), shape (F,).")
+_SUM_BATCH = (
+    "the kernel is used on every image, so its gradient adds up the contributions "
+    "of all images: accumulate dweight over n (+=), do not overwrite or average."
+)
+_DBIAS = (
+    "bias[f] is added to every output node of channel f in every image: "
+    "dbias = dout.sum(axis=(0, 2, 3)), shape (F,)."
+)
 
 _MISTAKES = (
-    Mistake("dweight_not_summed", "your dweight comes from the last image only: each image "
-            "overwrites the one before.", _SUM_BATCH, _dweight_last_image, (DWEIGHT,)),
-    Mistake("dweight_not_summed", "your dweight comes from the first image only.", _SUM_BATCH,
-            _dweight_first_image, (DWEIGHT,)),
-    Mistake("dweight_not_summed", "your dweight is averaged over the images instead of "
-            "summed.", _SUM_BATCH + " (dout already carries the 1/N of a mean loss.)",
-            _dweight_mean, (DWEIGHT,)),
-    Mistake("dbias_wrong_axis", "your dbias sums over the wrong axes (one value per image "
-            "instead of one per kernel).", _DBIAS, _dbias_axes((1, 2, 3)), (DBIAS,)),
-    Mistake("dbias_wrong_axis", "your dbias keeps one value per image and kernel: it is not "
-            "summed over the images.", _DBIAS, _dbias_axes((2, 3)), (DBIAS,)),
-    Mistake("dbias_wrong_axis", "your dbias is summed over the images and rows but not over "
-            "the columns.", _DBIAS, _dbias_axes((0, 2)), (DBIAS,)),
-    Mistake("dx_not_flipped", "your dx correlates dout with the kernel as it is; the "
-            "gradient of a correlation is a full convolution (the kernel turned by 180 "
-            "degrees).", "send dout[n, f, i, j] * weight[f] back to the very window "
-            "(i*sh : i*sh+KH, j*sw : j*sw+KW) it came from; that does the flip for you.",
-            _dx_not_flipped, (DX,)),
-    Mistake("dx_stride_ignored", "your dx puts window (i, j) back at (i, j) instead of "
-            "(i * stride_h, j * stride_w).", "add into dxp[:, :, i*sh : i*sh+KH, "
-            "j*sw : j*sw+KW], the same slice the forward pass read.", _dx_stride_ignored,
-            (DX,)),
-    Mistake("dweight_stride_ignored", "your dweight reads window (i, j) at (i, j) instead of "
-            "(i * stride_h, j * stride_w).", "use the same window the forward pass read: "
-            "xp[n, :, i*sh : i*sh+KH, j*sw : j*sw+KW].", _dweight_stride_ignored, (DWEIGHT,)),
-    Mistake("padding_not_cropped", "your dx still has the padding around it (it has the "
-            "padded input's shape).", "the padding was not part of x: return "
-            "dxp[:, :, ph:ph+H, pw:pw+W].", _dx_not_cropped, (DX,)),
+    Mistake(
+        "dweight_not_summed",
+        "your dweight comes from the last image only: each image overwrites the one before.",
+        _SUM_BATCH,
+        _dweight_last_image,
+        (DWEIGHT,),
+    ),
+    Mistake(
+        "dweight_not_summed",
+        "your dweight comes from the first image only.",
+        _SUM_BATCH,
+        _dweight_first_image,
+        (DWEIGHT,),
+    ),
+    Mistake(
+        "dweight_not_summed",
+        "your dweight is averaged over the images instead of summed.",
+        _SUM_BATCH + " (dout already carries the 1/N of a mean loss.)",
+        _dweight_mean,
+        (DWEIGHT,),
+    ),
+    Mistake(
+        "dbias_wrong_axis",
+        "your dbias sums over the wrong axes (one value per image instead of one per kernel).",
+        _DBIAS,
+        _dbias_axes((1, 2, 3)),
+        (DBIAS,),
+    ),
+    Mistake(
+        "dbias_wrong_axis",
+        "your dbias keeps one value per image and kernel: it is not summed over the images.",
+        _DBIAS,
+        _dbias_axes((2, 3)),
+        (DBIAS,),
+    ),
+    Mistake(
+        "dbias_wrong_axis",
+        "your dbias is summed over the images and rows but not over the columns.",
+        _DBIAS,
+        _dbias_axes((0, 2)),
+        (DBIAS,),
+    ),
+    Mistake(
+        "dx_not_flipped",
+        "your dx correlates dout with the kernel as it is; the "
+        "gradient of a correlation is a full convolution (the kernel turned by 180 "
+        "degrees).",
+        "send dout[n, f, i, j] * weight[f] back to the very window "
+        "(i*sh : i*sh+KH, j*sw : j*sw+KW) it came from; that does the flip for you.",
+        _dx_not_flipped,
+        (DX,),
+    ),
+    Mistake(
+        "dx_stride_ignored",
+        "your dx puts window (i, j) back at (i, j) instead of (i * stride_h, j * stride_w).",
+        "add into dxp[:, :, i*sh : i*sh+KH, j*sw : j*sw+KW], the same slice the forward pass read.",
+        _dx_stride_ignored,
+        (DX,),
+    ),
+    Mistake(
+        "dweight_stride_ignored",
+        "your dweight reads window (i, j) at (i, j) instead of (i * stride_h, j * stride_w).",
+        "use the same window the forward pass read: xp[n, :, i*sh : i*sh+KH, j*sw : j*sw+KW].",
+        _dweight_stride_ignored,
+        (DWEIGHT,),
+    ),
+    Mistake(
+        "padding_not_cropped",
+        "your dx still has the padding around it (it has the padded input's shape).",
+        "the padding was not part of x: return dxp[:, :, ph:ph+H, pw:pw+W].",
+        _dx_not_cropped,
+        (DX,),
+    ),
 )
 
 BACKWARD = Lab(

@@ -1,4 +1,5 @@
 """The output_size lab: PyTorch's floor rule ``(n + 2p - d(k-1) - 1) // s + 1``."""
+
 from __future__ import annotations
 
 import math
@@ -25,16 +26,26 @@ _FIXED = [
 
 
 def _cases(seed: int) -> list[Case]:
-    cases = [Case(dict(n=n, kernel_size=k, stride=s, padding=p, dilation=d), note)
-             for n, k, s, p, d, note in _FIXED]
+    cases = [
+        Case(dict(n=n, kernel_size=k, stride=s, padding=p, dilation=d), note)
+        for n, k, s, p, d, note in _FIXED
+    ]
     rng = np.random.default_rng(seed)
     while len(cases) < len(_FIXED) + 6:
-        n, k, s, p, d = (int(v) for v in (rng.integers(5, 40), rng.integers(1, 8),
-                                          rng.integers(1, 5), rng.integers(0, 4),
-                                          rng.integers(1, 4)))
+        n, k, s, p, d = (
+            int(v)
+            for v in (
+                rng.integers(5, 40),
+                rng.integers(1, 8),
+                rng.integers(1, 5),
+                rng.integers(0, 4),
+                rng.integers(1, 4),
+            )
+        )
         if d * (k - 1) + 1 <= n + 2 * p:
-            cases.append(Case(dict(n=n, kernel_size=k, stride=s, padding=p, dilation=d),
-                              "random sizes"))
+            cases.append(
+                Case(dict(n=n, kernel_size=k, stride=s, padding=p, dilation=d), "random sizes")
+            )
     return cases
 
 
@@ -63,23 +74,44 @@ def _no_plus_one(n, kernel_size, stride, padding, dilation):
 
 
 _MISTAKES = (
-    Mistake("rounding_up", "your formula rounds up where PyTorch rounds down.",
-            "a window that does not fit entirely is dropped: use // (floor division), "
-            "not math.ceil or round.", _rounding_up),
-    Mistake("padding_once", "your formula counts the padding once, but it is added on "
-            "both sides.", "the padded length is n + 2 * padding.", _padding_once),
-    Mistake("stride_ignored", "your formula ignores the stride (as if every stride were 1).",
-            "the window moves `stride` pixels at a time: divide the free room by the stride.",
-            _stride_ignored),
-    Mistake("dilation_ignored", "your formula ignores the dilation.",
-            "a dilated kernel reaches dilation * (kernel_size - 1) + 1 pixels.",
-            _dilation_ignored),
-    Mistake("dilation_times_kernel", "your formula takes the dilated kernel's reach as "
-            "dilation * kernel_size.", "k taps with gaps of dilation - 1 between them reach "
-            "dilation * (kernel_size - 1) + 1 pixels.", _dilation_times_kernel),
-    Mistake("off_by_one", "your formula is one short: it counts the steps but not the "
-            "first window.", "after the first window come (room // stride) more: add 1.",
-            _no_plus_one),
+    Mistake(
+        "rounding_up",
+        "your formula rounds up where PyTorch rounds down.",
+        "a window that does not fit entirely is dropped: use // (floor division), "
+        "not math.ceil or round.",
+        _rounding_up,
+    ),
+    Mistake(
+        "padding_once",
+        "your formula counts the padding once, but it is added on both sides.",
+        "the padded length is n + 2 * padding.",
+        _padding_once,
+    ),
+    Mistake(
+        "stride_ignored",
+        "your formula ignores the stride (as if every stride were 1).",
+        "the window moves `stride` pixels at a time: divide the free room by the stride.",
+        _stride_ignored,
+    ),
+    Mistake(
+        "dilation_ignored",
+        "your formula ignores the dilation.",
+        "a dilated kernel reaches dilation * (kernel_size - 1) + 1 pixels.",
+        _dilation_ignored,
+    ),
+    Mistake(
+        "dilation_times_kernel",
+        "your formula takes the dilated kernel's reach as dilation * kernel_size.",
+        "k taps with gaps of dilation - 1 between them reach "
+        "dilation * (kernel_size - 1) + 1 pixels.",
+        _dilation_times_kernel,
+    ),
+    Mistake(
+        "off_by_one",
+        "your formula is one short: it counts the steps but not the first window.",
+        "after the first window come (room // stride) more: add 1.",
+        _no_plus_one,
+    ),
 )
 
 LAB = Lab(

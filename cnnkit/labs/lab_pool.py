@@ -1,8 +1,10 @@
 """The max-pooling labs, forward and backward: cases with overlapping windows and ties,
 and the classic mistakes of each."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -21,8 +23,14 @@ _SHAPES: list[tuple[tuple[int, ...], Any, Any, Any, bool, str]] = [
     ((2, 3, 6, 5), 3, 2, np.float64, True, "two images, three channels, 3x3 at stride 2"),
     ((1, 2, 4, 6), (4, 6), 1, np.float64, True, "a window as large as the input"),
     ((2, 2, 6, 6), 2, (2, 1), np.float32, True, "float32 input, stride (2, 1)"),
-    ((3, 2, 7, 9), (3, 2), (2, 3), np.float64, False, "random values, kernel (3, 2), "
-     "stride (2, 3)"),
+    (
+        (3, 2, 7, 9),
+        (3, 2),
+        (2, 3),
+        np.float64,
+        False,
+        "random values, kernel (3, 2), stride (2, 3)",
+    ),
 ]
 
 
@@ -34,8 +42,10 @@ def _x(rng: np.random.Generator, shape, dtype, whole: bool, note: str) -> np.nda
 
 def _forward_cases(seed: int) -> list[Case]:
     rng = np.random.default_rng(seed)
-    return [Case(dict(x=_x(rng, shape, dtype, whole, note), kernel_size=k, stride=s), note)
-            for shape, k, s, dtype, whole, note in _SHAPES]
+    return [
+        Case(dict(x=_x(rng, shape, dtype, whole, note), kernel_size=k, stride=s), note)
+        for shape, k, s, dtype, whole, note in _SHAPES
+    ]
 
 
 def _backward_cases(seed: int) -> list[Case]:
@@ -44,8 +54,9 @@ def _backward_cases(seed: int) -> list[Case]:
     for shape, k, s, dtype, whole, note in _SHAPES:
         x = _x(rng, shape, dtype, whole, note)
         out_shape = max_pool2d(x, pair(k), pair(s)).shape
-        dout = (ints(rng, out_shape, 1, 5, dtype) if whole
-                else rng.normal(size=out_shape).astype(dtype))
+        dout = (
+            ints(rng, out_shape, 1, 5, dtype) if whole else rng.normal(size=out_shape).astype(dtype)
+        )
         cases.append(Case(dict(dout=dout, x=x, kernel_size=k, stride=s), note))
     return cases
 
@@ -56,7 +67,7 @@ def _pool(x, window, stride, out_hw) -> np.ndarray:
     out = np.zeros(x.shape[:2] + (oh, ow))
     for i in range(oh):
         for j in range(ow):
-            out[:, :, i, j] = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].max(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw].max(axis=(2, 3))
     return out
 
 
@@ -89,22 +100,43 @@ def _pool_swapped(x, kernel_size, stride):
 
 
 _FORWARD_MISTAKES = (
-    Mistake("stride_ignored", "your function moves the window by the kernel size, ignoring "
-            "the stride (it assumes windows side by side).", "window (i, j) starts at "
-            "(i * stride_h, j * stride_w); with stride < kernel_size the windows overlap.",
-            _stride_is_kernel),
-    Mistake("stride_ignored", "your function moves the window one pixel at a time, ignoring "
-            "the stride.", "output size (H - KH) // stride_h + 1, and window (i, j) starts "
-            "at (i * stride_h, j * stride_w).", _stride_one),
-    Mistake("window_off_by_one", "your windows are one pixel too small.", "the window of "
-            "output (i, j) is x[:, :, i*sh : i*sh + KH, j*sw : j*sw + KW]; the slice end is "
-            "not included, so no - 1.", _window_short),
-    Mistake("window_off_by_one", "your windows are one pixel too large.", "the window of "
-            "output (i, j) is x[:, :, i*sh : i*sh + KH, j*sw : j*sw + KW]; the slice end is "
-            "not included, so no + 1.", _window_long),
-    Mistake("pairs_swapped", "your function reads the (h, w) pairs the wrong way round.",
-            "kernel_size=(KH, KW) and stride=(sh, sw): the first is along the rows.",
-            _pool_swapped),
+    Mistake(
+        "stride_ignored",
+        "your function moves the window by the kernel size, ignoring "
+        "the stride (it assumes windows side by side).",
+        "window (i, j) starts at "
+        "(i * stride_h, j * stride_w); with stride < kernel_size the windows overlap.",
+        _stride_is_kernel,
+    ),
+    Mistake(
+        "stride_ignored",
+        "your function moves the window one pixel at a time, ignoring the stride.",
+        "output size (H - KH) // stride_h + 1, and window (i, j) starts "
+        "at (i * stride_h, j * stride_w).",
+        _stride_one,
+    ),
+    Mistake(
+        "window_off_by_one",
+        "your windows are one pixel too small.",
+        "the window of "
+        "output (i, j) is x[:, :, i*sh : i*sh + KH, j*sw : j*sw + KW]; the slice end is "
+        "not included, so no - 1.",
+        _window_short,
+    ),
+    Mistake(
+        "window_off_by_one",
+        "your windows are one pixel too large.",
+        "the window of "
+        "output (i, j) is x[:, :, i*sh : i*sh + KH, j*sw : j*sw + KW]; the slice end is "
+        "not included, so no + 1.",
+        _window_long,
+    ),
+    Mistake(
+        "pairs_swapped",
+        "your function reads the (h, w) pairs the wrong way round.",
+        "kernel_size=(KH, KW) and stride=(sh, sw): the first is along the rows.",
+        _pool_swapped,
+    ),
 )
 
 
@@ -130,8 +162,9 @@ def _average(window: np.ndarray) -> np.ndarray:
     return np.full(window.shape, 1.0 / window[0].size)
 
 
-def _route(dout, x, kernel_size, stride, share: Callable[[np.ndarray], np.ndarray],
-           how: str = "add") -> np.ndarray:
+def _route(
+    dout, x, kernel_size, stride, share: Callable[[np.ndarray], np.ndarray], how: str = "add"
+) -> np.ndarray:
     """dx from sending each window's gradient to its pixels by the weights ``share`` gives;
     ``how`` is "add" (right), "set_winner" or "set_window" (overwrites, the mistakes)."""
     (kh, kw), (sh, sw) = pair(kernel_size), pair(stride)
@@ -155,29 +188,46 @@ def _route(dout, x, kernel_size, stride, share: Callable[[np.ndarray], np.ndarra
 
 
 _BACKWARD_MISTAKES = (
-    Mistake("every_maximum", "your function sends the gradient to every maximum of a window "
-            "when there is a tie.", "PyTorch sends it to the first maximum only, in reading "
-            "order: use argmax on the flattened window.",
-            lambda dout, x, kernel_size, stride: _route(dout, x, kernel_size, stride, _every)),
-    Mistake("last_maximum", "your function sends the gradient to the last maximum of a "
-            "window when there is a tie.", "PyTorch picks the first maximum in reading order: "
-            "np.argmax does (a >= comparison in a loop picks the last one; use >).",
-            lambda dout, x, kernel_size, stride: _route(dout, x, kernel_size, stride, _last)),
-    Mistake("overwrite", "overlapping windows overwrite each other's gradient instead of "
-            "adding up (= where it needs +=).", "a pixel that is the maximum of two windows "
-            "gets the gradient of both: dx[...] += dout[...].",
-            lambda dout, x, kernel_size, stride: _route(dout, x, kernel_size, stride, _first,
-                                                        "set_winner")),
-    Mistake("overwrite", "each window overwrites its whole patch of dx (zeros included), so "
-            "an overlapping window wipes out the gradient the one before it left.",
-            "add into dx (dx[..., rows, cols] += mask * dout[...]) instead of assigning.",
-            lambda dout, x, kernel_size, stride: _route(dout, x, kernel_size, stride, _first,
-                                                        "set_window")),
-    Mistake("average_pooling", "your function spreads the gradient evenly over each window, "
-            "as average pooling would.", "in max pooling only the winning pixel moved the "
-            "output: all of dout[n, c, i, j] goes to the first maximum of window (i, j).",
-            lambda dout, x, kernel_size, stride: _route(dout, x, kernel_size, stride,
-                                                        _average)),
+    Mistake(
+        "every_maximum",
+        "your function sends the gradient to every maximum of a window when there is a tie.",
+        "PyTorch sends it to the first maximum only, in reading "
+        "order: use argmax on the flattened window.",
+        lambda dout, x, kernel_size, stride: _route(dout, x, kernel_size, stride, _every),
+    ),
+    Mistake(
+        "last_maximum",
+        "your function sends the gradient to the last maximum of a window when there is a tie.",
+        "PyTorch picks the first maximum in reading order: "
+        "np.argmax does (a >= comparison in a loop picks the last one; use >).",
+        lambda dout, x, kernel_size, stride: _route(dout, x, kernel_size, stride, _last),
+    ),
+    Mistake(
+        "overwrite",
+        "overlapping windows overwrite each other's gradient instead of "
+        "adding up (= where it needs +=).",
+        "a pixel that is the maximum of two windows "
+        "gets the gradient of both: dx[...] += dout[...].",
+        lambda dout, x, kernel_size, stride: _route(
+            dout, x, kernel_size, stride, _first, "set_winner"
+        ),
+    ),
+    Mistake(
+        "overwrite",
+        "each window overwrites its whole patch of dx (zeros included), so "
+        "an overlapping window wipes out the gradient the one before it left.",
+        "add into dx (dx[..., rows, cols] += mask * dout[...]) instead of assigning.",
+        lambda dout, x, kernel_size, stride: _route(
+            dout, x, kernel_size, stride, _first, "set_window"
+        ),
+    ),
+    Mistake(
+        "average_pooling",
+        "your function spreads the gradient evenly over each window, as average pooling would.",
+        "in max pooling only the winning pixel moved the "
+        "output: all of dout[n, c, i, j] goes to the first maximum of window (i, j).",
+        lambda dout, x, kernel_size, stride: _route(dout, x, kernel_size, stride, _average),
+    ),
 )
 
 

@@ -4,12 +4,14 @@ vectorised function runs the same lines for both, a loop over pixels runs many m
 
 Counting lines is exact and does not depend on how busy the machine is, unlike timing.
 """
+
 from __future__ import annotations
 
 import os
 import sys
 import sysconfig
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -18,10 +20,15 @@ from .spec import Mistake
 
 __all__ = ["count_lines", "loop_over_pixels"]
 
-_SKIP = tuple(os.path.abspath(p) for p in {
-    os.path.dirname(np.__file__),
-    sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
-    sysconfig.get_paths()["platlib"]})
+_SKIP = tuple(
+    os.path.abspath(p)
+    for p in {
+        os.path.dirname(np.__file__),
+        sysconfig.get_paths()["stdlib"],
+        sysconfig.get_paths()["purelib"],
+        sysconfig.get_paths()["platlib"],
+    }
+)
 
 
 def _theirs(filename: str) -> bool:
@@ -60,8 +67,13 @@ def count_lines(fn: Callable[..., Any], args: dict[str, Any]) -> int:
 
 def _case(h: int, w: int) -> dict[str, Any]:
     rng = np.random.default_rng(0)
-    return dict(x=rng.normal(size=(2, 3, h, w)), weight=rng.normal(size=(4, 3, 3, 2)),
-                bias=rng.normal(size=4), stride=1, padding=1)
+    return dict(
+        x=rng.normal(size=(2, 3, h, w)),
+        weight=rng.normal(size=(4, 3, 3, 2)),
+        bias=rng.normal(size=4),
+        stride=1,
+        padding=1,
+    )
 
 
 _LOOP = Mistake(
@@ -70,10 +82,11 @@ _LOOP = Mistake(
     "20 times as many output pixels it ran {big} lines of Python instead of {small}.",
     "loop over the kernel's taps (a, b) only, a few of them, and take the pixel under tap "
     "(a, b) for every output position at once with a strided slice; then one matrix product.",
-    lambda **_: None)
+    lambda **_: None,
+)
 
 
-def loop_over_pixels(fn: Callable[..., Any]) -> Optional[Mistake]:
+def loop_over_pixels(fn: Callable[..., Any]) -> Mistake | None:
     """A mistake saying so when ``fn`` loops over output pixels, else None."""
     try:
         small = count_lines(fn, _case(3, 4))  # 3 x 5 output pixels
@@ -84,5 +97,4 @@ def loop_over_pixels(fn: Callable[..., Any]) -> Optional[Mistake]:
     # each of the 12 extra output rows is already a loop.
     if big < small + 10:
         return None
-    return Mistake(_LOOP.name, _LOOP.says.format(big=big, small=small), _LOOP.hint,
-                   _LOOP.compute)
+    return Mistake(_LOOP.name, _LOOP.says.format(big=big, small=small), _LOOP.hint, _LOOP.compute)

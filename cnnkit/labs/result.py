@@ -1,10 +1,11 @@
 """The result of a lab check: a panel in a notebook (green passed, amber not written yet,
 red with a diagnosis and the failing case) and the same words as plain text elsewhere."""
+
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -14,8 +15,11 @@ from .spec import Case
 
 __all__ = ["LabResult", "CaseView"]
 
-_COLORS = {"passed": ("#1a7f37", "#dafbe1"), "not_written": ("#9a6700", "#fff8c5"),
-           "failed": ("#cf222e", "#ffebe9")}
+_COLORS = {
+    "passed": ("#1a7f37", "#dafbe1"),
+    "not_written": ("#9a6700", "#fff8c5"),
+    "failed": ("#cf222e", "#ffebe9"),
+}
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class CaseView:
     case: Case
     names: tuple[str, ...]
     expected: tuple[Any, ...]
-    got: Optional[tuple[Any, ...]]
+    got: tuple[Any, ...] | None
 
     def title(self) -> str:
         return f"case {self.index + 1} of {self.total} ({self.case.note})"
@@ -40,31 +44,39 @@ class CaseView:
             if self.got is not None:
                 got = self.got[i]
                 same = close(got, self.expected[i], loose(self.case))
-                lines.append(f"  got      {name} = "
-                             + ("the same (right)" if same else value_text(got)))
+                lines.append(
+                    f"  got      {name} = " + ("the same (right)" if same else value_text(got))
+                )
         return "\n".join(lines)
 
     def html(self) -> str:
-        rows = [f"<tr><td><code>{html.escape(k)}</code></td><td>{value_html(v)}</td></tr>"
-                for k, v in self.case.args.items()]
+        rows = [
+            f"<tr><td><code>{html.escape(k)}</code></td><td>{value_html(v)}</td></tr>"
+            for k, v in self.case.args.items()
+        ]
         for i, name in enumerate(self.names):
             want = self.expected[i]
             got = None if self.got is None else self.got[i]
             bad = _differences(got, want)
-            rows.append(f"<tr><td>expected <code>{html.escape(name)}</code></td>"
-                        f"<td>{value_html(want, bad)}</td></tr>")
+            rows.append(
+                f"<tr><td>expected <code>{html.escape(name)}</code></td>"
+                f"<td>{value_html(want, bad)}</td></tr>"
+            )
             if self.got is not None:
                 same = close(got, want, loose(self.case))
                 mark = "" if same else ' <span style="color:#cf222e">(differs)</span>'
                 shown = "the same (right)" if same else value_html(got, bad)
-                rows.append(f"<tr><td>got <code>{html.escape(name)}</code>{mark}</td>"
-                            f"<td>{shown}</td></tr>")
-        return (f"<details open><summary>The first failing case, {html.escape(self.title())}"
-                "; differing cells in red</summary>"
-                f'<table style="border-collapse:collapse">{"".join(rows)}</table></details>')
+                rows.append(
+                    f"<tr><td>got <code>{html.escape(name)}</code>{mark}</td><td>{shown}</td></tr>"
+                )
+        return (
+            f"<details open><summary>The first failing case, {html.escape(self.title())}"
+            "; differing cells in red</summary>"
+            f'<table style="border-collapse:collapse">{"".join(rows)}</table></details>'
+        )
 
 
-def _differences(got: Any, want: Any) -> Optional[np.ndarray]:
+def _differences(got: Any, want: Any) -> np.ndarray | None:
     if not (isinstance(got, np.ndarray) and isinstance(want, np.ndarray)):
         return None
     if got.shape != want.shape:
@@ -101,11 +113,11 @@ class LabResult:
     passed: bool
     status: str
     message: str
-    mistake: Optional[str] = None
-    case: Optional[Case] = None
-    view: Optional[CaseView] = field(default=None, repr=False, compare=False)
-    accuracy: Optional[float] = None
-    history: Optional[dict] = field(default=None, repr=False, compare=False)
+    mistake: str | None = None
+    case: Case | None = None
+    view: CaseView | None = field(default=None, repr=False, compare=False)
+    accuracy: float | None = None
+    history: dict | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -125,9 +137,13 @@ class LabResult:
         paragraphs = self.message.split("\n\n")
         if self.view is not None:  # the case is drawn below instead of printed
             paragraphs = [p for p in paragraphs if not p.startswith("The first failing case")]
-        body = "".join(f"<p style='margin:4px 0;white-space:pre-wrap'>"
-                       f"{'<b>' if i == 0 else ''}{html.escape(p)}{'</b>' if i == 0 else ''}</p>"
-                       for i, p in enumerate(paragraphs))
+        body = "".join(
+            f"<p style='margin:4px 0;white-space:pre-wrap'>"
+            f"{'<b>' if i == 0 else ''}{html.escape(p)}{'</b>' if i == 0 else ''}</p>"
+            for i, p in enumerate(paragraphs)
+        )
         case = self.view.html() if self.view is not None else ""
-        return (f'<div style="border-left:6px solid {edge};background:{back};'
-                f'padding:6px 10px;margin:4px 0">{body}{case}</div>')
+        return (
+            f'<div style="border-left:6px solid {edge};background:{back};'
+            f'padding:6px 10px;margin:4px 0">{body}{case}</div>'
+        )

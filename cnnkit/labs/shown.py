@@ -1,4 +1,5 @@
 """Text that shows well in a notebook: hints as a note, code as a code block."""
+
 from __future__ import annotations
 
 import html
@@ -30,5 +31,7 @@ class Shown:
         title = f"<b>{html.escape(self.title)}</b>"
         if self.code:
             return f"{title}<pre><code>{html.escape(self.text)}</code></pre>"
-        return (f'<div style="border-left:4px solid #0969da;padding:4px 8px">{title} '
-                f"{html.escape(self.text)}</div>")
+        return (
+            f'<div style="border-left:4px solid #0969da;padding:4px 8px">{title} '
+            f"{html.escape(self.text)}</div>"
+        )

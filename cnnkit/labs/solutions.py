@@ -5,12 +5,20 @@ notebooks start from are these signatures and docstrings with ``raise NotImpleme
 Each function stands alone (it reads an int or an (h, w) pair itself), so its source can be
 pasted into a notebook as it is.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["output_size", "conv2d_forward", "max_pool2d_forward", "max_pool2d_backward",
-           "conv2d_backward", "conv2d_im2col", "softmax_cross_entropy"]
+__all__ = [
+    "output_size",
+    "conv2d_forward",
+    "max_pool2d_forward",
+    "max_pool2d_backward",
+    "conv2d_backward",
+    "conv2d_im2col",
+    "softmax_cross_entropy",
+]
 
 
 def output_size(n, kernel_size, stride, padding, dilation):
@@ -71,7 +79,7 @@ def conv2d_forward(x, weight, bias, stride, padding):
         for f in range(n_kernels):
             for i in range(oh):
                 for j in range(ow):
-                    window = xp[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    window = xp[n, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
                     # sum of products over all channels and taps, then the kernel's bias
                     out[n, f, i, j] = np.sum(window * weight[f]) + bias[f]
     return out
@@ -100,7 +108,7 @@ def max_pool2d_forward(x, kernel_size, stride):
     out = np.zeros((n, c, oh, ow), dtype=x.dtype)
     for i in range(oh):
         for j in range(ow):
-            window = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            window = x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
             out[:, :, i, j] = window.max(axis=(2, 3))  # every image and channel at once
     return out
 
@@ -131,7 +139,7 @@ def max_pool2d_backward(dout, x, kernel_size, stride):
     images, channels = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")
     for i in range(oh):
         for j in range(ow):
-            window = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].reshape(n, c, kh * kw)
+            window = x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw].reshape(n, c, kh * kw)
             first = window.argmax(axis=2)  # argmax picks the first maximum in reading order
             a, b = np.unravel_index(first, (kh, kw))
             # += (not =): overlapping windows may send gradient to the same pixel
@@ -176,7 +184,7 @@ def conv2d_backward(dout, x, weight, stride, padding):
             # and d/dwindow[n] = sum over kernels of g[n, f] * weight[f] (added: windows overlap)
             dxp[:, :, rows, cols] += np.tensordot(g, weight, axes=([1], [0]))
     dbias = dout.sum(axis=(0, 2, 3))  # the bias touches every output node of its channel
-    dx = dxp[:, :, ph:ph + h, pw:pw + w]  # the padding was not part of x: crop it off
+    dx = dxp[:, :, ph : ph + h, pw : pw + w]  # the padding was not part of x: crop it off
     return dx, dweight, dbias
 
 
@@ -206,7 +214,9 @@ def conv2d_im2col(x, weight, bias, stride, padding):
     for a in range(kh):  # a loop over the kernel's taps (a few), never over pixels
         for b in range(kw):
             # the pixel under tap (a, b) for every output position at once
-            cols[:, :, a, b] = xp[:, :, a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw]
+            cols[:, :, a, b] = xp[
+                :, :, a : a + sh * (oh - 1) + 1 : sh, b : b + sw * (ow - 1) + 1 : sw
+            ]
     cols = cols.reshape(n, c * kh * kw, oh * ow)  # one column per output pixel
     out = weight.reshape(f, c * kh * kw) @ cols  # (F, CKK) @ (N, CKK, P) -> (N, F, P)
     return out.reshape(n, f, oh, ow) + bias.reshape(1, f, 1, 1)

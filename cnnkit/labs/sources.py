@@ -1,10 +1,12 @@
 """The code a learner sees: the stub a lab starts from and the reference solution."""
+
 from __future__ import annotations
 
 import ast
 import inspect
 import textwrap
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import solutions
 
@@ -15,6 +17,7 @@ def reference(lab: str) -> Callable[..., Any]:
     """The reference function of a lab (the capstone's is its ``train``)."""
     if lab == "capstone":
         from .capstone import train
+
         return train
     return getattr(solutions, lab)
 

@@ -1,9 +1,11 @@
 """What a lab is made of: its cases, the right answer, the shape of a return value, and the
 catalogue of classic mistakes. Each lab module fills in one :class:`Lab`."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 __all__ = ["Case", "Part", "Mistake", "Lab"]
 
@@ -52,4 +54,4 @@ class Lab:
     mistakes: tuple[Mistake, ...] = field(default=())
     # Called with the learner's function once every case is right; returns a problem
     # (a Mistake saying what is wrong) or None. Used for "no loop over pixels".
-    extra_check: Optional[Callable[[Callable[..., Any]], Optional[Mistake]]] = None
+    extra_check: Callable[[Callable[..., Any]], Mistake | None] | None = None

@@ -1,16 +1,6 @@
 """Matplotlib figures for the course: each helper draws on an Axes it is given or returns a
 Figure; none calls ``plt.show()``. One module per notebook topic, all importable from here."""
-from ._common import *  # noqa: F401,F403
-from .index import *  # noqa: F401,F403
-from .layers import *  # noqa: F401,F403
-from .kernels_feature_maps_nodes import *  # noqa: F401,F403
-from .stride_padding_output_size import *  # noqa: F401,F403
-from .backpropagation import *  # noqa: F401,F403
-from .training_a_cnn import *  # noqa: F401,F403
-from .pooling_and_receptive_fields import *  # noqa: F401,F403
-from .cnn_versus_dense import *  # noqa: F401,F403
-from .what_the_network_learned import *  # noqa: F401,F403
-from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
+
 from . import (
     _common,
     backpropagation,
@@ -24,6 +14,17 @@ from . import (
     training_a_cnn,
     what_the_network_learned,
 )
+from ._common import *  # noqa: F401,F403
+from .backpropagation import *  # noqa: F401,F403
+from .cnn_versus_dense import *  # noqa: F401,F403
+from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
+from .index import *  # noqa: F401,F403
+from .kernels_feature_maps_nodes import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .pooling_and_receptive_fields import *  # noqa: F401,F403
+from .stride_padding_output_size import *  # noqa: F401,F403
+from .training_a_cnn import *  # noqa: F401,F403
+from .what_the_network_learned import *  # noqa: F401,F403
 
 # One module per notebook, named after it (notebooks/NN_<name>.ipynb).
 _TOPICS = (
@@ -39,5 +40,4 @@ _TOPICS = (
     what_the_network_learned,
     from_cnnkit_to_pytorch,
 )
-__all__ = [name for mod in _TOPICS
-           for name in mod.__all__]
+__all__ = [name for mod in _TOPICS for name in mod.__all__]

@@ -12,17 +12,29 @@ One visual language for every notebook:
 - **Photos** and other values that are brightness: :data:`PHOTO_CMAP` (``"gray"``): 0 is
   black, 1 is white, as a camera records it.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, Union
+from collections.abc import Iterable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.image import AxesImage
 
-__all__ = ["setup_notebook", "describe_figure", "FIGURE_RC",
-           "show_image", "image_grid", "SIGNED_CMAP", "INK_CMAP",
-           "PHOTO_CMAP", "signed_limit", "signed_imshow", "signed_colorbar", "ink_imshow"]
+__all__ = [
+    "setup_notebook",
+    "describe_figure",
+    "FIGURE_RC",
+    "show_image",
+    "image_grid",
+    "SIGNED_CMAP",
+    "INK_CMAP",
+    "PHOTO_CMAP",
+    "signed_limit",
+    "signed_imshow",
+    "signed_colorbar",
+    "ink_imshow",
+]
 
 #: The diverging colour map for every signed value: red positive, blue negative, white 0.
 SIGNED_CMAP = "RdBu_r"
@@ -34,14 +46,25 @@ PHOTO_CMAP = "gray"
 
 #: Figures on an opaque white page: black text and axes stay readable in JupyterLab's dark
 #: theme too (a transparent figure would put them on a dark background).
-FIGURE_RC = {"figure.facecolor": "white", "savefig.facecolor": "white",
-             "axes.facecolor": "white", "savefig.transparent": False}
+FIGURE_RC = {
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.transparent": False,
+}
 
 
 def setup_notebook(dpi: int = 80) -> None:
     """The course's common settings: fixed figure dpi, white figures, short numpy printing."""
-    plt.rcParams.update({"figure.dpi": dpi, "savefig.dpi": dpi, "figure.max_open_warning": 0,
-                         "image.interpolation": "nearest", **FIGURE_RC})
+    plt.rcParams.update(
+        {
+            "figure.dpi": dpi,
+            "savefig.dpi": dpi,
+            "figure.max_open_warning": 0,
+            "image.interpolation": "nearest",
+            **FIGURE_RC,
+        }
+    )
     np.set_printoptions(precision=3, suppress=True, linewidth=100)
 
 
@@ -66,8 +89,9 @@ def describe_figure(fig: plt.Figure) -> str:
     if suptitle is not None and suptitle.get_text().strip():
         parts.append(suptitle.get_text().strip())
     for ax in fig.get_axes():
-        title = " ".join(t for t in (ax.get_title("left"), ax.get_title(),
-                                     ax.get_title("right")) if t.strip())
+        title = " ".join(
+            t for t in (ax.get_title("left"), ax.get_title(), ax.get_title("right")) if t.strip()
+        )
         if not title:
             label = (ax.get_ylabel() or ax.get_xlabel()).strip()
             title = label if ax.get_label() == "<colorbar>" else ""
@@ -80,9 +104,16 @@ def describe_figure(fig: plt.Figure) -> str:
     return "Figure: " + "; ".join(parts)
 
 
-def show_image(ax: plt.Axes, image: np.ndarray, title: str = "", cmap: str = PHOTO_CMAP,
-               vmin: Optional[float] = None, vmax: Optional[float] = None,
-               colorbar: bool = False, label: str = "") -> plt.Axes:
+def show_image(
+    ax: plt.Axes,
+    image: np.ndarray,
+    title: str = "",
+    cmap: str = PHOTO_CMAP,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colorbar: bool = False,
+    label: str = "",
+) -> plt.Axes:
     """Draw a 2-D array as an image on ``ax`` without ticks.
 
     ``colorbar=True`` adds a colour bar, labelled ``label`` when given.
@@ -121,8 +152,9 @@ def signed_limit(*arrays: np.ndarray) -> float:
     return lim if lim > 0 else 1.0
 
 
-def signed_colorbar(im: AxesImage, ax: Union[plt.Axes, Sequence[plt.Axes]],
-                    label: str = "value (0 = white)") -> plt.Axes:
+def signed_colorbar(
+    im: AxesImage, ax: plt.Axes | Sequence[plt.Axes], label: str = "value (0 = white)"
+) -> plt.Axes:
     """A labelled colour bar for a signed image, beside ``ax`` (one Axes or several sharing it).
 
     Returns the colour bar's own Axes.
@@ -134,10 +166,17 @@ def signed_colorbar(im: AxesImage, ax: Union[plt.Axes, Sequence[plt.Axes]],
     return bar.ax
 
 
-def signed_imshow(ax: plt.Axes, values: np.ndarray, title: str = "", *,
-                  limit: Optional[float] = None, colorbar: bool = True,
-                  label: str = "value (0 = white)", ticks: bool = False,
-                  **imshow_kwargs) -> AxesImage:
+def signed_imshow(
+    ax: plt.Axes,
+    values: np.ndarray,
+    title: str = "",
+    *,
+    limit: float | None = None,
+    colorbar: bool = True,
+    label: str = "value (0 = white)",
+    ticks: bool = False,
+    **imshow_kwargs,
+) -> AxesImage:
     """Draw signed values with :data:`SIGNED_CMAP` on a scale centred on 0, with a colour bar.
 
     Parameters
@@ -173,8 +212,9 @@ def signed_imshow(ax: plt.Axes, values: np.ndarray, title: str = "", *,
     lim = signed_limit(values) if limit is None else float(limit)
     if not lim > 0:
         lim = 1.0
-    im = ax.imshow(np.ma.masked_invalid(values), cmap=SIGNED_CMAP, vmin=-lim, vmax=lim,
-                   **imshow_kwargs)
+    im = ax.imshow(
+        np.ma.masked_invalid(values), cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, **imshow_kwargs
+    )
     if not ticks:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -185,8 +225,14 @@ def signed_imshow(ax: plt.Axes, values: np.ndarray, title: str = "", *,
     return im
 
 
-def ink_imshow(ax: plt.Axes, image: np.ndarray, title: str = "", vmax: float = 1.0,
-               colorbar: bool = False, label: str = "ink (0 = none)") -> AxesImage:
+def ink_imshow(
+    ax: plt.Axes,
+    image: np.ndarray,
+    title: str = "",
+    vmax: float = 1.0,
+    colorbar: bool = False,
+    label: str = "ink (0 = none)",
+) -> AxesImage:
     """Draw a handwritten digit as ink on paper (:data:`INK_CMAP`): 0 white, ``vmax`` black."""
     image = np.asarray(image, dtype=np.float64)
     if image.ndim == 3 and image.shape[0] == 1:
@@ -202,9 +248,15 @@ def ink_imshow(ax: plt.Axes, image: np.ndarray, title: str = "", vmax: float = 1
     return im
 
 
-def image_grid(images: np.ndarray, titles: Optional[Iterable[str]] = None, ncols: int = 8,
-               cmap: str = PHOTO_CMAP, size: float = 1.4, symmetric: bool = False,
-               label: str = "value (0 = white)") -> plt.Figure:
+def image_grid(
+    images: np.ndarray,
+    titles: Iterable[str] | None = None,
+    ncols: int = 8,
+    cmap: str = PHOTO_CMAP,
+    size: float = 1.4,
+    symmetric: bool = False,
+    label: str = "value (0 = white)",
+) -> plt.Figure:
     """A figure with one small panel per 2-D image in ``images`` (shape (K, H, W)).
 
     ``symmetric=True`` draws signed values (kernels, gradients) the course's way: every panel
@@ -217,8 +269,9 @@ def image_grid(images: np.ndarray, titles: Optional[Iterable[str]] = None, ncols
     ncols = max(1, min(ncols, k))
     nrows = -(-k // ncols)
     extra = 0.6 if symmetric else 0.0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + extra, size * nrows + 0.3),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols + extra, size * nrows + 0.3), squeeze=False
+    )
     lim = signed_limit(images) if symmetric else None
     im = None
     for i, ax in enumerate(axes.flat):

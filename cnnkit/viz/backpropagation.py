@@ -8,14 +8,15 @@
 - :func:`plot_descent_paths`: gradient descent with and without momentum on a valley;
 - :func:`plot_kernel_learning` and :func:`plot_learning_rates`: learning a kernel.
 """
+
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from ._common import PHOTO_CMAP, SIGNED_CMAP, show_image, signed_imshow
 
@@ -42,7 +43,7 @@ CYCLE_STEPS = [
 ]
 
 
-def plot_training_cycle(highlight: Optional[int] = None) -> plt.Figure:
+def plot_training_cycle(highlight: int | None = None) -> plt.Figure:
     """The training loop as a cycle of five boxes; ``highlight`` (1-5) colours one box."""
     fig, ax = plt.subplots(figsize=(8.5, 5.6))
     ax.set_xlim(-2.15, 2.15)
@@ -53,23 +54,37 @@ def plot_training_cycle(highlight: Optional[int] = None) -> plt.Figure:
     boxes = []
     for k, ((title, detail), (cx, cy)) in enumerate(zip(CYCLE_STEPS, centres), start=1):
         face = "#ffe9a8" if k == highlight else "#e8f0fb"
-        box = FancyBboxPatch((cx - 0.6, cy - 0.24), 1.2, 0.48, facecolor=face,
-                             edgecolor="#2a5599", boxstyle="round,pad=0.03")
+        box = FancyBboxPatch(
+            (cx - 0.6, cy - 0.24),
+            1.2,
+            0.48,
+            facecolor=face,
+            edgecolor="#2a5599",
+            boxstyle="round,pad=0.03",
+        )
         ax.add_patch(box)
         boxes.append(box)
-        ax.text(cx, cy + 0.1, title, ha="center", va="center", fontsize=10.5,
-                fontweight="bold")
-        ax.text(cx, cy - 0.08, detail, ha="center", va="center", fontsize=8.5,
-                linespacing=1.1)
+        ax.text(cx, cy + 0.1, title, ha="center", va="center", fontsize=10.5, fontweight="bold")
+        ax.text(cx, cy - 0.08, detail, ha="center", va="center", fontsize=8.5, linespacing=1.1)
     for k in range(5):
         a, b = (k, (k + 1) % 5)
-        ax.add_patch(FancyArrowPatch(centres[a], centres[b], patchA=boxes[a], patchB=boxes[b],
-                                     arrowstyle="-|>", mutation_scale=18, color="#2a5599",
-                                     lw=1.8, shrinkA=3, shrinkB=3,
-                                     connectionstyle="arc3,rad=-0.2"))
+        ax.add_patch(
+            FancyArrowPatch(
+                centres[a],
+                centres[b],
+                patchA=boxes[a],
+                patchB=boxes[b],
+                arrowstyle="-|>",
+                mutation_scale=18,
+                color="#2a5599",
+                lw=1.8,
+                shrinkA=3,
+                shrinkB=3,
+                connectionstyle="arc3,rad=-0.2",
+            )
+        )
     ax.text(0, 0.08, "one iteration", ha="center", fontsize=12, fontweight="bold")
-    ax.text(0, -0.14, "then repeat with the next batch", ha="center", fontsize=9.5,
-            style="italic")
+    ax.text(0, -0.14, "then repeat with the next batch", ha="center", fontsize=9.5, style="italic")
     ax.set_title("The training loop")
     fig.tight_layout()
     return fig
@@ -85,15 +100,25 @@ def plot_epoch_batches(n_examples: int, batch_size: int) -> plt.Figure:
         start = k * batch_size
         size = min(batch_size, n_examples - start)
         last = k == iterations - 1 and size < batch_size
-        ax.add_patch(Rectangle((start, 0), size, 1, facecolor="#f4a261" if last else
-                               ("#8ab6e8" if k % 2 else "#2a6fbb"), edgecolor="white", lw=0.6))
+        ax.add_patch(
+            Rectangle(
+                (start, 0),
+                size,
+                1,
+                facecolor="#f4a261" if last else ("#8ab6e8" if k % 2 else "#2a6fbb"),
+                edgecolor="white",
+                lw=0.6,
+            )
+        )
     ax.set_xlim(0, n_examples)
     ax.set_ylim(0, 1)
     ax.set_yticks([])
     ax.set_xlabel("training examples (shuffled once per epoch)")
     last_size = n_examples - (iterations - 1) * batch_size
-    ax.set_title(f"{n_examples:,} examples, batch size {batch_size}: {iterations} iterations "
-                 f"= 1 epoch (last batch: {last_size} examples)")
+    ax.set_title(
+        f"{n_examples:,} examples, batch size {batch_size}: {iterations} iterations "
+        f"= 1 epoch (last batch: {last_size} examples)"
+    )
     fig.tight_layout()
     return fig
 
@@ -105,13 +130,21 @@ def plot_iteration_losses(losses: Sequence[float], per_epoch: int) -> plt.Figure
     steps = np.arange(1, len(losses) + 1)
     ax.plot(steps, losses, color="#2a6fbb", lw=1, label="loss of each batch (one iteration)")
     n_epochs = -(-len(losses) // per_epoch)
-    means = [losses[e * per_epoch:(e + 1) * per_epoch].mean() for e in range(n_epochs)]
+    means = [losses[e * per_epoch : (e + 1) * per_epoch].mean() for e in range(n_epochs)]
     for e, m in enumerate(means):
         lo, hi = e * per_epoch + 1, min((e + 1) * per_epoch, len(losses))
-        ax.hlines(m, lo, hi, color="#d62728", lw=2.5,
-                  label="mean loss of the epoch" if e == 0 else None)
-        ax.text((lo + hi) / 2, 0.97, f"epoch {e + 1}", ha="center", va="top", fontsize=10,
-                transform=ax.get_xaxis_transform())
+        ax.hlines(
+            m, lo, hi, color="#d62728", lw=2.5, label="mean loss of the epoch" if e == 0 else None
+        )
+        ax.text(
+            (lo + hi) / 2,
+            0.97,
+            f"epoch {e + 1}",
+            ha="center",
+            va="top",
+            fontsize=10,
+            transform=ax.get_xaxis_transform(),
+        )
         if e:
             ax.axvline(lo - 0.5, color="gray", ls="--", lw=1)
     ax.set_xlabel("iteration")
@@ -123,8 +156,9 @@ def plot_iteration_losses(losses: Sequence[float], per_epoch: int) -> plt.Figure
     return fig
 
 
-def plot_chain(names: Sequence[str], values: Sequence[float], grads: Sequence[float],
-               ops: Sequence[str]) -> plt.Figure:
+def plot_chain(
+    names: Sequence[str], values: Sequence[float], grads: Sequence[float], ops: Sequence[str]
+) -> plt.Figure:
     """A chain of operations: forward values left to right, gradients right to left.
 
     Parameters
@@ -143,21 +177,38 @@ def plot_chain(names: Sequence[str], values: Sequence[float], grads: Sequence[fl
     ax.axis("off")
     for i, (name, value, grad) in enumerate(zip(names, values, grads)):
         x = 2 * i
-        ax.add_patch(FancyBboxPatch((x - 0.45, -0.28), 0.9, 0.56, boxstyle="round,pad=0.02",
-                                    facecolor="#e8f0fb", edgecolor="#2a5599"))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.45, -0.28),
+                0.9,
+                0.56,
+                boxstyle="round,pad=0.02",
+                facecolor="#e8f0fb",
+                edgecolor="#2a5599",
+            )
+        )
         ax.text(x, 0.07, name, ha="center", va="center", fontsize=12, fontweight="bold")
         ax.text(x, -0.14, f"= {value:g}", ha="center", va="center", fontsize=10)
-        ax.text(x, -0.62, f"dL/d{name}\n= {grad:g}", ha="center", va="top", fontsize=10,
-                color="#c0392b")
+        ax.text(
+            x, -0.62, f"dL/d{name}\n= {grad:g}", ha="center", va="top", fontsize=10, color="#c0392b"
+        )
     for i, op in enumerate(ops):
         x0, x1 = 2 * i + 0.5, 2 * i + 1.5
         ax.annotate("", (x1, 0.12), (x0, 0.12), arrowprops={"arrowstyle": "-|>", "color": "k"})
-        ax.annotate("", (x0, -0.12), (x1, -0.12),
-                    arrowprops={"arrowstyle": "-|>", "color": "#c0392b"})
+        ax.annotate(
+            "", (x0, -0.12), (x1, -0.12), arrowprops={"arrowstyle": "-|>", "color": "#c0392b"}
+        )
         ax.text(2 * i + 1, 0.3, op, ha="center", va="bottom", fontsize=9.5, linespacing=1.2)
     ax.text(-0.5, 0.9, "forward: values, left to right", fontsize=10, va="top")
-    ax.text(-0.5, -1.12, "backward: gradients (red), right to left; each = the gradient on "
-            "its right x the local derivative", fontsize=10, color="#c0392b", va="bottom")
+    ax.text(
+        -0.5,
+        -1.12,
+        "backward: gradients (red), right to left; each = the gradient on "
+        "its right x the local derivative",
+        fontsize=10,
+        color="#c0392b",
+        va="bottom",
+    )
     ax.set_title("The chain rule, one step at a time")
     fig.tight_layout()
     return fig
@@ -169,12 +220,18 @@ def _conv_terms(input_shape: tuple[int, int], kernel_shape: tuple[int, int]):
     (h, w), (kh, kw) = input_shape, kernel_shape
     if not (1 <= kh <= h and 1 <= kw <= w):
         raise ValueError(f"kernel_shape={kernel_shape} must fit inside input_shape={input_shape}")
-    return [(i, j, i + a, j + b, a, b) for i in range(h - kh + 1) for j in range(w - kw + 1)
-            for a in range(kh) for b in range(kw)]
+    return [
+        (i, j, i + a, j + b, a, b)
+        for i in range(h - kh + 1)
+        for j in range(w - kw + 1)
+        for a in range(kh)
+        for b in range(kw)
+    ]
 
 
-def conv_equations(input_shape: tuple[int, int], kernel_shape: tuple[int, int],
-                   wrt: str = "out") -> list[str]:
+def conv_equations(
+    input_shape: tuple[int, int], kernel_shape: tuple[int, int], wrt: str = "out"
+) -> list[str]:
     """The sums of products of a small convolution (stride 1, no padding), written out.
 
     Parameters
@@ -206,8 +263,14 @@ def conv_equations(input_shape: tuple[int, int], kernel_shape: tuple[int, int],
     return [f"{head}[{p},{q}] = " + " + ".join(parts) for (p, q), parts in sorted(lines.items())]
 
 
-def draw_number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", fmt: str = "{:g}",
-                     limit: Optional[float] = None, fontsize: float = 11) -> plt.Axes:
+def draw_number_grid(
+    ax: plt.Axes,
+    values: np.ndarray,
+    title: str = "",
+    fmt: str = "{:g}",
+    limit: float | None = None,
+    fontsize: float = 11,
+) -> plt.Axes:
     """Draw a small 2-D array as coloured cells with each value written in its cell.
 
     The course's signed colours (blue negative, red positive, white zero), pale so the
@@ -229,9 +292,12 @@ def draw_number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", fmt: str
     return ax
 
 
-def plot_number_grids(rows: Sequence[Sequence[tuple[str, np.ndarray]]],
-                      between: Optional[Sequence[Sequence[str]]] = None,
-                      size: float = 2.3, title: str = "") -> plt.Figure:
+def plot_number_grids(
+    rows: Sequence[Sequence[tuple[str, np.ndarray]]],
+    between: Sequence[Sequence[str]] | None = None,
+    size: float = 2.3,
+    title: str = "",
+) -> plt.Figure:
     """Rows of small number grids, e.g. ``x``, ``w`` and their output side by side.
 
     Parameters
@@ -244,9 +310,12 @@ def plot_number_grids(rows: Sequence[Sequence[tuple[str, np.ndarray]]],
     """
     ncols = max(len(r) for r in rows)
     big = max(max(np.shape(a)) for row in rows for _, a in row)
-    fig, axes = plt.subplots(len(rows), ncols,
-                             figsize=(size * ncols, size * len(rows) + 0.3 + 0.3 * bool(title)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows),
+        ncols,
+        figsize=(size * ncols, size * len(rows) + 0.3 + 0.3 * bool(title)),
+        squeeze=False,
+    )
     if title:
         fig.suptitle(title)
     for r, row in enumerate(rows):
@@ -267,9 +336,15 @@ def plot_number_grids(rows: Sequence[Sequence[tuple[str, np.ndarray]]],
         for r, symbols in enumerate(between):
             for c, symbol in enumerate(symbols):
                 left, right = axes[r][c].get_position(), axes[r][c + 1].get_position()
-                fig.text((left.x1 + right.x0) / 2, (left.y0 + left.y1) / 2, symbol,
-                         ha="center", va="center", fontweight="bold",
-                         fontsize=32 if symbol in ("⋆", "*") else 20)
+                fig.text(
+                    (left.x1 + right.x0) / 2,
+                    (left.y0 + left.y1) / 2,
+                    symbol,
+                    ha="center",
+                    va="center",
+                    fontweight="bold",
+                    fontsize=32 if symbol in ("⋆", "*") else 20,
+                )
     return fig
 
 
@@ -279,8 +354,7 @@ def plot_step_size_errors(steps: Sequence[float], errors: Sequence[float]) -> pl
     errors = np.maximum(np.asarray(errors, dtype=float), 1e-17)
     ax.loglog(steps, errors, "o-", color="#2a6fbb")
     ax.axhline(1e-7, color="#d62728", ls="--", lw=1)
-    ax.text(min(steps), 7e-8, "below 1e-7: a passing check", color="#d62728", fontsize=9,
-            va="top")
+    ax.text(min(steps), 7e-8, "below 1e-7: a passing check", color="#d62728", fontsize=9, va="top")
     ax.set_xlabel("step h of the central difference")
     ax.set_ylabel("relative error vs backward")
     ax.set_title("Too large an h: curvature errors. Too small: rounding errors.")
@@ -295,16 +369,23 @@ LOSS_FLOOR = 1e-40
 
 def _loss_axes(ax: plt.Axes, losses: np.ndarray, label: str = "", color: str = "#2a6fbb"):
     floor = LOSS_FLOOR
-    ax.semilogy(np.arange(len(losses)), np.maximum(losses, floor), color=color, lw=1.8,
-                marker="o" if len(losses) < 2 else None, label=label or None)
+    ax.semilogy(
+        np.arange(len(losses)),
+        np.maximum(losses, floor),
+        color=color,
+        lw=1.8,
+        marker="o" if len(losses) < 2 else None,
+        label=label or None,
+    )
     ax.set_xlabel("step")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("loss (log scale)")
     ax.grid(True, which="major", alpha=0.3)
 
 
-def plot_kernel_learning(run, photo: np.ndarray, photo_target: np.ndarray,
-                         photo_current: np.ndarray) -> plt.Figure:
+def plot_kernel_learning(
+    run, photo: np.ndarray, photo_target: np.ndarray, photo_current: np.ndarray
+) -> plt.Figure:
     """The explorer's picture: kernels, loss curve, and both kernels applied to a photo.
 
     Parameters
@@ -317,27 +398,47 @@ def plot_kernel_learning(run, photo: np.ndarray, photo_target: np.ndarray,
     fig, axes = plt.subplots(2, 3, figsize=(10.5, 6.8))
     lim = float(np.abs(run.target_kernel).max())
     big = float(np.abs(run.kernel).max()) >= 100
-    draw_number_grid(axes[0, 0], run.kernel, f"current kernel (step {run.steps_done})",
-                     fmt="{:.1e}" if big else "{:.2f}", limit=lim, fontsize=8 if big else 10)
-    draw_number_grid(axes[0, 1], run.target_kernel, f"target: {run.target}", fmt="{:.2f}",
-                     limit=lim, fontsize=10)
+    draw_number_grid(
+        axes[0, 0],
+        run.kernel,
+        f"current kernel (step {run.steps_done})",
+        fmt="{:.1e}" if big else "{:.2f}",
+        limit=lim,
+        fontsize=8 if big else 10,
+    )
+    draw_number_grid(
+        axes[0, 1], run.target_kernel, f"target: {run.target}", fmt="{:.2f}", limit=lim, fontsize=10
+    )
     ax = axes[0, 2]
     _loss_axes(ax, run.losses)
     ax.set_title(f"loss, learning rate {run.lr:.3g}")
     ax.set_xlim(-0.5, max(run.steps_done, 1) + 0.5)
     if run.diverged_at is not None:
-        ax.text(0.05, 0.95, f"loss blew up at step {run.diverged_at}:\nlearning rate too "
-                "large,\ntraining stopped", transform=ax.transAxes, ha="left", va="top",
-                color="#c0392b", fontsize=10, fontweight="bold",
-                bbox={"facecolor": "white", "edgecolor": "#c0392b"})
+        ax.text(
+            0.05,
+            0.95,
+            f"loss blew up at step {run.diverged_at}:\nlearning rate too large,\ntraining stopped",
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            color="#c0392b",
+            fontsize=10,
+            fontweight="bold",
+            bbox={"facecolor": "white", "edgecolor": "#c0392b"},
+        )
     out_lim = float(np.abs(photo_target).max()) or 1.0
     show_image(axes[1, 0], photo, "photo (not used for training)", cmap=PHOTO_CMAP)
-    signed_imshow(axes[1, 1], photo_current, "current kernel on the photo", limit=out_lim,
-                  colorbar=False)
-    im = signed_imshow(axes[1, 2], photo_target, "target kernel on the photo", limit=out_lim,
-                       colorbar=False)
-    fig.suptitle(f"Learning the {run.target} kernel from {run.train_on}: step "
-                 f"{run.steps_done}, loss {run.losses[-1]:.2e}", fontsize=12)
+    signed_imshow(
+        axes[1, 1], photo_current, "current kernel on the photo", limit=out_lim, colorbar=False
+    )
+    im = signed_imshow(
+        axes[1, 2], photo_target, "target kernel on the photo", limit=out_lim, colorbar=False
+    )
+    fig.suptitle(
+        f"Learning the {run.target} kernel from {run.train_on}: step "
+        f"{run.steps_done}, loss {run.losses[-1]:.2e}",
+        fontsize=12,
+    )
     # Fixed margins instead of tight_layout: the same layout every time, and much faster.
     fig.subplots_adjust(left=0.03, right=0.93, bottom=0.04, top=0.9, wspace=0.3, hspace=0.28)
     bar = fig.add_axes((0.945, 0.06, 0.012, 0.36))
@@ -350,20 +451,30 @@ def plot_learning_rates(runs: Sequence) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7.5, 4))
     colors = [plt.get_cmap("tab10")(i % 10) for i in range(len(runs))]
     for run, color in zip(runs, colors):
-        label = f"lr = {run.lr:g}" + (f" (blew up at step {run.diverged_at})"
-                                      if run.diverged_at is not None else "")
+        label = f"lr = {run.lr:g}" + (
+            f" (blew up at step {run.diverged_at})" if run.diverged_at is not None else ""
+        )
         _loss_axes(ax, run.losses, label, color)
     ax.set_title("Same start, same data, different learning rates")
     if any(np.min(run.losses) < LOSS_FLOOR for run in runs):
-        ax.text(0.99, 0.97, f"a loss below {LOSS_FLOOR:.0e} is drawn at {LOSS_FLOOR:.0e}",
-                transform=ax.transAxes, ha="right", va="top", fontsize=8, color="gray")
+        ax.text(
+            0.99,
+            0.97,
+            f"a loss below {LOSS_FLOOR:.0e} is drawn at {LOSS_FLOOR:.0e}",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="gray",
+        )
     ax.legend(fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def plot_descent_paths(paths: Sequence[tuple[str, np.ndarray]], curvature: Sequence[float],
-                       ax: Optional[plt.Axes] = None) -> plt.Axes:
+def plot_descent_paths(
+    paths: Sequence[tuple[str, np.ndarray]], curvature: Sequence[float], ax: plt.Axes | None = None
+) -> plt.Axes:
     """Paths of gradient descent on the valley ``L(w) = (c0 w0**2 + c1 w1**2) / 2``.
 
     Parameters
@@ -382,8 +493,7 @@ def plot_descent_paths(paths: Sequence[tuple[str, np.ndarray]], curvature: Seque
     span0 = max(1.0, float(np.abs(every[:, 0]).max())) * 1.1
     span1 = max(1.0, float(np.abs(every[:, 1]).max())) * 1.1
     g0, g1 = np.meshgrid(np.linspace(-span0, span0, 200), np.linspace(-span1, span1, 200))
-    ax.contour(g0, g1, (c0 * g0 ** 2 + c1 * g1 ** 2) / 2, levels=12, colors="#bbbbbb",
-               linewidths=0.7)
+    ax.contour(g0, g1, (c0 * g0**2 + c1 * g1**2) / 2, levels=12, colors="#bbbbbb", linewidths=0.7)
     colors = [plt.get_cmap("tab10")(i % 10) for i in range(len(paths))]
     for (label, points), color in zip(paths, colors):
         points = np.asarray(points, dtype=float)

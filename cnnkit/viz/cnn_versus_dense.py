@@ -5,42 +5,51 @@ regularisation. Each returns a Figure; none calls ``plt.show()``.
 Colours are the Okabe-Ito palette (readable with every common colour-vision deficiency), and
 every line also has its own marker and line style, so nothing depends on colour alone.
 """
+
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from ..train import History
 
-__all__ = ["NETWORK_STYLES", "plot_shift_accuracy", "plot_learning_curves", "plot_overfitting",
-           "plot_regularisation"]
+__all__ = [
+    "NETWORK_STYLES",
+    "plot_shift_accuracy",
+    "plot_learning_curves",
+    "plot_overfitting",
+    "plot_regularisation",
+]
 
 _PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"]
 _MARKERS = ["o", "s", "^", "D", "v", "P"]
 _LINES = ["-", "--", "-.", ":", "-", "--"]
 
 #: How each network is drawn in every figure of this notebook.
-NETWORK_STYLES = {"CNN": dict(color=_PALETTE[0], marker="o", linestyle="-"),
-                  "dense": dict(color=_PALETTE[1], marker="s", linestyle="--")}
+NETWORK_STYLES = {
+    "CNN": dict(color=_PALETTE[0], marker="o", linestyle="-"),
+    "dense": dict(color=_PALETTE[1], marker="s", linestyle="--"),
+}
 
 
 def _style(name: str, i: int) -> dict:
-    return NETWORK_STYLES.get(name, dict(color=_PALETTE[i % 6], marker=_MARKERS[i % 6],
-                                         linestyle=_LINES[i % 6]))
+    return NETWORK_STYLES.get(
+        name, dict(color=_PALETTE[i % 6], marker=_MARKERS[i % 6], linestyle=_LINES[i % 6])
+    )
 
 
-def plot_shift_accuracy(shifts: Sequence[int], accuracy: Mapping[str, Sequence[float]]
-                        ) -> plt.Figure:
+def plot_shift_accuracy(
+    shifts: Sequence[int], accuracy: Mapping[str, Sequence[float]]
+) -> plt.Figure:
     """Test accuracy (%) against how many pixels the test digits were shifted, per network."""
     fig, ax = plt.subplots(figsize=(5.2, 3.2))
     for i, (name, values) in enumerate(accuracy.items()):
         values = 100 * np.asarray(values, dtype=float)
         ax.plot(shifts, values, label=name, lw=2, **_style(name, i))
         for s, v in zip(shifts, values):
-            ax.annotate(f"{v:.0f}%", (s, v), textcoords="offset points", xytext=(6, 4),
-                        fontsize=8)
+            ax.annotate(f"{v:.0f}%", (s, v), textcoords="offset points", xytext=(6, 4), fontsize=8)
     ax.set_xticks(list(shifts))
     ax.set_xlabel("shift of every test digit (pixels)")
     ax.set_ylabel("test accuracy (%)")
@@ -52,13 +61,13 @@ def plot_shift_accuracy(shifts: Sequence[int], accuracy: Mapping[str, Sequence[f
     return fig
 
 
-def plot_learning_curves(sizes: Sequence[int], accuracy: Mapping[str, Sequence[float]]
-                         ) -> plt.Figure:
+def plot_learning_curves(
+    sizes: Sequence[int], accuracy: Mapping[str, Sequence[float]]
+) -> plt.Figure:
     """Test accuracy (%) against the number of training images (log scale), per network."""
     fig, ax = plt.subplots(figsize=(5.6, 3.3))
     for i, (name, values) in enumerate(accuracy.items()):
-        ax.plot(sizes, 100 * np.asarray(values, dtype=float), label=name, lw=2,
-                **_style(name, i))
+        ax.plot(sizes, 100 * np.asarray(values, dtype=float), label=name, lw=2, **_style(name, i))
     ax.set_xscale("log")
     ax.set_xticks(list(sizes))
     ax.set_xticklabels([str(s) for s in sizes])
@@ -71,9 +80,13 @@ def plot_learning_curves(sizes: Sequence[int], accuracy: Mapping[str, Sequence[f
     return fig
 
 
-def plot_overfitting(history: History, best_epoch: Optional[int] = None,
-                     total_epochs: Optional[int] = None, title: str = "",
-                     val_label: str = "test") -> plt.Figure:
+def plot_overfitting(
+    history: History,
+    best_epoch: int | None = None,
+    total_epochs: int | None = None,
+    title: str = "",
+    val_label: str = "test",
+) -> plt.Figure:
     """Training and test loss (with the gap between them shaded) and accuracy per epoch.
 
     ``best_epoch`` (from 1) draws a vertical line where early stopping would keep the
@@ -88,24 +101,40 @@ def plot_overfitting(history: History, best_epoch: Optional[int] = None,
         test_loss = np.asarray(history.val_loss, dtype=float)
     ax_loss.plot(epochs, train_loss, label="training loss", color=_PALETTE[0], lw=2)
     if len(test_loss):
-        ax_loss.plot(epochs, test_loss, label=f"{val_label} loss", color=_PALETTE[1], lw=2,
-                     ls="--")
+        ax_loss.plot(epochs, test_loss, label=f"{val_label} loss", color=_PALETTE[1], lw=2, ls="--")
         ok = np.isfinite(train_loss) & np.isfinite(test_loss)
-        ax_loss.fill_between(epochs, train_loss, test_loss, where=ok, color=_PALETTE[1],
-                             alpha=0.15, label="gap")
-    ax_acc.plot(epochs, 100 * np.asarray(history.train_acc, dtype=float),
-                label="training accuracy", color=_PALETTE[0], lw=2)
+        ax_loss.fill_between(
+            epochs, train_loss, test_loss, where=ok, color=_PALETTE[1], alpha=0.15, label="gap"
+        )
+    ax_acc.plot(
+        epochs,
+        100 * np.asarray(history.train_acc, dtype=float),
+        label="training accuracy",
+        color=_PALETTE[0],
+        lw=2,
+    )
     if history.val_acc:
-        ax_acc.plot(epochs, 100 * np.asarray(history.val_acc, dtype=float),
-                    label=f"{val_label} accuracy", color=_PALETTE[1], lw=2, ls="--")
+        ax_acc.plot(
+            epochs,
+            100 * np.asarray(history.val_acc, dtype=float),
+            label=f"{val_label} accuracy",
+            color=_PALETTE[1],
+            lw=2,
+            ls="--",
+        )
     last = total_epochs or max(history.epochs, 1)
     for ax in (ax_loss, ax_acc):
         ax.set_xlim(0.5, last + 0.5)
         ax.set_xlabel("epoch")
         if best_epoch:
             label = f"lowest {val_label} loss (epoch {best_epoch})"
-            ax.axvline(best_epoch, color=_PALETTE[2], lw=1.5, ls=":",
-                       label=label if ax is ax_loss else None)
+            ax.axvline(
+                best_epoch,
+                color=_PALETTE[2],
+                lw=1.5,
+                ls=":",
+                label=label if ax is ax_loss else None,
+            )
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     ax_loss.set_ylabel("cross-entropy loss")
@@ -118,24 +147,33 @@ def plot_overfitting(history: History, best_epoch: Optional[int] = None,
     return fig
 
 
-def plot_regularisation(names: Sequence[str], test_acc: Sequence[float],
-                        loss_gap: Sequence[float],
-                        gap_label: str = "validation loss - training loss") -> plt.Figure:
+def plot_regularisation(
+    names: Sequence[str],
+    test_acc: Sequence[float],
+    loss_gap: Sequence[float],
+    gap_label: str = "validation loss - training loss",
+) -> plt.Figure:
     """Two bar charts, one bar per training setting: test accuracy (%) and the gap between
     a held-out loss (``gap_label`` says which) and the training loss at the end of training."""
     fig, (ax_a, ax_g) = plt.subplots(1, 2, figsize=(9.0, 3.0))
     x = np.arange(len(names))
     colors = [_PALETTE[i % 6] for i in range(len(names))]
     hatches = ["", "//", "..", "xx", "\\\\", "++"]
-    for ax, values, label, fmt in [(ax_a, 100 * np.asarray(test_acc, dtype=float),
-                                    "test accuracy (%)", "{:.1f}"),
-                                   (ax_g, np.asarray(loss_gap, dtype=float),
-                                    gap_label, "{:.2f}")]:
+    for ax, values, label, fmt in [
+        (ax_a, 100 * np.asarray(test_acc, dtype=float), "test accuracy (%)", "{:.1f}"),
+        (ax_g, np.asarray(loss_gap, dtype=float), gap_label, "{:.2f}"),
+    ]:
         bars = ax.bar(x, values, color=colors, edgecolor="black", lw=0.5)
         for bar, hatch, v in zip(bars, hatches, values):
             bar.set_hatch(hatch)
-            ax.text(bar.get_x() + bar.get_width() / 2, v, fmt.format(v), ha="center",
-                    va="bottom", fontsize=8)
+            ax.text(
+                bar.get_x() + bar.get_width() / 2,
+                v,
+                fmt.format(v),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
         ax.set_xticks(x)
         ax.set_xticklabels(names, fontsize=8)
         ax.set_ylabel(label)

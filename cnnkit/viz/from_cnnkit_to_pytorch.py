@@ -1,5 +1,6 @@
 """Figures for notebook 11 (from cnnkit to PyTorch): side-by-side training and a layer's numbers
 in both libraries."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -12,8 +13,12 @@ from ._common import signed_imshow
 __all__ = ["plot_step_differences", "plot_twin_arrays"]
 
 
-def plot_step_differences(ax: plt.Axes, difference: Sequence[float], tolerance: float,
-                          title: str = "cnnkit and PyTorch trained side by side") -> plt.Axes:
+def plot_step_differences(
+    ax: plt.Axes,
+    difference: Sequence[float],
+    tolerance: float,
+    title: str = "cnnkit and PyTorch trained side by side",
+) -> plt.Axes:
     """The largest relative weight difference after each training step, on a log axis.
 
     Parameters
@@ -30,8 +35,9 @@ def plot_step_differences(ax: plt.Axes, difference: Sequence[float], tolerance: 
     shown = np.maximum(diff, np.finfo(np.float64).eps / 16)
     ax.semilogy(steps, shown, "o-", ms=3, color="#0969da", label="max relative difference")
     ax.axhline(tolerance, ls="--", color="#cf222e", label=f"tolerance {tolerance:g}")
-    ax.axhline(np.finfo(np.float64).eps, ls=":", color="#57606a",
-               label="float64 precision (2.2e-16)")
+    ax.axhline(
+        np.finfo(np.float64).eps, ls=":", color="#57606a", label="float64 precision (2.2e-16)"
+    )
     ax.set_ylim(np.finfo(np.float64).eps / 32, tolerance * 100)
     ax.set_xlabel("training step (one minibatch)")
     ax.set_ylabel("max relative weight difference")

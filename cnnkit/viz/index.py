@@ -1,7 +1,6 @@
 """Figures for the start notebook (00): a digit drawn as an image, with its pixel values."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,9 +13,15 @@ __all__ = ["plot_digit", "plot_digit_gallery"]
 GAP_COLOR = "#b4bcc4"
 
 
-def plot_digit(ax: plt.Axes, image: np.ndarray, title: str = "", show_values: bool = False,
-               fmt: str = "{:.2f}", vmin: Optional[float] = 0.0,
-               vmax: Optional[float] = None) -> plt.Axes:
+def plot_digit(
+    ax: plt.Axes,
+    image: np.ndarray,
+    title: str = "",
+    show_values: bool = False,
+    fmt: str = "{:.2f}",
+    vmin: float | None = 0.0,
+    vmax: float | None = None,
+) -> plt.Axes:
     """Draw one digit as ink on paper (:data:`INK_CMAP`), optionally with every pixel's value.
 
     Parameters
@@ -56,13 +61,21 @@ def plot_digit(ax: plt.Axes, image: np.ndarray, title: str = "", show_values: bo
         middle = ((vmin or 0.0) + vmax) / 2
         size = 8 if image.shape[1] <= 8 else 6
         for (row, col), value in np.ndenumerate(image):
-            ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=size,
-                    color="white" if value > middle else "black")
+            ax.text(
+                col,
+                row,
+                fmt.format(value),
+                ha="center",
+                va="center",
+                fontsize=size,
+                color="white" if value > middle else "black",
+            )
     return ax
 
 
-def plot_digit_gallery(images: np.ndarray, labels: np.ndarray, per_class: int = 1,
-                       size: float = 0.85) -> plt.Figure:
+def plot_digit_gallery(
+    images: np.ndarray, labels: np.ndarray, per_class: int = 1, size: float = 0.85
+) -> plt.Figure:
     """The first ``per_class`` examples of every digit, one column per digit, in one picture.
 
     Parameters
@@ -98,18 +111,18 @@ def plot_digit_gallery(images: np.ndarray, labels: np.ndarray, per_class: int = 
         members = np.flatnonzero(labels == digit)[:per_class]
         for row, index in enumerate(members):
             top, left = row * (h + gap), col * (w + gap)
-            mosaic[top: top + h, left: left + w] = images[index].reshape(h, w)
+            mosaic[top : top + h, left : left + w] = images[index].reshape(h, w)
     fig, ax = plt.subplots(figsize=(size * len(classes), size * per_class + 0.7))
     cmap = plt.get_cmap(INK_CMAP).with_extremes(bad=GAP_COLOR)
     ax.imshow(mosaic, cmap=cmap, vmin=0.0, vmax=1.0)
-    ax.set_xticks([c * (w + gap) + (w - 1) / 2 for c in range(len(classes))],
-                  [str(int(c)) for c in classes])
+    ax.set_xticks(
+        [c * (w + gap) + (w - 1) / 2 for c in range(len(classes))], [str(int(c)) for c in classes]
+    )
     ax.xaxis.tick_top()
     ax.tick_params(length=0)
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title("Examples of every digit (the label is above each column; ink is dark)",
-                 pad=18)
+    ax.set_title("Examples of every digit (the label is above each column; ink is dark)", pad=18)
     fig.tight_layout()
     return fig

@@ -1,9 +1,10 @@
 """Figures for the kernels notebook: number grids, sums of products, feature maps, RGB
 kernels, receptive fields and parameter counts. Each returns a Figure or draws on an Axes;
 none calls ``plt.show()``."""
+
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -36,19 +37,39 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def outline_window(ax: plt.Axes, window: Window, color: str = HIGHLIGHT, lw: float = 2.5,
-                   label: str = "") -> None:
+def outline_window(
+    ax: plt.Axes, window: Window, color: str = HIGHLIGHT, lw: float = 2.5, label: str = ""
+) -> None:
     """Draw a rectangle around the cells of ``window`` on an image drawn with imshow."""
     h, w = window.shape
-    ax.add_patch(Rectangle((window.col_start - 0.5, window.row_start - 0.5), w, h, fill=False,
-                           edgecolor=color, lw=lw, label=label or None))
+    ax.add_patch(
+        Rectangle(
+            (window.col_start - 0.5, window.row_start - 0.5),
+            w,
+            h,
+            fill=False,
+            edgecolor=color,
+            lw=lw,
+            label=label or None,
+        )
+    )
 
 
-def number_grid(ax: plt.Axes, values: np.ndarray, title: str = "", cmap: str = "Greys",
-                highlight: Optional[Window] = None, symmetric: bool = False,
-                vmin: Optional[float] = None, vmax: Optional[float] = None,
-                fontsize: float = 10, numbers: bool = True, labels: bool = True,
-                colorbar: bool = False, label: str = "") -> plt.Axes:
+def number_grid(
+    ax: plt.Axes,
+    values: np.ndarray,
+    title: str = "",
+    cmap: str = "Greys",
+    highlight: Window | None = None,
+    symmetric: bool = False,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    fontsize: float = 10,
+    numbers: bool = True,
+    labels: bool = True,
+    colorbar: bool = False,
+    label: str = "",
+) -> plt.Axes:
     """Draw a small 2-D array as coloured cells with each value written in its cell.
 
     Parameters
@@ -123,12 +144,23 @@ def plot_sum_of_products(patch: np.ndarray, kernel: np.ndarray, bias: float = 0.
     products = patch * kernel
     total = float(products.sum()) + bias
     fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.4))
-    number_grid(axes[0], patch, "input patch", cmap=PHOTO_CMAP, colorbar=True,
-                label="pixel value")
-    number_grid(axes[1], kernel, "kernel (weights)", symmetric=True, colorbar=True,
-                label="weight (0 = white)")
-    number_grid(axes[2], products, "patch × kernel\n(element by element)", symmetric=True,
-                colorbar=True, label="product (0 = white)")
+    number_grid(axes[0], patch, "input patch", cmap=PHOTO_CMAP, colorbar=True, label="pixel value")
+    number_grid(
+        axes[1],
+        kernel,
+        "kernel (weights)",
+        symmetric=True,
+        colorbar=True,
+        label="weight (0 = white)",
+    )
+    number_grid(
+        axes[2],
+        products,
+        "patch × kernel\n(element by element)",
+        symmetric=True,
+        colorbar=True,
+        label="product (0 = white)",
+    )
     bias_text = f" + bias {_fmt(bias)}" if bias else ""
     fig.suptitle(f"sum of the {products.size} products{bias_text} = {_fmt(total)}", fontsize=13)
     fig.text(0.355, 0.45, "×", fontsize=22, ha="center", va="center")
@@ -137,8 +169,9 @@ def plot_sum_of_products(patch: np.ndarray, kernel: np.ndarray, bias: float = 0.
     return fig
 
 
-def plot_kernels(kernels: np.ndarray, titles: Sequence[str], ncols: int = 8,
-                 size: float = 1.6) -> plt.Figure:
+def plot_kernels(
+    kernels: np.ndarray, titles: Sequence[str], ncols: int = 8, size: float = 1.6
+) -> plt.Figure:
     """Kernels side by side, each weight written in its cell, all on ONE colour scale.
 
     The scale is :data:`~cnnkit.viz.SIGNED_CMAP` centred on 0 (red positive, blue negative,
@@ -152,21 +185,32 @@ def plot_kernels(kernels: np.ndarray, titles: Sequence[str], ncols: int = 8,
     """
     kernels = np.asarray(kernels, dtype=np.float64)
     if kernels.ndim != 3 or len(titles) != len(kernels):
-        raise ValueError(f"kernels must have shape (F, KH, KW) with one title each; got "
-                         f"{kernels.shape} and {len(titles)} titles")
+        raise ValueError(
+            f"kernels must have shape (F, KH, KW) with one title each; got "
+            f"{kernels.shape} and {len(titles)} titles"
+        )
     k = len(kernels)
     ncols = max(1, min(ncols, k))
     nrows = -(-k // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 0.9, size * nrows + 0.5),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols + 0.9, size * nrows + 0.5), squeeze=False
+    )
     lim = signed_limit(kernels)
     im = None
     for i, ax in enumerate(axes.flat):
         if i >= k:
             ax.axis("off")
             continue
-        number_grid(ax, kernels[i], titles[i], cmap=SIGNED_CMAP, vmin=-lim, vmax=lim,
-                    fontsize=7, labels=False)
+        number_grid(
+            ax,
+            kernels[i],
+            titles[i],
+            cmap=SIGNED_CMAP,
+            vmin=-lim,
+            vmax=lim,
+            fontsize=7,
+            labels=False,
+        )
         ax.title.set_fontsize(9)
         im = ax.images[0]
     bar = fig.colorbar(im, ax=list(axes.flat), fraction=0.02, pad=0.02)
@@ -175,9 +219,14 @@ def plot_kernels(kernels: np.ndarray, titles: Sequence[str], ncols: int = 8,
     return fig
 
 
-def plot_feature_maps(image: np.ndarray, maps: np.ndarray, titles: Sequence[str],
-                      kernels: Optional[np.ndarray] = None, ncols: int = 5,
-                      size: float = 2.3) -> plt.Figure:
+def plot_feature_maps(
+    image: np.ndarray,
+    maps: np.ndarray,
+    titles: Sequence[str],
+    kernels: np.ndarray | None = None,
+    ncols: int = 5,
+    size: float = 2.3,
+) -> plt.Figure:
     """The input next to the feature maps it gives, each with a labelled colour bar.
 
     Parameters
@@ -200,12 +249,22 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray, titles: Sequence[str]
     panels = len(maps) + 1
     ncols = min(ncols, panels)
     nrows = -(-panels // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * 1.3 * ncols, size * 1.15 * nrows),
-                             squeeze=False)
-    show_image(axes.flat[0], image, "input photo", cmap=PHOTO_CMAP, vmin=0, vmax=1,
-               colorbar=True, label="brightness")
-    bright = [kernels is not None and bool(np.isclose(np.sum(kernels[f]), 1.0))
-              for f in range(len(maps))]
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * 1.3 * ncols, size * 1.15 * nrows), squeeze=False
+    )
+    show_image(
+        axes.flat[0],
+        image,
+        "input photo",
+        cmap=PHOTO_CMAP,
+        vmin=0,
+        vmax=1,
+        colorbar=True,
+        label="brightness",
+    )
+    bright = [
+        kernels is not None and bool(np.isclose(np.sum(kernels[f]), 1.0)) for f in range(len(maps))
+    ]
     signed = [np.abs(maps[f]).ravel() for f in range(len(maps)) if not bright[f]]
     lim = float(np.percentile(np.concatenate(signed), 99)) if signed else 1.0
     lim = lim if lim > 0 else signed_limit(*signed) if signed else 1.0
@@ -214,17 +273,25 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray, titles: Sequence[str]
             ax.axis("off")
             continue
         if bright[f]:  # blur, sharpen, identity: a photo again, on the photo's scale
-            show_image(ax, maps[f], titles[f], cmap=PHOTO_CMAP, vmin=0, vmax=1, colorbar=True,
-                       label="brightness")
+            show_image(
+                ax,
+                maps[f],
+                titles[f],
+                cmap=PHOTO_CMAP,
+                vmin=0,
+                vmax=1,
+                colorbar=True,
+                label="brightness",
+            )
         else:
-            signed_imshow(ax, maps[f], titles[f], limit=lim,
-                          label=f"value (clipped at ±{lim:.2g})")
+            signed_imshow(ax, maps[f], titles[f], limit=lim, label=f"value (clipped at ±{lim:.2g})")
     fig.tight_layout()
     return fig
 
 
-def plot_rgb_convolution(image_chw: np.ndarray, kernel: np.ndarray, bias: float = 0.0
-                         ) -> plt.Figure:
+def plot_rgb_convolution(
+    image_chw: np.ndarray, kernel: np.ndarray, bias: float = 0.0
+) -> plt.Figure:
     """How one 3-deep kernel reads an RGB image: one slice per channel, results added.
 
     Parameters
@@ -237,37 +304,66 @@ def plot_rgb_convolution(image_chw: np.ndarray, kernel: np.ndarray, bias: float 
 
     image_chw, kernel = np.asarray(image_chw, float), np.asarray(kernel, float)
     if image_chw.ndim != 3 or kernel.shape[0] != image_chw.shape[0]:
-        raise ValueError(f"image {image_chw.shape} and kernel {kernel.shape} must both have "
-                         "the channel axis first, with the same number of channels")
+        raise ValueError(
+            f"image {image_chw.shape} and kernel {kernel.shape} must both have "
+            "the channel axis first, with the same number of channels"
+        )
     per_channel = [conv2d(image_chw[c], kernel[c]) for c in range(len(kernel))]
     total = np.sum(per_channel, axis=0) + bias
     names = ["red", "green", "blue"]
     # black -> pure colour: a bright cell means much of that colour
-    cmaps = [LinearSegmentedColormap.from_list(n, ["black", c])
-             for n, c in zip(names, ["#ff0000", "#00cc00", "#0040ff"])]
+    cmaps = [
+        LinearSegmentedColormap.from_list(n, ["black", c])
+        for n, c in zip(names, ["#ff0000", "#00cc00", "#0040ff"])
+    ]
     fig, axes = plt.subplots(3, 4, figsize=(11.5, 7.4))
     lim_k = float(np.abs(kernel).max()) or 1.0
-    lim_o = signed_limit(*per_channel, total)   # one scale: the parts and their sum compare
+    lim_o = signed_limit(*per_channel, total)  # one scale: the parts and their sum compare
     for c in range(3):
         show_image(axes[c, 0], image_chw[c], f"{names[c]} channel", cmap=cmaps[c], vmin=0, vmax=1)
-        number_grid(axes[c, 1], kernel[c], f"kernel slice {c} ({names[c]})",
-                    vmin=-lim_k, vmax=lim_k, cmap=SIGNED_CMAP, fontsize=8, labels=False,
-                    colorbar=True, label="weight")
-        signed_imshow(axes[c, 2], per_channel[c], f"{names[c]} * slice {c}", limit=lim_o,
-                      label="sum of products")
+        number_grid(
+            axes[c, 1],
+            kernel[c],
+            f"kernel slice {c} ({names[c]})",
+            vmin=-lim_k,
+            vmax=lim_k,
+            cmap=SIGNED_CMAP,
+            fontsize=8,
+            labels=False,
+            colorbar=True,
+            label="weight",
+        )
+        signed_imshow(
+            axes[c, 2],
+            per_channel[c],
+            f"{names[c]} * slice {c}",
+            limit=lim_o,
+            label="sum of products",
+        )
         axes[c, 3].axis("off")
     axes[1, 3].axis("on")
-    signed_imshow(axes[1, 3], total, "sum of the three\n= ONE feature map", limit=lim_o,
-                  label="feature map value")
-    fig.suptitle("an RGB image needs kernels of depth 3; each kernel still gives one map",
-                 fontsize=12)
+    signed_imshow(
+        axes[1, 3],
+        total,
+        "sum of the three\n= ONE feature map",
+        limit=lim_o,
+        label="feature map value",
+    )
+    fig.suptitle(
+        "an RGB image needs kernels of depth 3; each kernel still gives one map", fontsize=12
+    )
     fig.tight_layout()
     return fig
 
 
-def plot_receptive_fields(maps: Sequence[np.ndarray], windows: Sequence[Optional[Window]],
-                          titles: Sequence[str], node: Optional[tuple[int, int]] = None,
-                          used: Optional[int] = None, size: float = 2.6) -> plt.Figure:
+def plot_receptive_fields(
+    maps: Sequence[np.ndarray],
+    windows: Sequence[Window | None],
+    titles: Sequence[str],
+    node: tuple[int, int] | None = None,
+    used: int | None = None,
+    size: float = 2.6,
+) -> plt.Figure:
     """The input and each layer's feature map, with what one node depends on outlined.
 
     Parameters
@@ -311,8 +407,13 @@ def plot_parameter_counts(counts: dict[str, int], title: str = "") -> plt.Figure
     ax.invert_yaxis()
     ax.set_xlim(1, max(values) * 40)
     for bar, v in zip(bars, values):
-        ax.text(bar.get_width() * 1.15, bar.get_y() + bar.get_height() / 2, f"{v:,}",
-                va="center", fontsize=10)
+        ax.text(
+            bar.get_width() * 1.15,
+            bar.get_y() + bar.get_height() / 2,
+            f"{v:,}",
+            va="center",
+            fontsize=10,
+        )
     ax.set_xlabel("learnable parameters (log scale)")
     if title:
         ax.set_title(title)

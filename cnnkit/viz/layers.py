@@ -1,9 +1,10 @@
 """Figures for the network notebook (01): the roles of the layers, softmax and cross-entropy,
 and one example travelling through every layer of a CNN."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,12 +16,24 @@ from ..model import Sequential
 from ._common import SIGNED_CMAP, signed_colorbar, signed_limit
 from .index import plot_digit
 
-__all__ = ["LayerInfo", "layer_table", "short_name", "tile_maps", "plot_map_mosaic",
-           "plot_layer_roles", "plot_scores_and_probabilities", "plot_cross_entropy",
-           "plot_forward_pass"]
+__all__ = [
+    "LayerInfo",
+    "layer_table",
+    "short_name",
+    "tile_maps",
+    "plot_map_mosaic",
+    "plot_layer_roles",
+    "plot_scores_and_probabilities",
+    "plot_cross_entropy",
+    "plot_forward_pass",
+]
 
-ROLE_COLORS = {"input": "#d0d7de", "hidden, learns": "#f4a261",
-               "hidden, no parameters": "#a8dadc", "output": "#90be6d"}
+ROLE_COLORS = {
+    "input": "#d0d7de",
+    "hidden, learns": "#f4a261",
+    "hidden, no parameters": "#a8dadc",
+    "output": "#90be6d",
+}
 #: Colour of the gaps between feature maps in a mosaic: clearly not the white of a zero.
 MAP_GAP_COLOR = "#b4bcc4"
 
@@ -46,7 +59,7 @@ class LayerInfo:
     and for ReLU, pooling and Flatten (see :func:`cnnkit.model.computes_nodes`).
     """
 
-    index: Optional[int]
+    index: int | None
     name: str
     role: str
     output_shape: tuple[int, ...]
@@ -86,8 +99,9 @@ def layer_table(model: Sequential, input_shape: tuple[int, ...]) -> list[LayerIn
             role = "output"
         else:
             role = "hidden, learns" if row.params else "hidden, no parameters"
-        rows.append(LayerInfo(row.index, short_name(layer), role, row.output_shape, row.nodes,
-                              row.params))
+        rows.append(
+            LayerInfo(row.index, short_name(layer), role, row.output_shape, row.nodes, row.params)
+        )
     return rows
 
 
@@ -100,7 +114,7 @@ def _grid_columns(k: int) -> int:
     return max(1, int(np.ceil(root)))
 
 
-def tile_maps(maps: np.ndarray, ncols: Optional[int] = None, pad: int = 1) -> np.ndarray:
+def tile_maps(maps: np.ndarray, ncols: int | None = None, pad: int = 1) -> np.ndarray:
     """Lay K feature maps side by side in one 2-D array, separated by NaN gaps.
 
     Parameters
@@ -129,13 +143,19 @@ def tile_maps(maps: np.ndarray, ncols: Optional[int] = None, pad: int = 1) -> np
     mosaic = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad), np.nan)
     for i in range(k):
         r, c = divmod(i, ncols)
-        mosaic[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = maps[i]
+        mosaic[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = maps[i]
     return mosaic
 
 
-def plot_map_mosaic(ax: plt.Axes, maps: np.ndarray, title: str = "",
-                    ncols: Optional[int] = None, limit: Optional[float] = None,
-                    colorbar: bool = True, label: str = "value (0 = white)") -> plt.Axes:
+def plot_map_mosaic(
+    ax: plt.Axes,
+    maps: np.ndarray,
+    title: str = "",
+    ncols: int | None = None,
+    limit: float | None = None,
+    colorbar: bool = True,
+    label: str = "value (0 = white)",
+) -> plt.Axes:
     """Draw K feature maps as one mosaic: red positive, blue negative, white zero.
 
     Thin gray lines separate the maps (gray, not white, so a gap never looks like a zero).
@@ -189,32 +209,53 @@ def plot_layer_roles(model: Sequential, input_shape: tuple[int, ...]) -> plt.Fig
     ax.set_ylim(-0.35, 1.1)
     ax.axis("off")
     for i, row in enumerate(rows):
-        box = FancyBboxPatch((i + 0.05, 0.0), 0.8, 1.0, boxstyle="round,pad=0.02",
-                             facecolor=ROLE_COLORS[row.role], edgecolor="#57606a")
+        box = FancyBboxPatch(
+            (i + 0.05, 0.0),
+            0.8,
+            1.0,
+            boxstyle="round,pad=0.02",
+            facecolor=ROLE_COLORS[row.role],
+            edgecolor="#57606a",
+        )
         ax.add_patch(box)
         name = row.name.replace(" ", "\n", 1)
         ax.text(i + 0.45, 0.72, name, ha="center", va="center", fontsize=8.5, weight="bold")
         shape = "x".join(str(s) for s in row.output_shape)
         ax.text(i + 0.45, 0.45, shape, ha="center", va="center", fontsize=8)
         nodes = f"{row.nodes:,} nodes" if row.nodes else "no nodes"
-        ax.text(i + 0.45, 0.2, f"{nodes}\n{row.params:,} params", ha="center", va="center",
-                fontsize=7.5)
+        ax.text(
+            i + 0.45, 0.2, f"{nodes}\n{row.params:,} params", ha="center", va="center", fontsize=7.5
+        )
         if i + 1 < n:
-            ax.annotate("", xy=(i + 1.05, 0.5), xytext=(i + 0.85, 0.5),
-                        arrowprops={"arrowstyle": "->", "color": "#57606a"})
-    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#57606a")
-               for c in ROLE_COLORS.values()]
-    ax.legend(handles, list(ROLE_COLORS), loc="lower center", ncol=4, frameon=False,
-              bbox_to_anchor=(0.5, -0.05), fontsize=8.5)
-    ax.set_title("Layers in order: name, output shape for one example, nodes (neurons) and "
-                 "learnable parameters")
+            ax.annotate(
+                "",
+                xy=(i + 1.05, 0.5),
+                xytext=(i + 0.85, 0.5),
+                arrowprops={"arrowstyle": "->", "color": "#57606a"},
+            )
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#57606a") for c in ROLE_COLORS.values()
+    ]
+    ax.legend(
+        handles,
+        list(ROLE_COLORS),
+        loc="lower center",
+        ncol=4,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.05),
+        fontsize=8.5,
+    )
+    ax.set_title(
+        "Layers in order: name, output shape for one example, nodes (neurons) and "
+        "learnable parameters"
+    )
     fig.tight_layout()
     return fig
 
 
-def plot_scores_and_probabilities(scores: Sequence[float],
-                                  class_names: Optional[Sequence[str]] = None,
-                                  true_class: Optional[int] = None) -> plt.Figure:
+def plot_scores_and_probabilities(
+    scores: Sequence[float], class_names: Sequence[str] | None = None, true_class: int | None = None
+) -> plt.Figure:
     """Two bar charts side by side: raw scores (logits) and the probabilities softmax makes.
 
     Parameters
@@ -270,12 +311,17 @@ def plot_cross_entropy(ax: plt.Axes, cases: Sequence[tuple[str, float]] = ()) ->
     markers = ["o", "s", "^", "D"]
     for i, (label, prob) in enumerate(cases):
         loss = -np.log(prob)
-        ax.plot([prob], [loss], markers[i % len(markers)], markersize=8,
-                label=f"{label}: p = {prob:.3f}, loss = {loss:.2f}")
+        ax.plot(
+            [prob],
+            [loss],
+            markers[i % len(markers)],
+            markersize=8,
+            label=f"{label}: p = {prob:.3f}, loss = {loss:.2f}",
+        )
     ax.set_xlabel("probability the network gives to the right class, p")
     ax.set_ylabel("cross-entropy loss, -ln p")
     ax.set_title("Cross-entropy: small when the right class gets a high probability")
-    ax.set_xlim(-0.02, 1.02)   # room for a marker at p close to 0
+    ax.set_xlim(-0.02, 1.02)  # room for a marker at p close to 0
     ax.set_ylim(0, 1.05 * -np.log(p[0]))
     if cases:
         ax.legend(fontsize=8.5)
@@ -288,8 +334,13 @@ def _mosaic_aspect(value: np.ndarray) -> float:
     return mosaic.shape[0] / mosaic.shape[1]
 
 
-def plot_forward_pass(model: Sequential, image: np.ndarray, label: Optional[int] = None,
-                      title: str = "", per_row: int = 5) -> plt.Figure:
+def plot_forward_pass(
+    model: Sequential,
+    image: np.ndarray,
+    label: int | None = None,
+    title: str = "",
+    per_row: int = 5,
+) -> plt.Figure:
     """One example travelling through every layer of ``model``.
 
     Every image-shaped output (C, H, W) is drawn as a mosaic of its C feature maps; a flat
@@ -324,12 +375,20 @@ def plot_forward_pass(model: Sequential, image: np.ndarray, label: Optional[int]
     image_rows = max(1, -(-len(pictures) // per_row))
     heights = []
     for r in range(image_rows):  # each row as tall as its tallest panel (about 2 inches wide)
-        aspects = [_mosaic_aspect(v) for _, v in pictures[r * per_row: (r + 1) * per_row]]
+        aspects = [_mosaic_aspect(v) for _, v in pictures[r * per_row : (r + 1) * per_row]]
         heights.append(min(2.0, 2.0 * max(aspects, default=1.0)) + 0.35)
     heights += [0.55] * len(vectors) + [1.9]
     fig = plt.figure(figsize=(2.4 * per_row, sum(heights) + 0.45 * len(heights) + 0.5))
-    grid = fig.add_gridspec(len(heights), per_row, height_ratios=heights, hspace=0.6,
-                            left=0.07, right=0.98, bottom=0.06, top=0.88)
+    grid = fig.add_gridspec(
+        len(heights),
+        per_row,
+        height_ratios=heights,
+        hspace=0.6,
+        left=0.07,
+        right=0.98,
+        bottom=0.06,
+        top=0.88,
+    )
     for i, (name, value) in enumerate(pictures):
         ax = fig.add_subplot(grid[i // per_row, i % per_row])
         shape = "x".join(str(s) for s in value.shape)
@@ -351,8 +410,9 @@ def plot_forward_pass(model: Sequential, image: np.ndarray, label: Optional[int]
     probs = softmax(scores)
     predicted = int(np.argmax(probs))
     colors = ["#55a868" if k == predicted else "#9db4c0" for k in range(len(probs))]
-    edges = ["black" if label is not None and k == int(label) else "none"
-             for k in range(len(probs))]
+    edges = [
+        "black" if label is not None and k == int(label) else "none" for k in range(len(probs))
+    ]
     ax.bar(range(len(probs)), probs, color=colors, edgecolor=edges, linewidth=2)
     ax.set_xticks(range(len(probs)))
     if label is not None:  # the right answer's tick in bold, so it is found even when p is tiny
@@ -361,9 +421,14 @@ def plot_forward_pass(model: Sequential, image: np.ndarray, label: Optional[int]
     ax.set_xlabel("class")
     ax.set_ylabel("probability")
     truth = "" if label is None else f", right answer {int(label)} (outlined)"
-    ax.set_title(f"{names[-1]} + softmax: predicts {predicted} with p = {probs[predicted]:.2f}"
-                 f"{truth}", fontsize=9)
+    ax.set_title(
+        f"{names[-1]} + softmax: predicts {predicted} with p = {probs[predicted]:.2f}{truth}",
+        fontsize=9,
+    )
     if title:
-        fig.suptitle(f"{title}\nfeature maps: red positive, blue negative, white zero "
-                     "(each panel has its own scale)", fontsize=11)
+        fig.suptitle(
+            f"{title}\nfeature maps: red positive, blue negative, white zero "
+            "(each panel has its own scale)",
+            fontsize=11,
+        )
     return fig

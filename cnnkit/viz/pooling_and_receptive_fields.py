@@ -5,9 +5,10 @@ receptive fields growing through a stack. Each returns a Figure; none calls ``pl
 Signed values (feature maps, gradients) are drawn with one diverging colour map, ``RdBu_r``
 (blue negative, white zero, red positive), centred on zero, with a labelled colour bar.
 """
+
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -35,13 +36,20 @@ WINDOW_COLORS = ("#0072b2", "#e69f00")  # blue and orange (Okabe-Ito), told apar
 
 
 def _limit(*arrays: np.ndarray) -> float:
-    finite = [np.abs(a[np.isfinite(a)]).max() for a in map(np.asarray, arrays)
-              if np.isfinite(a).any()]
+    finite = [
+        np.abs(a[np.isfinite(a)]).max() for a in map(np.asarray, arrays) if np.isfinite(a).any()
+    ]
     return float(max(finite)) if finite and max(finite) > 0 else 1.0
 
 
-def _signed(ax: plt.Axes, values: np.ndarray, title: str, lim: float,
-            label: str = "value", colorbar: bool = True):
+def _signed(
+    ax: plt.Axes,
+    values: np.ndarray,
+    title: str,
+    lim: float,
+    label: str = "value",
+    colorbar: bool = True,
+):
     im = ax.imshow(values, cmap=DIVERGING, vmin=-lim, vmax=lim)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -51,9 +59,14 @@ def _signed(ax: plt.Axes, values: np.ndarray, title: str, lim: float,
     return im
 
 
-def pool_window_starts(n: int, kernel_size: int, stride: Optional[int] = None,
-                       padding: int = 0, ceil_mode: bool = False,
-                       drop_rule: bool = True) -> list[int]:
+def pool_window_starts(
+    n: int,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    ceil_mode: bool = False,
+    drop_rule: bool = True,
+) -> list[int]:
     """Where each pooling window starts along one axis, found by walking the windows.
 
     Windows start at ``-padding``, ``-padding + stride``, ... (positions in the unpadded
@@ -87,8 +100,14 @@ def pool_window_starts(n: int, kernel_size: int, stride: Optional[int] = None,
     return starts
 
 
-def plot_pool_windows(n: int, kernel_size: int, stride: Optional[int] = None, padding: int = 0,
-                      ceil_mode: bool = False, title: str = "") -> plt.Figure:
+def plot_pool_windows(
+    n: int,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    ceil_mode: bool = False,
+    title: str = "",
+) -> plt.Figure:
     """One row of ``n`` input cells (padding shaded) and every pooling window below it.
 
     Windows PyTorch keeps are drawn solid; the window ``ceil_mode`` would add but PyTorch
@@ -98,35 +117,57 @@ def plot_pool_windows(n: int, kernel_size: int, stride: Optional[int] = None, pa
     s = k if stride is None else positive_int(stride, "stride")
     p = nonnegative_int(padding, "padding")
     kept = pool_window_starts(n, k, s, p, ceil_mode)
-    dropped = [d for d in pool_window_starts(n, k, s, p, ceil_mode, drop_rule=False)
-               if d not in kept]
+    dropped = [
+        d for d in pool_window_starts(n, k, s, p, ceil_mode, drop_rule=False) if d not in kept
+    ]
     rows = len(kept) + len(dropped)
     fig, ax = plt.subplots(figsize=(max(4.0, 0.5 * (n + 2 * p + k) + 1.5), 0.9 + 0.35 * rows))
     for c in range(-p, n + p):
         pad = c < 0 or c >= n
-        ax.add_patch(Rectangle((c, 0), 1, 1, facecolor="#dddddd" if pad else "white",
-                               edgecolor="#555555", hatch="//" if pad else None))
+        ax.add_patch(
+            Rectangle(
+                (c, 0),
+                1,
+                1,
+                facecolor="#dddddd" if pad else "white",
+                edgecolor="#555555",
+                hatch="//" if pad else None,
+            )
+        )
         ax.text(c + 0.5, 0.5, "pad" if pad else str(c), ha="center", va="center", fontsize=8)
     for r, start in enumerate(kept + dropped):
         color = WINDOW_COLORS[r % 2]
         is_dropped = r >= len(kept)
-        ax.add_patch(Rectangle((start, -1.0 - 0.35 * r), k, 0.28, facecolor="none" if is_dropped
-                               else color, edgecolor=color, lw=1.5,
-                               linestyle="--" if is_dropped else "-"))
-        ax.text(start + k + 0.15, -0.86 - 0.35 * r,
-                "dropped: starts in the padding" if is_dropped else f"window {r}",
-                va="center", fontsize=8)
+        ax.add_patch(
+            Rectangle(
+                (start, -1.0 - 0.35 * r),
+                k,
+                0.28,
+                facecolor="none" if is_dropped else color,
+                edgecolor=color,
+                lw=1.5,
+                linestyle="--" if is_dropped else "-",
+            )
+        )
+        ax.text(
+            start + k + 0.15,
+            -0.86 - 0.35 * r,
+            "dropped: starts in the padding" if is_dropped else f"window {r}",
+            va="center",
+            fontsize=8,
+        )
     ax.set_xlim(-p - 0.5, n + p + k + 4)
     ax.set_ylim(-1.2 - 0.35 * rows, 1.2)
     ax.axis("off")
     mode = "ceil_mode=True" if ceil_mode else "floor (default)"
-    ax.set_title(title or f"n={n}, kernel {k}, stride {s}, padding {p}, {mode}: "
-                 f"{len(kept)} windows", fontsize=10)
+    ax.set_title(
+        title or f"n={n}, kernel {k}, stride {s}, padding {p}, {mode}: {len(kept)} windows",
+        fontsize=10,
+    )
     return fig
 
 
-def plot_max_vs_avg(feature_map: np.ndarray, kernel_size: int = 2,
-                    title: str = "") -> plt.Figure:
+def plot_max_vs_avg(feature_map: np.ndarray, kernel_size: int = 2, title: str = "") -> plt.Figure:
     """A feature map, its max pooling and its average pooling, on one colour scale."""
     fmap = np.asarray(feature_map, dtype=np.float64)
     mx, av = max_pool2d(fmap, kernel_size), avg_pool2d(fmap, kernel_size)
@@ -135,16 +176,18 @@ def plot_max_vs_avg(feature_map: np.ndarray, kernel_size: int = 2,
     k = kernel_size
     _signed(axes[0], fmap, f"feature map {fmap.shape[0]}x{fmap.shape[1]}", lim, colorbar=False)
     _signed(axes[1], mx, f"max pool {k}x{k}: {mx.shape[0]}x{mx.shape[1]}", lim, colorbar=False)
-    im = _signed(axes[2], av, f"average pool {k}x{k}: {av.shape[0]}x{av.shape[1]}", lim,
-                 colorbar=False)
+    im = _signed(
+        axes[2], av, f"average pool {k}x{k}: {av.shape[0]}x{av.shape[1]}", lim, colorbar=False
+    )
     fig.colorbar(im, ax=list(axes), fraction=0.025, pad=0.02).set_label("value")
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
 
 
-def plot_pool_backward(x: np.ndarray, dout: np.ndarray, kernel_size: int,
-                       stride: Optional[int] = None) -> plt.Figure:
+def plot_pool_backward(
+    x: np.ndarray, dout: np.ndarray, kernel_size: int, stride: int | None = None
+) -> plt.Figure:
     """The input, the gradient arriving at the pooled output, and the gradient each kind of
     pooling sends back to its input (numbers written in the cells)."""
     x = np.asarray(x, dtype=np.float64)
@@ -155,32 +198,47 @@ def plot_pool_backward(x: np.ndarray, dout: np.ndarray, kernel_size: int,
     fig, axes = plt.subplots(1, 4, figsize=(12.5, 3.4))
     number_grid(axes[0], x, "input x", cmap="Greys")
     glim = _limit(dout, dx_max, dx_avg)
-    panels = [(dout, "gradient at the output"), (dx_max, "max pool: to each first maximum"),
-              (dx_avg, "average pool: shared evenly")]
+    panels = [
+        (dout, "gradient at the output"),
+        (dx_max, "max pool: to each first maximum"),
+        (dx_avg, "average pool: shared evenly"),
+    ]
     for ax, (values, name) in zip(axes[1:], panels):
         number_grid(ax, values, name, cmap=DIVERGING, vmin=-glim, vmax=glim)
     im = axes[-1].images[0]
     fig.colorbar(im, ax=list(axes[1:]), fraction=0.02, pad=0.02).set_label("gradient")
-    fig.suptitle(f"Backward pass of {kernel_size}x{kernel_size} pooling, stride {s}",
-                 fontsize=11)
+    fig.suptitle(f"Backward pass of {kernel_size}x{kernel_size} pooling, stride {s}", fontsize=11)
     return fig
 
 
-def plot_shift_test(names: Sequence[str], unchanged: Sequence[float],
-                    accuracy: Sequence[float], accuracy_shifted: Sequence[float]
-                    ) -> plt.Figure:
+def plot_shift_test(
+    names: Sequence[str],
+    unchanged: Sequence[float],
+    accuracy: Sequence[float],
+    accuracy_shifted: Sequence[float],
+) -> plt.Figure:
     """Bars: per network, the share of predictions a one-pixel shift leaves unchanged, and
     the test accuracy before and after the shift (fractions, drawn in %)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
     x = np.arange(len(names))
     width = 0.27
-    bars = [(unchanged, "predictions unchanged by the shift", "#0072b2", ""),
-            (accuracy, "test accuracy", "#009e73", ""),
-            (accuracy_shifted, "test accuracy, shifted digits", "#e69f00", "//")]
+    bars = [
+        (unchanged, "predictions unchanged by the shift", "#0072b2", ""),
+        (accuracy, "test accuracy", "#009e73", ""),
+        (accuracy_shifted, "test accuracy, shifted digits", "#e69f00", "//"),
+    ]
     for i, (values, label, color, hatch) in enumerate(bars):
         pos = x + (i - 1) * width
-        ax.bar(pos, 100 * np.asarray(values, dtype=float), width, label=label, color=color,
-               hatch=hatch, edgecolor="black", lw=0.5)
+        ax.bar(
+            pos,
+            100 * np.asarray(values, dtype=float),
+            width,
+            label=label,
+            color=color,
+            hatch=hatch,
+            edgecolor="black",
+            lw=0.5,
+        )
         for p_, v in zip(pos, values):
             ax.text(p_, 100 * v + 1, f"{100 * v:.0f}", ha="center", fontsize=8)
     ax.set_xticks(x)
@@ -192,8 +250,9 @@ def plot_shift_test(names: Sequence[str], unchanged: Sequence[float],
     return fig
 
 
-def plot_receptive_field(image: np.ndarray, window: Window, title: str = "",
-                         ax: Optional[plt.Axes] = None) -> plt.Axes:
+def plot_receptive_field(
+    image: np.ndarray, window: Window, title: str = "", ax: plt.Axes | None = None
+) -> plt.Axes:
     """An image with one receptive field outlined (dashed where it reaches the padding)."""
     image = np.asarray(image, dtype=np.float64)
     if ax is None:
@@ -209,9 +268,13 @@ def plot_receptive_field(image: np.ndarray, window: Window, title: str = "",
     return ax
 
 
-def plot_receptive_field_growth(names: Sequence[str], windows: Sequence[Window],
-                                input_hw: tuple[int, int], image: Optional[np.ndarray] = None,
-                                size: float = 2.3) -> plt.Figure:
+def plot_receptive_field_growth(
+    names: Sequence[str],
+    windows: Sequence[Window],
+    input_hw: tuple[int, int],
+    image: np.ndarray | None = None,
+    size: float = 2.3,
+) -> plt.Figure:
     """One panel per layer: the input with the window one node of that layer sees.
 
     Parameters

@@ -5,11 +5,12 @@ every window the kernel takes (its taps filled in), the output node each window 
 and the input pixels that no window reaches. :func:`axis_layout` computes all of that as
 plain data; the plotting functions only draw it.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -31,15 +32,23 @@ __all__ = [
     "plot_photo_stride",
 ]
 
-AxisPadding = Union[int, str, tuple[int, int]]
+AxisPadding = int | str | tuple[int, int]
 
 # One colour per kind of cell, used by every figure of this notebook.
 PAD_COLOR = "#d0d0d0"
 PIXEL_COLOR = "#ffffff"
 MISSED_COLOR = "#f4a3a3"
 MISSED_EDGE = "#c0392b"
-WINDOW_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
-                 "#17becf", "#bcbd22")
+WINDOW_COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+)
 
 
 @dataclass(frozen=True)
@@ -111,8 +120,9 @@ class AxisLayout:
         return tuple(i for i in range(self.n) if not self.reached[self.pad_before + i])
 
 
-def axis_layout(n: int, kernel_size: int, stride: int = 1, padding: AxisPadding = 0,
-                dilation: int = 1) -> AxisLayout:
+def axis_layout(
+    n: int, kernel_size: int, stride: int = 1, padding: AxisPadding = 0, dilation: int = 1
+) -> AxisLayout:
     """Compute every window position of a convolution along one axis.
 
     Parameters
@@ -154,13 +164,22 @@ def axis_layout(n: int, kernel_size: int, stride: int = 1, padding: AxisPadding 
     return AxisLayout(n, k, s, d, before, after, starts, tuple(bool(r) for r in reached))
 
 
-def _cell(patches: list[Rectangle], x: float, y: float, w: float, h: float, face: str,
-          edge: str = "#555555", lw: float = 0.8, alpha: float = 1.0) -> None:
+def _cell(
+    patches: list[Rectangle],
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    face: str,
+    edge: str = "#555555",
+    lw: float = 0.8,
+    alpha: float = 1.0,
+) -> None:
     """Queue one rectangle; :func:`_draw` adds them all at once (much faster to render)."""
     patches.append(Rectangle((x, y), w, h, facecolor=face, edgecolor=edge, lw=lw, alpha=alpha))
 
 
-def _draw(ax: plt.Axes, patches: list[Rectangle], hatch: Optional[str] = None) -> None:
+def _draw(ax: plt.Axes, patches: list[Rectangle], hatch: str | None = None) -> None:
     if patches:
         ax.add_collection(PatchCollection(patches, match_original=True, hatch=hatch))
 
@@ -168,19 +187,29 @@ def _draw(ax: plt.Axes, patches: list[Rectangle], hatch: Optional[str] = None) -
 def _legend_handles(layout: AxisLayout) -> list[Patch]:
     handles = [Patch(facecolor=PIXEL_COLOR, edgecolor="#555555", label="input pixel")]
     if layout.pad_before or layout.pad_after:
-        handles.append(Patch(facecolor=PAD_COLOR, edgecolor="#555555", hatch="///",
-                             label="padding (a zero)"))
+        handles.append(
+            Patch(facecolor=PAD_COLOR, edgecolor="#555555", hatch="///", label="padding (a zero)")
+        )
     if layout.unreached_pixels:
-        handles.append(Patch(facecolor=MISSED_COLOR, edgecolor=MISSED_EDGE,
-                             label="no window reaches it"))
+        handles.append(
+            Patch(facecolor=MISSED_COLOR, edgecolor=MISSED_EDGE, label="no window reaches it")
+        )
     handles.append(Patch(facecolor=WINDOW_COLORS[0], label="a window's taps"))
     return handles
 
 
-def plot_windows_1d(ax: plt.Axes, n: int, kernel_size: int, stride: int = 1,
-                    padding: AxisPadding = 0, dilation: int = 1,
-                    show: Optional[tuple[int, int]] = None, title: Optional[str] = None,
-                    legend: bool = True, label_every: int = 1) -> AxisLayout:
+def plot_windows_1d(
+    ax: plt.Axes,
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: AxisPadding = 0,
+    dilation: int = 1,
+    show: tuple[int, int] | None = None,
+    title: str | None = None,
+    legend: bool = True,
+    label_every: int = 1,
+) -> AxisLayout:
     """Draw one axis of a convolution: padded input, every window, and the output nodes.
 
     The top row is the padded input (padding hatched grey, pixels no window reaches in
@@ -225,8 +254,16 @@ def plot_windows_1d(ax: plt.Axes, n: int, kernel_size: int, stride: int = 1,
         else:
             index = cell - layout.pad_before
             missed = not layout.reached[cell]
-            _cell(cells, cell, 0, 1, 1, MISSED_COLOR if missed else PIXEL_COLOR,
-                  edge=MISSED_EDGE if missed else "#555555", lw=1.6 if missed else 0.8)
+            _cell(
+                cells,
+                cell,
+                0,
+                1,
+                1,
+                MISSED_COLOR if missed else PIXEL_COLOR,
+                edge=MISSED_EDGE if missed else "#555555",
+                lw=1.6 if missed else 0.8,
+            )
             label = str(index) if index % label_every == 0 else ""
         if label:
             ax.text(cell + 0.5, 0.5, label, ha="center", va="center", fontsize=8)
@@ -254,28 +291,48 @@ def plot_windows_1d(ax: plt.Axes, n: int, kernel_size: int, stride: int = 1,
     _draw(ax, cells)
     ax.set_xlim(first - 0.2, last + 1.2)
     ax.set_ylim(y_out - 0.2, 1.15)
-    ax.set_yticks([0.5, -gap * (levels + 1) / 2 + bar / 2, y_out + 0.5],
-                  ["padded input" if layout.padded > layout.n else "input", "windows", "output"])
+    ax.set_yticks(
+        [0.5, -gap * (levels + 1) / 2 + bar / 2, y_out + 0.5],
+        ["padded input" if layout.padded > layout.n else "input", "windows", "output"],
+    )
     ax.set_xticks([])
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="y", length=0)
     if title is None:
-        pad = (layout.pad_before if layout.pad_before == layout.pad_after
-               else (layout.pad_before, layout.pad_after))
-        title = (f"n={layout.n}, k={layout.kernel_size}, s={layout.stride}, p={pad}"
-                 + (f", d={layout.dilation}" if layout.dilation > 1 else "")
-                 + f"  ->  output size {layout.out}")
+        pad = (
+            layout.pad_before
+            if layout.pad_before == layout.pad_after
+            else (layout.pad_before, layout.pad_after)
+        )
+        title = (
+            f"n={layout.n}, k={layout.kernel_size}, s={layout.stride}, p={pad}"
+            + (f", d={layout.dilation}" if layout.dilation > 1 else "")
+            + f"  ->  output size {layout.out}"
+        )
     ax.set_title(title, fontsize=10)
     if legend:
-        ax.legend(handles=_legend_handles(layout), loc="upper center", fontsize=8,
-                  bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False)
+        ax.legend(
+            handles=_legend_handles(layout),
+            loc="upper center",
+            fontsize=8,
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=4,
+            frameon=False,
+        )
     return layout
 
 
-def plot_windows_2d(ax: plt.Axes, n: int, kernel_size: int, stride: int = 1,
-                    padding: AxisPadding = 0, dilation: int = 1,
-                    title: Optional[str] = None, legend: bool = True) -> AxisLayout:
+def plot_windows_2d(
+    ax: plt.Axes,
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: AxisPadding = 0,
+    dilation: int = 1,
+    title: str | None = None,
+    legend: bool = True,
+) -> AxisLayout:
     """Draw a square input on its padded grid, with the windows of a 2-D convolution.
 
     Padding cells are grey, pixels no window reaches are red. The first window is outlined
@@ -307,23 +364,34 @@ def plot_windows_2d(ax: plt.Axes, n: int, kernel_size: int, stride: int = 1,
     reached = np.array(layout.reached)
     kind[np.ix_(real, real)] = 1
     kind[np.ix_(real, real)] += ~(reached[real][:, None] & reached[real][None, :])
-    ax.imshow(kind, cmap=ListedColormap([PAD_COLOR, PIXEL_COLOR, MISSED_COLOR]), vmin=0, vmax=2,
-              extent=(0, size, size, 0))
+    ax.imshow(
+        kind,
+        cmap=ListedColormap([PAD_COLOR, PIXEL_COLOR, MISSED_COLOR]),
+        vmin=0,
+        vmax=2,
+        extent=(0, size, size, 0),
+    )
     ax.vlines(np.arange(size + 1), 0, size, color="#888888", lw=0.5)
     ax.hlines(np.arange(size + 1), 0, size, color="#888888", lw=0.5)
     if layout.pad_before or layout.pad_after:
         lo, hi = layout.pad_before, layout.pad_before + layout.n
-        ax.add_patch(Rectangle((lo, lo), hi - lo, hi - lo, fill=False, edgecolor="#333333",
-                               lw=1.5))
+        ax.add_patch(Rectangle((lo, lo), hi - lo, hi - lo, fill=False, edgecolor="#333333", lw=1.5))
     span = layout.span
     colors = WINDOW_COLORS
-    for j, (row, col, style) in enumerate([(0, 0, "-"), (0, layout.starts[1], "--")]
-                                          if layout.out > 1 else [(0, 0, "-")]):
-        ax.add_patch(Rectangle((col, row), span, span, fill=False, edgecolor=colors[j], lw=2.4,
-                               linestyle=style))
+    for j, (row, col, style) in enumerate(
+        [(0, 0, "-"), (0, layout.starts[1], "--")] if layout.out > 1 else [(0, 0, "-")]
+    ):
+        ax.add_patch(
+            Rectangle(
+                (col, row), span, span, fill=False, edgecolor=colors[j], lw=2.4, linestyle=style
+            )
+        )
         if j == 0:
-            taps = [Rectangle((c + 0.15, r + 0.15), 0.7, 0.7)
-                    for r in layout.taps(0) for c in layout.taps(0)]
+            taps = [
+                Rectangle((c + 0.15, r + 0.15), 0.7, 0.7)
+                for r in layout.taps(0)
+                for c in layout.taps(0)
+            ]
             ax.add_collection(PatchCollection(taps, facecolor=colors[0], alpha=0.55, lw=0))
     centres = [layout.centre(i) + 0.5 for i in range(layout.out)]
     cx, cy = np.meshgrid(centres, centres)
@@ -339,25 +407,45 @@ def plot_windows_2d(ax: plt.Axes, n: int, kernel_size: int, stride: int = 1,
     if legend:
         handles = [Patch(facecolor=PIXEL_COLOR, edgecolor="#555555", label="input pixel")]
         if layout.pad_before or layout.pad_after:
-            handles.append(Patch(facecolor=PAD_COLOR, edgecolor="#555555",
-                                 label="padding (a zero)"))
+            handles.append(
+                Patch(facecolor=PAD_COLOR, edgecolor="#555555", label="padding (a zero)")
+            )
         if layout.unreached_pixels:
-            handles.append(Patch(facecolor=MISSED_COLOR, edgecolor="#555555",
-                                 label="no window reaches it"))
+            handles.append(
+                Patch(facecolor=MISSED_COLOR, edgecolor="#555555", label="no window reaches it")
+            )
         handles += [
             Patch(facecolor="none", edgecolor=colors[0], lw=2, label="first window"),
-            Patch(facecolor="none", edgecolor=colors[1], lw=2, linestyle="--",
-                  label="next window"),
-            Line2D([], [], marker="o", color="#222222", lw=0, markersize=4,
-                   label="window middle = output node"),
+            Patch(facecolor="none", edgecolor=colors[1], lw=2, linestyle="--", label="next window"),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color="#222222",
+                lw=0,
+                markersize=4,
+                label="window middle = output node",
+            ),
         ]
-        ax.legend(handles=handles, loc="upper center", fontsize=8, bbox_to_anchor=(0.5, 0.0),
-                  ncol=2, frameon=False)
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            fontsize=8,
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=2,
+            frameon=False,
+        )
     return layout
 
 
-def plot_output_staircase(ax: plt.Axes, kernel_size: int, stride: int, padding: int = 0,
-                          dilation: int = 1, sizes: Optional[Sequence[int]] = None) -> plt.Axes:
+def plot_output_staircase(
+    ax: plt.Axes,
+    kernel_size: int,
+    stride: int,
+    padding: int = 0,
+    dilation: int = 1,
+    sizes: Sequence[int] | None = None,
+) -> plt.Axes:
     """Output size against input size: the exact fraction and the floor that is kept.
 
     The dashed line is ``(n + 2p - d(k-1) - 1) / s + 1`` without rounding; the steps are
@@ -379,22 +467,30 @@ def plot_output_staircase(ax: plt.Axes, kernel_size: int, stride: int, padding: 
     even = exact == kept
     ax.plot(ns, exact, "--", color="#888888", label="(n + 2p - d(k-1) - 1) / s + 1, unrounded")
     ax.vlines(ns[~even], kept[~even], exact[~even], color=MISSED_EDGE, lw=1.2)
-    ax.plot(ns[even], kept[even], "o", color=WINDOW_COLORS[0],
-            label="output size: divides evenly")
-    ax.plot(ns[~even], kept[~even], "o", mfc="white", color=MISSED_EDGE,
-            label="output size: rounded down, last pixels dropped")
+    ax.plot(ns[even], kept[even], "o", color=WINDOW_COLORS[0], label="output size: divides evenly")
+    ax.plot(
+        ns[~even],
+        kept[~even],
+        "o",
+        mfc="white",
+        color=MISSED_EDGE,
+        label="output size: rounded down, last pixels dropped",
+    )
     ax.set_xlabel("input size n")
     ax.set_ylabel("output size")
     ax.set_xticks(ns)
-    ax.set_title(f"k={kernel_size}, s={stride}, p={padding}"
-                 + (f", d={dilation}" if dilation > 1 else ""), fontsize=10)
+    ax.set_title(
+        f"k={kernel_size}, s={stride}, p={padding}" + (f", d={dilation}" if dilation > 1 else ""),
+        fontsize=10,
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
-def plot_photo_stride(image: np.ndarray, feature_map: np.ndarray, kernel_size: int,
-                      stride: int) -> plt.Figure:
+def plot_photo_stride(
+    image: np.ndarray, feature_map: np.ndarray, kernel_size: int, stride: int
+) -> plt.Figure:
     """The photo beside its feature map, once at true scale and once enlarged.
 
     Parameters
@@ -413,8 +509,11 @@ def plot_photo_stride(image: np.ndarray, feature_map: np.ndarray, kernel_size: i
     oh, ow = feature_map.shape
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.9))
     show_image(axes[0], image, f"input: {h} x {w}")
-    axes[0].add_patch(Rectangle((-0.5, -0.5), kernel_size, kernel_size, fill=False,
-                                edgecolor=WINDOW_COLORS[1], lw=2))
+    axes[0].add_patch(
+        Rectangle(
+            (-0.5, -0.5), kernel_size, kernel_size, fill=False, edgecolor=WINDOW_COLORS[1], lw=2
+        )
+    )
     # The feature map on the same scale as the input: one node per input pixel's width.
     axes[1].imshow(feature_map, cmap="gray", extent=(-0.5, ow - 0.5, oh - 0.5, -0.5))
     axes[1].set_xlim(-0.5, w - 0.5)

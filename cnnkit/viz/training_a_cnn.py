@@ -4,17 +4,25 @@ draws on an Axes it is given; none calls ``plt.show()``.
 
 :func:`confusion_matrix` is the one pure computation here: it counts, it does not draw.
 """
+
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from ..model import Sequential
 from ..train import History
-from ._common import (INK_CMAP, SIGNED_CMAP, image_grid, show_image, signed_colorbar,
-                      signed_imshow, signed_limit)
+from ._common import (
+    INK_CMAP,
+    SIGNED_CMAP,
+    image_grid,
+    show_image,
+    signed_colorbar,
+    signed_imshow,
+    signed_limit,
+)
 
 __all__ = [
     "confusion_matrix",
@@ -30,8 +38,9 @@ __all__ = [
 TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#e8590c"
 
 
-def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int],
-                     n_classes: Optional[int] = None) -> np.ndarray:
+def confusion_matrix(
+    y_true: Sequence[int], y_pred: Sequence[int], n_classes: int | None = None
+) -> np.ndarray:
     """Count how often each true class was predicted as each class.
 
     Parameters
@@ -56,8 +65,10 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int],
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
-        raise ValueError(f"y_true and y_pred must be 1-D and of the same length, got shapes "
-                         f"{y_true.shape} and {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must be 1-D and of the same length, got shapes "
+            f"{y_true.shape} and {y_pred.shape}"
+        )
     if y_true.size == 0:  # no examples: nothing to count (and no dtype to check)
         y_true, y_pred = y_true.astype(np.int64), y_pred.astype(np.int64)
     for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
@@ -67,15 +78,18 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int],
     if n_classes is None:
         n_classes = seen
     elif n_classes < seen:
-        raise ValueError(f"n_classes={n_classes} but the labels go up to {seen - 1}; "
-                         f"use n_classes={seen} or more")
+        raise ValueError(
+            f"n_classes={n_classes} but the labels go up to {seen - 1}; "
+            f"use n_classes={seen} or more"
+        )
     cm = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(cm, (y_true, y_pred), 1)  # one count per (true, predicted) pair
     return cm
 
 
-def plot_history(history: History, axes: Optional[Sequence[plt.Axes]] = None,
-                 total_epochs: Optional[int] = None) -> plt.Figure:
+def plot_history(
+    history: History, axes: Sequence[plt.Axes] | None = None, total_epochs: int | None = None
+) -> plt.Figure:
     """Loss and accuracy per epoch, on the training set and on the test set, side by side.
 
     Parameters
@@ -95,15 +109,19 @@ def plot_history(history: History, axes: Optional[Sequence[plt.Axes]] = None,
     ax_loss, ax_acc = axes
     epochs = np.arange(1, history.epochs + 1)
     ax_loss.plot(epochs, history.train_loss, "o-", color=TRAIN_COLOR, ms=3, label="train")
-    ax_acc.plot(epochs, 100 * np.asarray(history.train_acc), "o-", color=TRAIN_COLOR, ms=3,
-                label="train")
+    ax_acc.plot(
+        epochs, 100 * np.asarray(history.train_acc), "o-", color=TRAIN_COLOR, ms=3, label="train"
+    )
     if history.val_loss:
         ax_loss.plot(epochs, history.val_loss, "s-", color=TEST_COLOR, ms=3, label="test")
-        ax_acc.plot(epochs, 100 * np.asarray(history.val_acc), "s-", color=TEST_COLOR, ms=3,
-                    label="test")
+        ax_acc.plot(
+            epochs, 100 * np.asarray(history.val_acc), "s-", color=TEST_COLOR, ms=3, label="test"
+        )
     last = max(total_epochs or 0, history.epochs, 1)
-    for ax, title, ylabel in ((ax_loss, "Loss (lower is better)", "cross-entropy loss"),
-                              (ax_acc, "Accuracy (higher is better)", "accuracy (%)")):
+    for ax, title, ylabel in (
+        (ax_loss, "Loss (lower is better)", "cross-entropy loss"),
+        (ax_acc, "Accuracy (higher is better)", "accuracy (%)"),
+    ):
         ax.set_title(title)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
@@ -118,8 +136,9 @@ def plot_history(history: History, axes: Optional[Sequence[plt.Axes]] = None,
     return fig
 
 
-def plot_learned_kernels(weight: np.ndarray, ncols: int = 8, size: float = 1.0,
-                         title: str = "") -> plt.Figure:
+def plot_learned_kernels(
+    weight: np.ndarray, ncols: int = 8, size: float = 1.0, title: str = ""
+) -> plt.Figure:
     """One small panel per kernel of a first conv layer, blue negative, red positive.
 
     Parameters
@@ -135,17 +154,23 @@ def plot_learned_kernels(weight: np.ndarray, ncols: int = 8, size: float = 1.0,
     weight = np.asarray(weight)
     if weight.ndim == 4:
         if weight.shape[1] != 1:
-            raise ValueError(f"weight has {weight.shape[1]} input channels (shape {weight.shape}); "
-                             "pass one channel, e.g. weight[:, 0]")
+            raise ValueError(
+                f"weight has {weight.shape[1]} input channels (shape {weight.shape}); "
+                "pass one channel, e.g. weight[:, 0]"
+            )
         weight = weight[:, 0]
     if weight.ndim != 3:
-        raise ValueError(f"weight must have shape (F, 1, KH, KW) or (F, KH, KW), "
-                         f"got {weight.shape}")
+        raise ValueError(
+            f"weight must have shape (F, 1, KH, KW) or (F, KH, KW), got {weight.shape}"
+        )
     k = len(weight)
     fig = image_grid(weight, ncols=ncols, cmap="RdBu_r", size=size, symmetric=True)
     fig.set_figheight(fig.get_figheight() + 0.2)  # room for the title
-    fig.suptitle(title or f"{k} learned kernels of the first layer "
-                 f"({weight.shape[1]}x{weight.shape[2]}; red > 0, blue < 0)")
+    fig.suptitle(
+        title
+        or f"{k} learned kernels of the first layer "
+        f"({weight.shape[1]}x{weight.shape[2]}; red > 0, blue < 0)"
+    )
     return fig
 
 
@@ -155,8 +180,9 @@ def _kernel_rows(weight: np.ndarray, name: str) -> np.ndarray:
     if weight.ndim == 4 and weight.shape[1] == 1:
         weight = weight[:, 0]
     if weight.ndim != 3:
-        raise ValueError(f"{name} must have shape (F, 1, KH, KW) or (F, KH, KW), "
-                         f"got {weight.shape}")
+        raise ValueError(
+            f"{name} must have shape (F, 1, KH, KW) or (F, KH, KW), got {weight.shape}"
+        )
     return weight.reshape(len(weight), -1)
 
 
@@ -186,8 +212,10 @@ def kernel_movement(start: np.ndarray, trained: np.ndarray) -> dict[str, np.ndar
     """
     a, b = _kernel_rows(start, "start"), _kernel_rows(trained, "trained")
     if a.shape != b.shape:
-        raise ValueError(f"start and trained must have the same shape, got {np.shape(start)} "
-                         f"and {np.shape(trained)}")
+        raise ValueError(
+            f"start and trained must have the same shape, got {np.shape(start)} "
+            f"and {np.shape(trained)}"
+        )
     size_a, size_b = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         cosine = np.where(size_a * size_b > 0, (a * b).sum(axis=1) / (size_a * size_b), np.nan)
@@ -195,8 +223,9 @@ def kernel_movement(start: np.ndarray, trained: np.ndarray) -> dict[str, np.ndar
     return {"cosine": cosine, "relative_change": change}
 
 
-def plot_kernels_before_after(start: np.ndarray, trained: np.ndarray,
-                              size: float = 0.95) -> plt.Figure:
+def plot_kernels_before_after(
+    start: np.ndarray, trained: np.ndarray, size: float = 0.95
+) -> plt.Figure:
     """Each first-layer kernel at its random start, after training, and the change.
 
     Three rows, one column per kernel, all on ONE colour scale centred on 0 (so a small
@@ -223,8 +252,11 @@ def plot_kernels_before_after(start: np.ndarray, trained: np.ndarray,
             ax.title.set_fontsize(8)
         axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
     signed_colorbar(im, axes, "weight (0 = white)")
-    fig.suptitle("First-layer kernels before and after training "
-                 "(number above each: cosine similarity to its start)", fontsize=10)
+    fig.suptitle(
+        "First-layer kernels before and after training "
+        "(number above each: cosine similarity to its start)",
+        fontsize=10,
+    )
     return fig
 
 
@@ -245,8 +277,9 @@ def _mosaic(maps: np.ndarray, height: int, width: int, gap: int) -> np.ndarray:
     return np.hstack(tiles)
 
 
-def plot_layer_outputs(model: Sequential, image: np.ndarray, max_maps: int = 8,
-                       size: float = 0.9) -> plt.Figure:
+def plot_layer_outputs(
+    model: Sequential, image: np.ndarray, max_maps: int = 8, size: float = 0.9
+) -> plt.Figure:
     """The feature maps one image produces at every layer that keeps the image layout.
 
     Row 0 is the input; then one row per layer whose output is (C, H, W), showing its first
@@ -272,8 +305,11 @@ def plot_layer_outputs(model: Sequential, image: np.ndarray, max_maps: int = 8,
         raise ValueError(f"image must have shape (1, H, W) or (H, W), got {image.shape}")
     outputs = model.forward_all(image[None])
     rows = [("input", outputs[0][0])]
-    rows += [(f"layer {i}: {type(layer).__name__}", out[0]) for i, (layer, out)
-             in enumerate(zip(model.layers, outputs[1:])) if out.ndim == 4]
+    rows += [
+        (f"layer {i}: {type(layer).__name__}", out[0])
+        for i, (layer, out) in enumerate(zip(model.layers, outputs[1:]))
+        if out.ndim == 4
+    ]
     height = max(maps.shape[1] for _, maps in rows)
     width = max(maps.shape[2] for _, maps in rows)
     ncols = min(max_maps, max(len(maps) for _, maps in rows))
@@ -281,8 +317,15 @@ def plot_layer_outputs(model: Sequential, image: np.ndarray, max_maps: int = 8,
     label_width = 1.6  # inches on the left for the layer names
     fig = plt.figure(figsize=(label_width + size * ncols, size * len(rows) + 0.5))
     top = 1 - 0.5 / fig.get_figheight()
-    grid = fig.add_gridspec(len(rows), 1, left=label_width / fig.get_figwidth(), right=0.95,
-                            bottom=0.01, top=top, hspace=0.15)
+    grid = fig.add_gridspec(
+        len(rows),
+        1,
+        left=label_width / fig.get_figwidth(),
+        right=0.95,
+        bottom=0.01,
+        top=top,
+        hspace=0.15,
+    )
     for r, (name, maps) in enumerate(rows):
         c, h, w = maps.shape
         shown = maps[:ncols]
@@ -294,23 +337,38 @@ def plot_layer_outputs(model: Sequential, image: np.ndarray, max_maps: int = 8,
             lim = signed_limit(shown)
             cmap, lo, hi = plt.get_cmap(SIGNED_CMAP).with_extremes(bad="white"), -lim, lim
         # One row per layer, anchored left, so panels line up from row to row.
-        im = ax.imshow(_mosaic(shown, height, width, gap), cmap=cmap, vmin=lo, vmax=hi,
-                       extent=(0, len(shown) * (width + gap) - gap, height, 0))
+        im = ax.imshow(
+            _mosaic(shown, height, width, gap),
+            cmap=cmap,
+            vmin=lo,
+            vmax=hi,
+            extent=(0, len(shown) * (width + gap) - gap, height, 0),
+        )
         bar = fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01, aspect=8)
         bar.ax.tick_params(labelsize=7)
         bar.set_label("ink" if r == 0 else "value", fontsize=7)
         ax.set_xlim(0, ncols * (width + gap) - gap)
         ax.set_anchor("W")
         ax.axis("off")
-        ax.text(-0.03 * width, height / 2, f"{name}\n{c} x {h} x {w}", ha="right",
-                va="center", fontsize=8)
-    fig.suptitle("Feature maps of one digit, layer by layer (first channels of each)",
-                 y=1 - 0.12 / fig.get_figheight(), va="top")
+        ax.text(
+            -0.03 * width,
+            height / 2,
+            f"{name}\n{c} x {h} x {w}",
+            ha="right",
+            va="center",
+            fontsize=8,
+        )
+    fig.suptitle(
+        "Feature maps of one digit, layer by layer (first channels of each)",
+        y=1 - 0.12 / fig.get_figheight(),
+        va="top",
+    )
     return fig
 
 
-def plot_confusion_matrix(cm: np.ndarray, ax: Optional[plt.Axes] = None,
-                          labels: Optional[Sequence[str]] = None) -> plt.Axes:
+def plot_confusion_matrix(
+    cm: np.ndarray, ax: plt.Axes | None = None, labels: Sequence[str] | None = None
+) -> plt.Axes:
     """Draw a confusion matrix with the count written in every cell.
 
     Parameters
@@ -335,8 +393,15 @@ def plot_confusion_matrix(cm: np.ndarray, ax: Optional[plt.Axes] = None,
     for t in range(k):
         for p in range(k):
             if cm[t, p]:
-                ax.text(p, t, f"{int(cm[t, p])}", ha="center", va="center", fontsize=9,
-                        color="white" if share[t, p] > 0.5 else ("#b02a00" if t != p else "black"))
+                ax.text(
+                    p,
+                    t,
+                    f"{int(cm[t, p])}",
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="white" if share[t, p] > 0.5 else ("#b02a00" if t != p else "black"),
+                )
     ax.set_xticks(range(k), labels)
     ax.set_yticks(range(k), labels)
     ax.set_xlabel("predicted digit")
@@ -346,8 +411,14 @@ def plot_confusion_matrix(cm: np.ndarray, ax: Optional[plt.Axes] = None,
     return ax
 
 
-def plot_mistakes(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray,
-                  max_images: int = 16, ncols: int = 8, size: float = 1.15) -> plt.Figure:
+def plot_mistakes(
+    images: np.ndarray,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    max_images: int = 16,
+    ncols: int = 8,
+    size: float = 1.15,
+) -> plt.Figure:
     """The images whose prediction is wrong, each titled with its true and predicted label.
 
     Parameters
@@ -362,8 +433,10 @@ def plot_mistakes(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray,
         images = images[:, 0]
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if not (len(images) == len(y_true) == len(y_pred)):
-        raise ValueError(f"images, y_true and y_pred must have the same length, got "
-                         f"{len(images)}, {len(y_true)} and {len(y_pred)}")
+        raise ValueError(
+            f"images, y_true and y_pred must have the same length, got "
+            f"{len(images)}, {len(y_true)} and {len(y_pred)}"
+        )
     wrong = np.flatnonzero(y_true != y_pred)
     shown = wrong[:max_images]
     if len(shown) == 0:
@@ -373,14 +446,17 @@ def plot_mistakes(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray,
         return fig
     ncols = max(1, min(ncols, len(shown)))
     nrows = -(-len(shown) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.5),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows + 0.5), squeeze=False
+    )
     for ax, i in zip(axes.flat, shown):
         show_image(ax, images[i], cmap="gray_r")
         ax.set_title(f"true {int(y_true[i])}\npred {int(y_pred[i])}", fontsize=9, color="#b02a00")
-    for ax in list(axes.flat)[len(shown):]:
+    for ax in list(axes.flat)[len(shown) :]:
         ax.axis("off")
-    fig.suptitle(f"{len(wrong)} mistakes" + (f" (first {len(shown)} shown)"
-                                             if len(wrong) > len(shown) else ""))
+    fig.suptitle(
+        f"{len(wrong)} mistakes"
+        + (f" (first {len(shown)} shown)" if len(wrong) > len(shown) else "")
+    )
     fig.tight_layout()
     return fig

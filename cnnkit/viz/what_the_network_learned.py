@@ -5,6 +5,7 @@ own picture through a kernel and a network.
 Signed values (kernels, gradients, probability drops) use the course's :data:`SIGNED_CMAP`
 on a scale centred on 0; digits are ink on paper (:data:`INK_CMAP`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,8 +34,9 @@ __all__ = [
 ]
 
 
-def plot_kernel_movement(before: np.ndarray, after: np.ndarray, movement: np.ndarray,
-                              title: str = "") -> plt.Figure:
+def plot_kernel_movement(
+    before: np.ndarray, after: np.ndarray, movement: np.ndarray, title: str = ""
+) -> plt.Figure:
     """Two rows of kernels (F, KH, KW): at the start (top) and after training (bottom), each
     row on its own signed scale, with the cosine similarity to the start above each kernel."""
     before, after = np.asarray(before), np.asarray(after)
@@ -53,8 +55,9 @@ def plot_kernel_movement(before: np.ndarray, after: np.ndarray, movement: np.nda
     return fig
 
 
-def plot_learned_vs_template(kernels: np.ndarray, templates: np.ndarray, scores: np.ndarray,
-                             title: str = "") -> plt.Figure:
+def plot_learned_vs_template(
+    kernels: np.ndarray, templates: np.ndarray, scores: np.ndarray, title: str = ""
+) -> plt.Figure:
     """Learned kernels (top) above the classic kernel each matches best (bottom), with the
     cosine similarity between them."""
     f = len(kernels)
@@ -69,8 +72,12 @@ def plot_learned_vs_template(kernels: np.ndarray, templates: np.ndarray, scores:
     return fig
 
 
-def plot_probabilities(ax: plt.Axes, probs: np.ndarray, highlight: int | None = None,
-                       labels: Sequence[str] | None = None) -> None:
+def plot_probabilities(
+    ax: plt.Axes,
+    probs: np.ndarray,
+    highlight: int | None = None,
+    labels: Sequence[str] | None = None,
+) -> None:
     """A bar per class; the most likely one (or ``highlight``) in orange."""
     probs = np.asarray(probs, dtype=float)
     colors = ["#bbbbbb"] * len(probs)
@@ -81,14 +88,29 @@ def plot_probabilities(ax: plt.Axes, probs: np.ndarray, highlight: int | None = 
     ax.set_ylabel("probability")
 
 
-def plot_why(image: np.ndarray, gradient: np.ndarray, occlusion: np.ndarray,
-             probs: np.ndarray, target: int, title: str = "") -> plt.Figure:
+def plot_why(
+    image: np.ndarray,
+    gradient: np.ndarray,
+    occlusion: np.ndarray,
+    probs: np.ndarray,
+    target: int,
+    title: str = "",
+) -> plt.Figure:
     """The digit, the gradient of the target's score, the occlusion drop, the probabilities."""
-    fig, axes = plt.subplots(1, 4, figsize=(13, 3.1), layout="constrained",
-                             gridspec_kw={"width_ratios": [1, 1.2, 1.2, 1.3]})
+    fig, axes = plt.subplots(
+        1,
+        4,
+        figsize=(13, 3.1),
+        layout="constrained",
+        gridspec_kw={"width_ratios": [1, 1.2, 1.2, 1.3]},
+    )
     ink_imshow(axes[0], image, "the digit")
-    signed_imshow(axes[1], np.asarray(gradient)[0], f"d score[{target}] / d pixel",
-                  label="gradient (0 = white)")
+    signed_imshow(
+        axes[1],
+        np.asarray(gradient)[0],
+        f"d score[{target}] / d pixel",
+        label="gradient (0 = white)",
+    )
     signed_imshow(axes[2], occlusion, "drop of p when covered", label="drop in p (0 = white)")
     plot_probabilities(axes[3], probs, target)
     axes[3].set_title(f"p({target}) = {probs[target]:.2f}")
@@ -106,12 +128,17 @@ def mosaic(maps: np.ndarray, per_row: int = 8) -> np.ndarray:
     out = np.full((rows * (h + 1) - 1, per_row * (w + 1) - 1), np.nan)
     for k in range(c):
         r, q = divmod(k, per_row)
-        out[r * (h + 1):r * (h + 1) + h, q * (w + 1):q * (w + 1) + w] = maps[k]
+        out[r * (h + 1) : r * (h + 1) + h, q * (w + 1) : q * (w + 1) + w] = maps[k]
     return out
 
 
-def plot_pad_view(digit: np.ndarray, probs: np.ndarray, maps: Sequence[np.ndarray],
-                  names: Sequence[str], note: str = "") -> plt.Figure:
+def plot_pad_view(
+    digit: np.ndarray,
+    probs: np.ndarray,
+    maps: Sequence[np.ndarray],
+    names: Sequence[str],
+    note: str = "",
+) -> plt.Figure:
     """The drawing pad's view: the digit as the network sees it, the probabilities, and the
     feature maps of each layer given (each (C, H, W), drawn as one mosaic per layer, on its
     own signed scale)."""
@@ -122,23 +149,39 @@ def plot_pad_view(digit: np.ndarray, probs: np.ndarray, maps: Sequence[np.ndarra
     ink_imshow(fig.add_subplot(top[0, 0]), digit, "what the network sees")
     ax = fig.add_subplot(top[0, 2])
     plot_probabilities(ax, probs)
-    ax.set_title(f"it reads a {int(np.argmax(probs))} (p = {float(np.max(probs)):.2f})"
-                 + (f"   {note}" if note else ""))
+    ax.set_title(
+        f"it reads a {int(np.argmax(probs))} (p = {float(np.max(probs)):.2f})"
+        + (f"   {note}" if note else "")
+    )
     for i, (fmap, name) in enumerate(zip(maps, names)):
         sub = fig.add_subplot(grid[1 + i // 2, i % 2])
-        signed_imshow(sub, mosaic(fmap), f"{name}: {len(fmap)} maps of "
-                      f"{fmap.shape[1]}x{fmap.shape[2]}", label="value")
+        signed_imshow(
+            sub,
+            mosaic(fmap),
+            f"{name}: {len(fmap)} maps of {fmap.shape[1]}x{fmap.shape[2]}",
+            label="value",
+        )
     return fig
 
 
-def plot_own_image(image: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray,
-                   kernel_name: str, digit: np.ndarray, probs: np.ndarray) -> plt.Figure:
+def plot_own_image(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    feature_map: np.ndarray,
+    kernel_name: str,
+    digit: np.ndarray,
+    probs: np.ndarray,
+) -> plt.Figure:
     """A picture, one kernel's feature map of it, and the picture as an 8x8 digit with the
     network's probabilities."""
-    fig, axes = plt.subplots(1, 5, figsize=(15, 3.0), layout="constrained",
-                             gridspec_kw={"width_ratios": [1.2, 0.6, 1.3, 0.9, 1.5]})
-    show_image(axes[0], image, f"the picture {image.shape[0]}x{image.shape[1]}", PHOTO_CMAP,
-               0, 1)
+    fig, axes = plt.subplots(
+        1,
+        5,
+        figsize=(15, 3.0),
+        layout="constrained",
+        gridspec_kw={"width_ratios": [1.2, 0.6, 1.3, 0.9, 1.5]},
+    )
+    show_image(axes[0], image, f"the picture {image.shape[0]}x{image.shape[1]}", PHOTO_CMAP, 0, 1)
     signed_imshow(axes[1], kernel, kernel_name, colorbar=False, label="weight")
     signed_imshow(axes[2], feature_map, "feature map", label="value (0 = white)")
     ink_imshow(axes[3], digit, "as an 8x8 digit")
@@ -147,18 +190,23 @@ def plot_own_image(image: np.ndarray, kernel: np.ndarray, feature_map: np.ndarra
     return fig
 
 
-def plot_mistakes_with_saliency(images: np.ndarray, saliency: np.ndarray, true: Sequence[int],
-                  pred: Sequence[int], conf: Sequence[float]) -> plt.Figure:
+def plot_mistakes_with_saliency(
+    images: np.ndarray,
+    saliency: np.ndarray,
+    true: Sequence[int],
+    pred: Sequence[int],
+    conf: Sequence[float],
+) -> plt.Figure:
     """Each mistake (top) above its saliency for the predicted class (bottom)."""
     k = len(images)
-    fig, axes = plt.subplots(2, k, figsize=(1.5 * k + 1.0, 3.6), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        2, k, figsize=(1.5 * k + 1.0, 3.6), squeeze=False, layout="constrained"
+    )
     lim = signed_limit(saliency)
     im = None
     for i in range(k):
         ink_imshow(axes[0, i], images[i], f"{true[i]} read as {pred[i]}")
-        im = signed_imshow(axes[1, i], saliency[i], f"p = {conf[i]:.2f}", limit=lim,
-                           colorbar=False)
+        im = signed_imshow(axes[1, i], saliency[i], f"p = {conf[i]:.2f}", limit=lim, colorbar=False)
     axes[0, 0].set_ylabel("digit")
     axes[1, 0].set_ylabel("saliency")
     if im is not None:

@@ -4,18 +4,7 @@ One module per notebook topic, all importable from here. Every explorer's drawin
 pure function (tested over the whole range of every control); the widget only connects
 control values to it, and shows a friendly message for impossible combinations.
 """
-from ._explorer import Explorer, friendly_message
-from .index import *  # noqa: F401,F403
-from .layers import *  # noqa: F401,F403
-from .kernels_feature_maps_nodes import *  # noqa: F401,F403
-from .stride_padding_output_size import *  # noqa: F401,F403
-from .backpropagation import *  # noqa: F401,F403
-from .training_a_cnn import *  # noqa: F401,F403
-from .lab_max_pool2d_forward import *  # noqa: F401,F403
-from .pooling_and_receptive_fields import *  # noqa: F401,F403
-from .cnn_versus_dense import *  # noqa: F401,F403
-from .what_the_network_learned import *  # noqa: F401,F403
-from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
+
 from . import (
     backpropagation,
     cnn_versus_dense,
@@ -29,6 +18,18 @@ from . import (
     training_a_cnn,
     what_the_network_learned,
 )
+from ._explorer import Explorer, friendly_message
+from .backpropagation import *  # noqa: F401,F403
+from .cnn_versus_dense import *  # noqa: F401,F403
+from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
+from .index import *  # noqa: F401,F403
+from .kernels_feature_maps_nodes import *  # noqa: F401,F403
+from .lab_max_pool2d_forward import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .pooling_and_receptive_fields import *  # noqa: F401,F403
+from .stride_padding_output_size import *  # noqa: F401,F403
+from .training_a_cnn import *  # noqa: F401,F403
+from .what_the_network_learned import *  # noqa: F401,F403
 
 # One module per notebook, named after it (notebooks/NN_<name>.ipynb).
 _TOPICS = (
@@ -44,5 +45,4 @@ _TOPICS = (
     what_the_network_learned,
     from_cnnkit_to_pytorch,
 )
-__all__ = ["Explorer", "friendly_message"] + [name for mod in _TOPICS
-           for name in mod.__all__]
+__all__ = ["Explorer", "friendly_message"] + [name for mod in _TOPICS for name in mod.__all__]

@@ -16,14 +16,16 @@ Displayed in a notebook, an explorer also leaves a still picture of its current 
 (``text/html``) beside the live widget, for every viewer that has no kernel: see
 :mod:`cnnkit.widgets._snapshot`.
 """
+
 from __future__ import annotations
 
 import base64
 import html
 import io
 import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -39,14 +41,18 @@ __all__ = ["Explorer", "friendly_message", "show", "show_error", "figure_output"
 #: ipywidgets draws none on a slider's handle and removes the outline of a text box (with a
 #: more specific rule, hence the class written three times).
 _SCOPE = ".cnnkit-explorer.cnnkit-explorer.cnnkit-explorer"
-FOCUS_CSS = (f"{_SCOPE} :focus-visible, {_SCOPE} .noUi-handle:focus "
-             "{outline: 2px solid #1a73e8 !important; outline-offset: 1px;}")
+FOCUS_CSS = (
+    f"{_SCOPE} :focus-visible, {_SCOPE} .noUi-handle:focus "
+    "{outline: 2px solid #1a73e8 !important; outline-offset: 1px;}"
+)
 
 
 def friendly_message(text: str) -> HTML:
     """An orange note for an impossible combination of controls."""
-    return HTML(f'<div class="cnnkit-message" style="color:#9a6700;padding:6px">'
-                f"<b>Not possible:</b> {html.escape(text)}</div>")
+    return HTML(
+        f'<div class="cnnkit-message" style="color:#9a6700;padding:6px">'
+        f"<b>Not possible:</b> {html.escape(text)}</div>"
+    )
 
 
 class Explorer(widgets.VBox):
@@ -68,9 +74,15 @@ class Explorer(widgets.VBox):
         Output areas between the controls and the view (a plan, a progress bar).
     """
 
-    def __init__(self, controls: Mapping[str, widgets.Widget], draw: Callable[..., Any],
-                 title: str = "", columns: int = 3, buttons: Sequence[widgets.Widget] = (),
-                 panes: Sequence[widgets.Output] = ()) -> None:
+    def __init__(
+        self,
+        controls: Mapping[str, widgets.Widget],
+        draw: Callable[..., Any],
+        title: str = "",
+        columns: int = 3,
+        buttons: Sequence[widgets.Widget] = (),
+        panes: Sequence[widgets.Output] = (),
+    ) -> None:
         self.controls = dict(controls)
         self.draw = draw
         self.title = title
@@ -107,8 +119,9 @@ class Explorer(widgets.VBox):
         """Move controls from code (as a learner would) and return the new result."""
         unknown = set(values) - set(self.controls)
         if unknown:
-            raise ValueError(f"no control called {sorted(unknown)}; "
-                             f"controls: {sorted(self.controls)}")
+            raise ValueError(
+                f"no control called {sorted(unknown)}; controls: {sorted(self.controls)}"
+            )
         with self.hold():
             for name, value in values.items():
                 self.controls[name].value = value
@@ -156,13 +169,16 @@ class Explorer(widgets.VBox):
     def still_html(self) -> str:
         """A still picture of what the explorer shows now, as static HTML."""
         head = f"<b>{html.escape(self.title)}</b><br>" if self.title else ""
-        controls = "".join(_snapshot.control_html(name, control)
-                           for name, control in self.controls.items())
+        controls = "".join(
+            _snapshot.control_html(name, control) for name, control in self.controls.items()
+        )
         views = "".join(_snapshot.outputs_to_html(out.outputs) for out in self.outputs_shown())
-        return (f'<div class="cnnkit-still" style="border-left:3px solid #ccc;padding-left:8px">'
-                f"{head}<div>{controls}</div>{views}"
-                f'<br><small style="color:#555">A still picture of this explorer: run the '
-                f"notebook to move its controls.</small></div>")
+        return (
+            f'<div class="cnnkit-still" style="border-left:3px solid #ccc;padding-left:8px">'
+            f"{head}<div>{controls}</div>{views}"
+            f'<br><small style="color:#555">A still picture of this explorer: run the '
+            f"notebook to move its controls.</small></div>"
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         name = type(self).__name__
@@ -216,11 +232,18 @@ def figure_output(fig: plt.Figure) -> dict:
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     tag = f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt, quote=True)}">'
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"text/html": tag, "image/png": png, "text/plain": alt}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"text/html": tag, "image/png": png, "text/plain": alt},
+    }
 
 
 def _error_output(exc: BaseException) -> dict:
     """A traceback shown in the view as an error output (red, as in any cell)."""
-    return {"output_type": "error", "ename": type(exc).__name__, "evalue": str(exc),
-            "traceback": traceback.format_exception(type(exc), exc, exc.__traceback__)}
+    return {
+        "output_type": "error",
+        "ename": type(exc).__name__,
+        "evalue": str(exc),
+        "traceback": traceback.format_exception(type(exc), exc, exc.__traceback__),
+    }

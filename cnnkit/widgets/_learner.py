@@ -8,6 +8,7 @@ on copies of the inputs and turns every one of those into a :class:`LearnerRun` 
 plain-words ``problem``; :func:`compare_arrays` then says where the learner's numbers and
 cnnkit's differ, and :func:`plot_comparison` draws both with the differing cells in red.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -15,7 +16,8 @@ import html
 import io
 import sys
 import warnings
-from typing import Any, Callable, NamedTuple, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,8 +27,17 @@ from matplotlib.patches import Rectangle
 from ..viz._common import show_image
 from ..viz.kernels_feature_maps_nodes import number_grid
 
-__all__ = ["LearnerRun", "Comparison", "call_learner", "compare_arrays", "learner_message",
-           "plot_comparison", "describe_comparison", "fn_name", "latest"]
+__all__ = [
+    "LearnerRun",
+    "Comparison",
+    "call_learner",
+    "compare_arrays",
+    "learner_message",
+    "plot_comparison",
+    "describe_comparison",
+    "fn_name",
+    "latest",
+]
 
 #: Red for the cells where the learner's result differs from cnnkit's.
 DIFFERENT = "#d1242f"
@@ -69,8 +80,11 @@ def latest(fn: Callable) -> Callable:
     name, module = getattr(fn, "__name__", None), getattr(fn, "__module__", None)
     namespace = sys.modules.get(module) if isinstance(module, str) else None
     newer = getattr(namespace, name, None) if namespace is not None and name else None
-    if callable(newer) and newer is not fn and \
-            getattr(newer, "__qualname__", None) == getattr(fn, "__qualname__", None):
+    if (
+        callable(newer)
+        and newer is not fn
+        and getattr(newer, "__qualname__", None) == getattr(fn, "__qualname__", None)
+    ):
         return newer
     return fn
 
@@ -80,7 +94,7 @@ def _short(text: str, most: int = 300) -> str:
     return text if len(text) <= most else text[: most - 3] + "..."
 
 
-def _as_array(value: Any) -> Optional[np.ndarray]:
+def _as_array(value: Any) -> np.ndarray | None:
     """``value`` as a float64 array, or None if it is not numbers."""
     if value is None or isinstance(value, (str, bytes, dict, set)):
         return None
@@ -125,31 +139,53 @@ def call_learner(fn: Callable, args: Sequence[Any], *, expected: Any) -> Learner
     copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
     out = io.StringIO()
     if not callable(fn):
-        return LearnerRun(None, f"{name} is not a function: pass the function itself, "
-                                f"without calling it (no brackets)", "")
+        return LearnerRun(
+            None,
+            f"{name} is not a function: pass the function itself, without calling it (no brackets)",
+            "",
+        )
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), \
-                warnings.catch_warnings(), np.errstate(all="ignore"):
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),
+            warnings.catch_warnings(),
+            np.errstate(all="ignore"),
+        ):
             warnings.simplefilter("ignore")
             result = fn(*copies)
     except NotImplementedError:
-        return LearnerRun(None, f"your {name} is not written yet (it raises "
-                                f"NotImplementedError): write it in the stub cell above, run "
-                                f"that cell, then move a control again", out.getvalue())
+        return LearnerRun(
+            None,
+            f"your {name} is not written yet (it raises "
+            f"NotImplementedError): write it in the stub cell above, run "
+            f"that cell, then move a control again",
+            out.getvalue(),
+        )
     except Exception as exc:  # the learner's bug, shown in words, not as a traceback
-        return LearnerRun(None, f"your {name} raised {type(exc).__name__}: "
-                                f"{_short(exc) or '(no message)'}. Run the lab's check cell: "
-                                f"it shows the case and what to look at", out.getvalue())
+        return LearnerRun(
+            None,
+            f"your {name} raised {type(exc).__name__}: "
+            f"{_short(exc) or '(no message)'}. Run the lab's check cell: "
+            f"it shows the case and what to look at",
+            out.getvalue(),
+        )
     printed = out.getvalue()
     if result is None:
-        return LearnerRun(None, f"your {name} returned None: did you forget the `return` "
-                                f"line?", printed)
+        return LearnerRun(
+            None, f"your {name} returned None: did you forget the `return` line?", printed
+        )
     if isinstance(expected, tuple):
         if not isinstance(result, (tuple, list)) or len(result) != len(expected):
-            kind = (f"{len(result)} values" if isinstance(result, (tuple, list))
-                    else type(result).__name__)
-            return LearnerRun(None, f"your {name} returned {kind}; it should return "
-                                    f"{len(expected)} arrays as a tuple", printed)
+            kind = (
+                f"{len(result)} values"
+                if isinstance(result, (tuple, list))
+                else type(result).__name__
+            )
+            return LearnerRun(
+                None,
+                f"your {name} returned {kind}; it should return {len(expected)} arrays as a tuple",
+                printed,
+            )
         values = []
         for i, (got, want) in enumerate(zip(result, expected)):
             problem = _array_problem(name, got, np.asarray(want), i + 1)
@@ -159,13 +195,22 @@ def call_learner(fn: Callable, args: Sequence[Any], *, expected: Any) -> Learner
         return LearnerRun(tuple(values), "", printed)
     if isinstance(expected, (int, np.integer)):
         if isinstance(result, (bool, np.bool_)) or not isinstance(
-                result, (int, float, np.integer, np.floating)):
-            return LearnerRun(None, f"your {name} returned {_short(repr(result), 60)} "
-                                    f"({type(result).__name__}); it should return a whole "
-                                    f"number", printed)
+            result, (int, float, np.integer, np.floating)
+        ):
+            return LearnerRun(
+                None,
+                f"your {name} returned {_short(repr(result), 60)} "
+                f"({type(result).__name__}); it should return a whole "
+                f"number",
+                printed,
+            )
         if not float(result).is_integer():
-            return LearnerRun(None, f"your {name} returned {float(result)}, not a whole "
-                                    f"number: use floor division (//) or int()", printed)
+            return LearnerRun(
+                None,
+                f"your {name} returned {float(result)}, not a whole "
+                f"number: use floor division (//) or int()",
+                printed,
+            )
         return LearnerRun(int(result), "", printed)
     problem = _array_problem(name, result, np.asarray(expected))
     if problem:
@@ -175,21 +220,25 @@ def call_learner(fn: Callable, args: Sequence[Any], *, expected: Any) -> Learner
 
 def _array_problem(name: str, got: Any, want: np.ndarray, which: int = 0) -> str:
     array = _as_array(got)
-    what = (f"value {which} of what your {name} returns is" if which
-            else f"your {name} returned")
+    what = f"value {which} of what your {name} returns is" if which else f"your {name} returned"
     if array is None:
-        return (f"{what} {type(got).__name__}, not an array of numbers; it should be an "
-                f"ndarray of shape {want.shape}")
+        return (
+            f"{what} {type(got).__name__}, not an array of numbers; it should be an "
+            f"ndarray of shape {want.shape}"
+        )
     if array.shape != want.shape:
-        return (f"{what} an array of shape {array.shape}; cnnkit's has shape {want.shape}. "
-                f"Check the output size and the order of the axes (N, C, H, W)")
+        return (
+            f"{what} an array of shape {array.shape}; cnnkit's has shape {want.shape}. "
+            f"Check the output size and the order of the axes (N, C, H, W)"
+        )
     if not np.isfinite(array).all():
         return f"{what} an array with NaN or infinite values"
     return ""
 
 
-def compare_arrays(expected: np.ndarray, got: np.ndarray, rtol: float = 1e-6,
-                   atol: float = 1e-8) -> Comparison:
+def compare_arrays(
+    expected: np.ndarray, got: np.ndarray, rtol: float = 1e-6, atol: float = 1e-8
+) -> Comparison:
     """Cells where ``got`` differs from ``expected`` (same shapes) beyond the tolerance."""
     expected = np.asarray(expected, dtype=np.float64)
     got = np.asarray(got, dtype=np.float64)
@@ -202,19 +251,22 @@ def describe_comparison(comparison: Comparison, name: str, what: str = "result")
     """One line: the learner's result matches cnnkit's, or where and by how much it differs."""
     c = comparison
     if c.matches:
-        return (f"your {name} gives the same {what} as cnnkit (largest difference "
-                f"{c.largest:.1e})")
+        return f"your {name} gives the same {what} as cnnkit (largest difference {c.largest:.1e})"
     first = tuple(int(i) for i in np.argwhere(c.wrong)[0])
     index = ", ".join(str(i) for i in first)
-    return (f"your {name} differs from cnnkit at {int(c.wrong.sum())} of {c.wrong.size} "
-            f"positions (red); first at [{index}]: cnnkit {c.expected[first]:.4g}, yours "
-            f"{c.got[first]:.4g}; largest difference {c.largest:.3g}")
+    return (
+        f"your {name} differs from cnnkit at {int(c.wrong.sum())} of {c.wrong.size} "
+        f"positions (red); first at [{index}]: cnnkit {c.expected[first]:.4g}, yours "
+        f"{c.got[first]:.4g}; largest difference {c.largest:.3g}"
+    )
 
 
 def learner_message(text: str) -> HTML:
     """A note about the learner's function, shown in the explorer's view (no traceback)."""
-    return HTML(f'<div class="cnnkit-message cnnkit-learner" style="color:#9a6700;'
-                f'padding:6px"><b>Your code:</b> {html.escape(text)}</div>')
+    return HTML(
+        f'<div class="cnnkit-message cnnkit-learner" style="color:#9a6700;'
+        f'padding:6px"><b>Your code:</b> {html.escape(text)}</div>'
+    )
 
 
 def _mark_cells(ax: plt.Axes, wrong: np.ndarray) -> None:
@@ -225,13 +277,17 @@ def _mark_cells(ax: plt.Axes, wrong: np.ndarray) -> None:
         ax.imshow(overlay)
         return
     for i, j in np.argwhere(wrong):
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=DIFFERENT,
-                               lw=2.2))
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=DIFFERENT, lw=2.2))
 
 
-def plot_comparison(expected: np.ndarray, got: Optional[np.ndarray], name: str,
-                    title: str = "", symmetric: bool = True,
-                    axes: Optional[Sequence[plt.Axes]] = None) -> plt.Figure:
+def plot_comparison(
+    expected: np.ndarray,
+    got: np.ndarray | None,
+    name: str,
+    title: str = "",
+    symmetric: bool = True,
+    axes: Sequence[plt.Axes] | None = None,
+) -> plt.Figure:
     """cnnkit's 2-D result, the learner's, and their difference with wrong cells in red.
 
     Parameters
@@ -263,8 +319,16 @@ def plot_comparison(expected: np.ndarray, got: Optional[np.ndarray], name: str,
         vmin, vmax = (-lim, lim) if symmetric and scale else (None, None)
         cmap = "RdBu_r" if symmetric else "gray"
         if small:
-            number_grid(ax, values, label, cmap="Greys",
-                        symmetric=symmetric, vmin=vmin, vmax=vmax, fontsize=8)
+            number_grid(
+                ax,
+                values,
+                label,
+                cmap="Greys",
+                symmetric=symmetric,
+                vmin=vmin,
+                vmax=vmax,
+                fontsize=8,
+            )
         else:
             show_image(ax, values, label, cmap=cmap, vmin=vmin, vmax=vmax)
 
@@ -281,10 +345,9 @@ def plot_comparison(expected: np.ndarray, got: Optional[np.ndarray], name: str,
             dl = float(np.abs(diff).max()) or 1.0
             show_image(axes[2], diff, "yours - cnnkit's", cmap="RdBu_r", vmin=-dl, vmax=dl)
         _mark_cells(axes[2], comparison.wrong)
-        verdict = "same numbers" if comparison.matches else \
-            f"{int(comparison.wrong.sum())} differ (red)"
+        verdict = (
+            "same numbers" if comparison.matches else f"{int(comparison.wrong.sum())} differ (red)"
+        )
         axes[2].set_xlabel(verdict, color="#1a7f37" if comparison.matches else DIFFERENT)
     fig.tight_layout()
     return fig
-
-

@@ -14,6 +14,7 @@ once, when that cell has finished (IPython's ``post_run_cell`` event), so the st
 shows the explorer as the notebook left it. A learner dragging a slider in the browser does
 not trigger this: no cell is running then, and the live widget already shows the change.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,12 +23,20 @@ import io
 import math
 import re
 import weakref
-from typing import Any, Iterable, Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from ..progress import svg_image
 
-__all__ = ["outputs_to_html", "small_png", "svg_image", "control_html", "snapshot_bundle",
-           "track_display", "changed"]
+__all__ = [
+    "outputs_to_html",
+    "small_png",
+    "svg_image",
+    "control_html",
+    "snapshot_bundle",
+    "track_display",
+    "changed",
+]
 
 #: Colours kept in a still figure: a palette PNG is about half the size of a full-colour one,
 #: and the course's figures (colour maps, photos in grey) look the same with 64.
@@ -90,13 +99,21 @@ def control_html(name: str, control: Any) -> str:
     picture = ""
     if where is not None:
         x = 6 + round(108 * min(max(where, 0.0), 1.0))
-        picture = svg_image(
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="14">'
-            f'<rect x="6" y="5" width="108" height="4" rx="2" fill="#cccccc"/>'
-            f'<circle cx="{x}" cy="7" r="6" fill="#ffffff" stroke="#888888"/></svg>',
-            120, 14, f"slider {label} at {value}") + " "
-    return (f'<span style="display:inline-block;margin-right:18px">{html.escape(str(label))} '
-            f"{picture}<b>{html.escape(str(value))}</b></span>")
+        picture = (
+            svg_image(
+                f'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="14">'
+                f'<rect x="6" y="5" width="108" height="4" rx="2" fill="#cccccc"/>'
+                f'<circle cx="{x}" cy="7" r="6" fill="#ffffff" stroke="#888888"/></svg>',
+                120,
+                14,
+                f"slider {label} at {value}",
+            )
+            + " "
+        )
+    return (
+        f'<span style="display:inline-block;margin-right:18px">{html.escape(str(label))} '
+        f"{picture}<b>{html.escape(str(value))}</b></span>"
+    )
 
 
 def _join(text: Any) -> str:
@@ -143,8 +160,8 @@ def snapshot_bundle(widget: Any, plain: str, still_html: str) -> dict:
 # --------------------------------------------------------------------------- updates
 
 # widget -> the display handles showing it; widgets moved by the running cell
-_handles: "weakref.WeakKeyDictionary[Any, list[Any]]" = weakref.WeakKeyDictionary()
-_pending: "weakref.WeakKeyDictionary[Any, bool]" = weakref.WeakKeyDictionary()
+_handles: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
+_pending: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 _state = {"running": False, "hooked": False}
 
 

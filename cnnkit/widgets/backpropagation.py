@@ -12,12 +12,13 @@ random 3x3 kernel then learns to copy it, one training iteration at a time::
 :func:`learn_kernel` does the training (pure, seeded, cached), :func:`draw_kernel_learning`
 draws it, :func:`kernel_learning_explorer` wires sliders and buttons to them.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Optional
 
 import ipywidgets as widgets
 import numpy as np
@@ -27,8 +28,15 @@ from ..data import sample_image
 from ..viz.backpropagation import plot_kernel_learning
 from ._explorer import Explorer
 
-__all__ = ["TARGET_KERNELS", "TRAINING_INPUTS", "MAX_STEPS", "KernelRun", "learn_kernel",
-           "draw_kernel_learning", "kernel_learning_explorer"]
+__all__ = [
+    "TARGET_KERNELS",
+    "TRAINING_INPUTS",
+    "MAX_STEPS",
+    "KernelRun",
+    "learn_kernel",
+    "draw_kernel_learning",
+    "kernel_learning_explorer",
+]
 
 _SOBEL = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 #: The kernels the explorer can learn, all 3x3.
@@ -68,7 +76,7 @@ class KernelRun:
     target_kernel: np.ndarray
     losses: np.ndarray
     steps_done: int
-    diverged_at: Optional[int]
+    diverged_at: int | None
 
     @property
     def kernel_error(self) -> float:
@@ -84,9 +92,11 @@ def _inputs(train_on: str, seed: int) -> np.ndarray:
         x = rng.normal(size=(4, 1, 16, 16))
     else:
         photo = sample_image(size=128)
-        corners = [(rng.integers(0, photo.shape[0] - 16), rng.integers(0, photo.shape[1] - 16))
-                   for _ in range(4)]
-        x = np.stack([photo[r:r + 16, c:c + 16] for r, c in corners])[:, None]
+        corners = [
+            (rng.integers(0, photo.shape[0] - 16), rng.integers(0, photo.shape[1] - 16))
+            for _ in range(4)
+        ]
+        x = np.stack([photo[r : r + 16, c : c + 16] for r, c in corners])[:, None]
     x.setflags(write=False)
     return x
 
@@ -99,22 +109,27 @@ def _trajectory(lr: float, target: str, train_on: str, seed: int):
     w = np.random.default_rng(seed + 1).normal(0.0, 0.5, size=(1, 1, 3, 3))
     kernels, losses, diverged_at = [w[0, 0].copy()], [], None
     for step in range(MAX_STEPS + 1):
-        out = conv2d(x, w)                                 # 1 forward pass
+        out = conv2d(x, w)  # 1 forward pass
         losses.append(0.5 * float(np.mean((out - wanted) ** 2)))  # 2 loss
         if not math.isfinite(losses[-1]) or losses[-1] > BLOW_UP * losses[0]:
             diverged_at = step
             break
         if step == MAX_STEPS:
             break
-        dout = (out - wanted) / out.size                   # 3 gradient of the loss
-        _, dw, _ = conv2d_backward(dout, x, w)             # 4 backward pass
-        w = w - lr * dw                                    # 5 weight update
+        dout = (out - wanted) / out.size  # 3 gradient of the loss
+        _, dw, _ = conv2d_backward(dout, x, w)  # 4 backward pass
+        w = w - lr * dw  # 5 weight update
         kernels.append(w[0, 0].copy())
     return np.array(kernels), np.array(losses), diverged_at
 
 
-def learn_kernel(lr: float, steps: int, target: str = "vertical Sobel",
-                 train_on: str = "random noise", seed: int = 0) -> KernelRun:
+def learn_kernel(
+    lr: float,
+    steps: int,
+    target: str = "vertical Sobel",
+    train_on: str = "random noise",
+    seed: int = 0,
+) -> KernelRun:
     """Learn a target kernel by gradient descent for ``steps`` steps at learning rate ``lr``.
 
     Parameters
@@ -152,9 +167,16 @@ def learn_kernel(lr: float, steps: int, target: str = "vertical Sobel",
         raise ValueError(f"train_on={train_on!r} must be one of {list(TRAINING_INPUTS)}")
     kernels, losses, diverged_at = _trajectory(lr, target, train_on, int(seed))
     done = min(int(steps), len(kernels) - 1)
-    return KernelRun(lr, target, train_on, kernels[done].copy(),
-                     TARGET_KERNELS[target].copy(), losses[:done + 1].copy(), done,
-                     diverged_at if diverged_at is not None and diverged_at <= steps else None)
+    return KernelRun(
+        lr,
+        target,
+        train_on,
+        kernels[done].copy(),
+        TARGET_KERNELS[target].copy(),
+        losses[: done + 1].copy(),
+        done,
+        diverged_at if diverged_at is not None and diverged_at <= steps else None,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -162,25 +184,35 @@ def _photo() -> np.ndarray:
     return sample_image(size=64)
 
 
-def draw_kernel_learning(lr: float, steps: int, target: str = "vertical Sobel",
-                         train_on: str = "random noise") -> list:
+def draw_kernel_learning(
+    lr: float, steps: int, target: str = "vertical Sobel", train_on: str = "random noise"
+) -> list:
     """The explorer's view: a figure and one line of text about the run."""
     run = learn_kernel(lr, steps, target, train_on)
     photo = _photo()
-    fig = plot_kernel_learning(run, photo, conv2d(photo, run.target_kernel),
-                               conv2d(photo, run.kernel))
+    fig = plot_kernel_learning(
+        run, photo, conv2d(photo, run.target_kernel), conv2d(photo, run.kernel)
+    )
     if run.diverged_at is not None:
-        text = (f"The loss blew up at step {run.diverged_at} (learning rate {run.lr:.3g} is "
-                "too large), so training stopped there.")
+        text = (
+            f"The loss blew up at step {run.diverged_at} (learning rate {run.lr:.3g} is "
+            "too large), so training stopped there."
+        )
     else:
-        text = (f"After {run.steps_done} steps: loss {run.losses[-1]:.2e}, largest "
-                f"difference from the target kernel {run.kernel_error:.2e}.")
+        text = (
+            f"After {run.steps_done} steps: loss {run.losses[-1]:.2e}, largest "
+            f"difference from the target kernel {run.kernel_error:.2e}."
+        )
     return [fig, text]
 
 
-def kernel_learning_explorer(lr: float = 0.1, steps: int = 20, target: str = "vertical Sobel",
-                             train_on: str = "random noise",
-                             backward: Optional[Callable] = None) -> Explorer:
+def kernel_learning_explorer(
+    lr: float = 0.1,
+    steps: int = 20,
+    target: str = "vertical Sobel",
+    train_on: str = "random noise",
+    backward: Callable | None = None,
+) -> Explorer:
     """Sliders for the learning rate and the number of steps, buttons to step by hand.
 
     The buttons are in ``explorer.buttons`` (``"+1"``, ``"+10"``, ``"reset"``).
@@ -192,32 +224,59 @@ def kernel_learning_explorer(lr: float = 0.1, steps: int = 20, target: str = "ve
     style = {"description_width": "initial"}
     layout = widgets.Layout(width="330px")
     controls = {
-        "lr": widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0.5, step=0.1,
-                                     description="learning rate", readout_format=".3g",
-                                     continuous_update=False, style=style, layout=layout),
-        "steps": widgets.IntSlider(value=steps, min=0, max=MAX_STEPS, description="steps",
-                                   continuous_update=False, style=style, layout=layout),
-        "target": widgets.Dropdown(options=list(TARGET_KERNELS), value=target,
-                                   description="target kernel", style=style),
-        "train_on": widgets.Dropdown(options=list(TRAINING_INPUTS), value=train_on,
-                                     description="train on", style=style),
+        "lr": widgets.FloatLogSlider(
+            value=lr,
+            base=10,
+            min=-3,
+            max=0.5,
+            step=0.1,
+            description="learning rate",
+            readout_format=".3g",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        "steps": widgets.IntSlider(
+            value=steps,
+            min=0,
+            max=MAX_STEPS,
+            description="steps",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        "target": widgets.Dropdown(
+            options=list(TARGET_KERNELS), value=target, description="target kernel", style=style
+        ),
+        "train_on": widgets.Dropdown(
+            options=list(TRAINING_INPUTS), value=train_on, description="train on", style=style
+        ),
     }
-    draw = draw_kernel_learning if backward is None else \
-        (lambda **v: draw_kernel_learning(**v) + draw_gradients_yours(backward, **v))
-    explorer = Explorer(controls, draw,
-                        title="Learn a kernel by gradient descent", columns=2)
+    draw = (
+        draw_kernel_learning
+        if backward is None
+        else (lambda **v: draw_kernel_learning(**v) + draw_gradients_yours(backward, **v))
+    )
+    explorer = Explorer(controls, draw, title="Learn a kernel by gradient descent", columns=2)
     slider = controls["steps"]
 
     def advance(n: int):
         def click(_: widgets.Button) -> None:
             slider.value = 0 if n == 0 else min(MAX_STEPS, slider.value + n)
+
         return click
 
     explorer.buttons = {}
-    for label, n, tip in [("+1", 1, "one more training step"), ("+10", 10, "ten more steps"),
-                          ("reset", 0, "back to the random start")]:
-        button = widgets.Button(description=label if n else "reset to step 0", tooltip=tip,
-                                layout=widgets.Layout(width="auto"))
+    for label, n, tip in [
+        ("+1", 1, "one more training step"),
+        ("+10", 10, "ten more steps"),
+        ("reset", 0, "back to the random start"),
+    ]:
+        button = widgets.Button(
+            description=label if n else "reset to step 0",
+            tooltip=tip,
+            layout=widgets.Layout(width="auto"),
+        )
         button.on_click(advance(n))
         explorer.buttons[label] = button
     row = widgets.HBox([widgets.Label("step by hand:"), *explorer.buttons.values()])
@@ -230,8 +289,13 @@ def kernel_learning_explorer(lr: float = 0.1, steps: int = 20, target: str = "ve
 # --------------------------------------------------------------------------------------
 
 
-def gradients_at(lr: float, steps: int, target: str = "vertical Sobel",
-                 train_on: str = "random noise", seed: int = 0) -> tuple:
+def gradients_at(
+    lr: float,
+    steps: int,
+    target: str = "vertical Sobel",
+    train_on: str = "random noise",
+    seed: int = 0,
+) -> tuple:
     """What the backward pass of step ``steps`` is given and what it returns.
 
     Returns
@@ -248,8 +312,13 @@ def gradients_at(lr: float, steps: int, target: str = "vertical Sobel",
     return dout, x, w, conv2d_backward(dout, x, w)
 
 
-def draw_gradients_yours(backward: Callable, lr: float, steps: int,
-                         target: str = "vertical Sobel", train_on: str = "random noise") -> list:
+def draw_gradients_yours(
+    backward: Callable,
+    lr: float,
+    steps: int,
+    target: str = "vertical Sobel",
+    train_on: str = "random noise",
+) -> list:
     """The learner's ``dweight`` at this step beside cnnkit's, and a line on ``dx``, ``dbias``.
 
     ``backward(dout, x, weight, stride, padding)`` is called with stride 1 and padding 0 on
@@ -260,21 +329,29 @@ def draw_gradients_yours(backward: Callable, lr: float, steps: int,
     list
         ``[figure, text]``, or ``[message]`` when the learner's call failed.
     """
-    from ._learner import call_learner, compare_arrays, describe_comparison, fn_name
-    from ._learner import learner_message, plot_comparison
+    from ._learner import (
+        call_learner,
+        compare_arrays,
+        describe_comparison,
+        fn_name,
+        learner_message,
+        plot_comparison,
+    )
 
     dout, x, w, expected = gradients_at(lr, steps, target, train_on)
     name = fn_name(backward)
     run = call_learner(backward, [dout, x, w, 1, 0], expected=tuple(expected))
     if run.problem:
         return [learner_message(run.problem)]
-    dx, dw, db = (compare_arrays(e, g, rtol=1e-6, atol=1e-12)
-                  for e, g in zip(expected, run.value))
-    fig = plot_comparison(expected[1][0, 0], run.value[1][0, 0], name,
-                          f"dweight at step {min(int(steps), MAX_STEPS)}")
-    lines = [describe_comparison(dw, name, "dweight"),
-             describe_comparison(dx, name, "dx"),
-             describe_comparison(db, name, "dbias")]
+    dx, dw, db = (compare_arrays(e, g, rtol=1e-6, atol=1e-12) for e, g in zip(expected, run.value))
+    fig = plot_comparison(
+        expected[1][0, 0], run.value[1][0, 0], name, f"dweight at step {min(int(steps), MAX_STEPS)}"
+    )
+    lines = [
+        describe_comparison(dw, name, "dweight"),
+        describe_comparison(dx, name, "dx"),
+        describe_comparison(db, name, "dbias"),
+    ]
     return [fig, "\n".join(lines)]
 
 

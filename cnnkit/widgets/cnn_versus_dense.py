@@ -12,11 +12,13 @@ The logic is in pure functions, tested over every control position:
 the conventions of :class:`cnnkit.widgets.Explorer` (CSS classes ``cnnkit-explorer``,
 ``cnnkit-view``; an error other than an impossible choice shows its traceback and is raised).
 """
+
 from __future__ import annotations
 
 import html
 import textwrap
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -30,10 +32,18 @@ from ..networks import DIGITS_TRAINING, digits_cnn, digits_mlp
 from ..optim import SGD
 from ..train import History
 from ..viz.cnn_versus_dense import plot_overfitting
-from ._explorer import show, show_error
+from . import _snapshot
+from ._explorer import Explorer, show, show_error
 
-__all__ = ["GENERALISATION_CHOICES", "NETWORKS", "training_subset", "train_network",
-           "describe_run", "GeneralisationExplorer", "generalisation_explorer"]
+__all__ = [
+    "GENERALISATION_CHOICES",
+    "NETWORKS",
+    "training_subset",
+    "train_network",
+    "describe_run",
+    "GeneralisationExplorer",
+    "generalisation_explorer",
+]
 
 #: The values every control of the generalisation explorer can take.
 GENERALISATION_CHOICES: dict[str, tuple] = {
@@ -48,8 +58,9 @@ GENERALISATION_CHOICES: dict[str, tuple] = {
 NETWORKS: dict[str, Callable[[int], Sequential]] = {"CNN": digits_cnn, "dense": digits_mlp}
 
 
-def training_subset(X: np.ndarray, y: np.ndarray, n: int, seed: int = 0
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def training_subset(
+    X: np.ndarray, y: np.ndarray, n: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` of the examples, every class in the same proportion (all of them if n >= len).
 
     Examples
@@ -73,11 +84,19 @@ def _digits_split(seed: int = 0):
     return train_test_split(X, y, test_size=0.2, seed=seed)
 
 
-def train_network(network: str = "CNN", n_train: int = 1438, augment: bool = False,
-                  weight_decay: float = 0.0, epochs: int = 10, seed: int = 0, data=None,
-                  progress: Any = "off", callback: Optional[Callable[[History], None]] = None,
-                  lr: float = DIGITS_TRAINING["lr"], anneal: bool = False
-                  ) -> tuple[Sequential, History]:
+def train_network(
+    network: str = "CNN",
+    n_train: int = 1438,
+    augment: bool = False,
+    weight_decay: float = 0.0,
+    epochs: int = 10,
+    seed: int = 0,
+    data=None,
+    progress: Any = "off",
+    callback: Callable[[History], None] | None = None,
+    lr: float = DIGITS_TRAINING["lr"],
+    anneal: bool = False,
+) -> tuple[Sequential, History]:
     """Train the CNN or the dense network on ``n_train`` digits, testing after every epoch.
 
     SGD with the course's learning rate and momentum (``cnnkit.DIGITS_TRAINING``), batches
@@ -100,38 +119,60 @@ def train_network(network: str = "CNN", n_train: int = 1438, augment: bool = Fal
     X_train, X_test, y_train, y_test = _digits_split() if data is None else data
     X_sub, y_sub = training_subset(X_train, y_train, n_train, seed=seed)
     model = NETWORKS[network](seed)
-    optimizer = SGD(model.params(), lr=lr, momentum=DIGITS_TRAINING["momentum"],
-                    weight_decay=weight_decay)
+    optimizer = SGD(
+        model.params(), lr=lr, momentum=DIGITS_TRAINING["momentum"], weight_decay=weight_decay
+    )
     with np.errstate(all="ignore"):
-        history = fit_augmented(model, X_sub, y_sub, epochs, DIGITS_TRAINING["batch_size"],
-                                optimizer, max_shift=1 if augment else 0, X_val=X_test,
-                                y_val=y_test, seed=seed, progress=progress, callback=callback,
-                                anneal=anneal)
+        history = fit_augmented(
+            model,
+            X_sub,
+            y_sub,
+            epochs,
+            DIGITS_TRAINING["batch_size"],
+            optimizer,
+            max_shift=1 if augment else 0,
+            X_val=X_test,
+            y_val=y_test,
+            seed=seed,
+            progress=progress,
+            callback=callback,
+            anneal=anneal,
+        )
     return model, history
 
 
-def describe_run(network: str, n_train: int, augment: bool, weight_decay: float, epochs: int,
-                 n_available: int = 1438) -> str:
+def describe_run(
+    network: str,
+    n_train: int,
+    augment: bool,
+    weight_decay: float,
+    epochs: int,
+    n_available: int = 1438,
+) -> str:
     """What pressing Train will do, in words and numbers."""
     n = min(int(n_train), n_available)
     batch = DIGITS_TRAINING["batch_size"]
     per_epoch = -(-n // batch)
     model = NETWORKS[network](0)
-    lines = [f"{network} network, {model.n_params:,} parameters, trained on {n} digits",
-             f"{epochs} epochs x {per_epoch} iterations = {epochs * per_epoch} weight updates",
-             "augmentation: " + ("every image shifted by up to 1 pixel, anew every epoch"
-                                 if augment else "off"),
-             f"weight decay: {weight_decay:g}" + (" (off)" if weight_decay == 0 else "")]
+    lines = [
+        f"{network} network, {model.n_params:,} parameters, trained on {n} digits",
+        f"{epochs} epochs x {per_epoch} iterations = {epochs * per_epoch} weight updates",
+        "augmentation: "
+        + ("every image shifted by up to 1 pixel, anew every epoch" if augment else "off"),
+        f"weight decay: {weight_decay:g}" + (" (off)" if weight_decay == 0 else ""),
+    ]
     return "\n".join(lines)
 
 
 def _verdict(history: History) -> str:
     best = best_epoch(history.val_loss)
     gap = history.val_loss[-1] - history.train_loss[-1]
-    text = (f"After {history.epochs} epochs: training accuracy {history.train_acc[-1]:.1%}, "
-            f"test accuracy {history.val_acc[-1]:.1%}; test loss {history.val_loss[-1]:.3f} "
-            f"against training loss {history.train_loss[-1]:.3f} (gap {gap:.3f}). "
-            f"The test loss was lowest at epoch {best}.")
+    text = (
+        f"After {history.epochs} epochs: training accuracy {history.train_acc[-1]:.1%}, "
+        f"test accuracy {history.val_acc[-1]:.1%}; test loss {history.val_loss[-1]:.3f} "
+        f"against training loss {history.train_loss[-1]:.3f} (gap {gap:.3f}). "
+        f"The test loss was lowest at epoch {best}."
+    )
     if not np.isfinite(history.val_loss[-1]):
         text += " The loss overflowed: the steps are too large."
     elif best < history.epochs and history.val_loss[-1] > 1.2 * min(history.val_loss):
@@ -139,75 +180,81 @@ def _verdict(history: History) -> str:
     return text
 
 
-class GeneralisationExplorer(widgets.VBox):
+class GeneralisationExplorer(Explorer):
     """Controls, a Train button, a progress bar, live curves and a verdict.
 
-    Move controls from code with :meth:`set` and press the button with :meth:`train`; after
-    training, ``last_result`` holds ``{"model", "history", "test_acc", "values"}``.
+    An :class:`~cnnkit.widgets.Explorer` whose drawing is the plan of the run (shown above the
+    view); the view holds the curves once Train is pressed. Move controls from code with
+    :meth:`set` and press the button with :meth:`train`; after training, ``last_result``
+    holds ``{"model", "history", "test_acc", "values"}``.
     """
 
-    def __init__(self, network: str = "CNN", n_train: int = 200, augment: bool = False,
-                 weight_decay: float = 0.0, epochs: int = 10, seed: int = 0) -> None:
+    def __init__(
+        self,
+        network: str = "CNN",
+        n_train: int = 200,
+        augment: bool = False,
+        weight_decay: float = 0.0,
+        epochs: int = 10,
+        seed: int = 0,
+    ) -> None:
         self.seed = seed
         self._data = _digits_split()
         slider = dict(continuous_update=False, style={"description_width": "initial"})
         c = GENERALISATION_CHOICES
-        self.controls: dict[str, widgets.Widget] = {
-            "network": widgets.ToggleButtons(options=c["network"], value=network,
-                                             description="network"),
-            "n_train": widgets.SelectionSlider(options=c["n_train"], value=n_train,
-                                               description="training images", **slider),
-            "augment": widgets.Checkbox(value=augment, description="shift augmentation",
-                                        indent=False),
-            "weight_decay": widgets.SelectionSlider(options=c["weight_decay"],
-                                                    value=weight_decay,
-                                                    description="weight decay", **slider),
-            "epochs": widgets.SelectionSlider(options=c["epochs"], value=epochs,
-                                              description="epochs", **slider),
+        controls = {
+            "network": widgets.ToggleButtons(
+                options=c["network"], value=network, description="network"
+            ),
+            "n_train": widgets.SelectionSlider(
+                options=c["n_train"], value=n_train, description="training images", **slider
+            ),
+            "augment": widgets.Checkbox(
+                value=augment, description="shift augmentation", indent=False
+            ),
+            "weight_decay": widgets.SelectionSlider(
+                options=c["weight_decay"], value=weight_decay, description="weight decay", **slider
+            ),
+            "epochs": widgets.SelectionSlider(
+                options=c["epochs"], value=epochs, description="epochs", **slider
+            ),
         }
-        self.button = widgets.Button(description="Train", button_style="primary", icon="play",
-                                     tooltip="Train this network and watch the curves")
+        self.button = widgets.Button(
+            description="Train",
+            button_style="primary",
+            icon="play",
+            tooltip="Train this network and watch the curves",
+        )
         self.plan = widgets.Output()
         self.progress = widgets.Output()
-        self.view = widgets.Output()
-        self.view.add_class("cnnkit-view")
-        self.last_result: Optional[dict[str, Any]] = None
-        self.last_message = ""
-        self._holding = False
-        items = list(self.controls.values())
-        super().__init__([widgets.HTML("<b>Generalisation: train, and watch the gap</b>"),
-                          widgets.HBox(items[:3]), widgets.HBox([*items[3:], self.button]),
-                          self.plan, self.progress, self.view])
-        self.add_class("cnnkit-explorer")
-        for control in items:
-            control.observe(self._on_change, names="value")
+        self.plan_text = ""
+        super().__init__(
+            controls,
+            self._plan,
+            title="Generalisation: train, and watch the gap",
+            columns=3,
+            buttons=[self.button],
+            panes=[self.plan, self.progress],
+        )
+        self.last_result: dict[str, Any] | None = None
         self.button.on_click(lambda _: self.train())
-        self._on_change()
 
-    def values(self) -> dict[str, Any]:
-        """The current value of every control, by keyword."""
-        return {name: control.value for name, control in self.controls.items()}
+    def _plan(
+        self, network: str, n_train: int, augment: bool, weight_decay: float, epochs: int
+    ) -> str:
+        return describe_run(
+            network, n_train, augment, weight_decay, epochs, n_available=len(self._data[0])
+        )
+
+    def display_result(self, result: Any) -> None:
+        """Show the plan of the run above the view."""
+        self.plan_text = result
+        show(self.plan, HTML(f"<pre>{html.escape(result)}</pre>"))
 
     def set(self, **values: Any) -> str:
         """Move controls from code (as a learner would); returns the plan of the run."""
-        unknown = set(values) - set(self.controls)
-        if unknown:
-            raise ValueError(f"no control called {sorted(unknown)}; "
-                             f"controls: {sorted(self.controls)}")
-        self._holding = True
-        try:
-            for name, value in values.items():
-                self.controls[name].value = value
-        finally:
-            self._holding = False
-        return self._on_change()
-
-    def _on_change(self, change: Any = None) -> str:
-        if self._holding:
-            return ""
-        text = describe_run(**self.values(), n_available=len(self._data[0]))
-        show(self.plan, HTML(f"<pre>{html.escape(text)}</pre>"))
-        return text
+        super().set(**values)
+        return self.plan_text
 
     def train(self) -> dict[str, Any]:
         """Press Train: train with live curves, then show the verdict."""
@@ -215,22 +262,38 @@ class GeneralisationExplorer(widgets.VBox):
         self.last_result = None
         self.progress.clear_output()
         try:
+
             def live(history: History) -> None:
                 show(self.view, plot_overfitting(history, total_epochs=v["epochs"]))
 
             with self.progress:
-                model, history = train_network(v["network"], v["n_train"], v["augment"],
-                                               v["weight_decay"], v["epochs"], seed=self.seed,
-                                               data=self._data, progress="auto",
-                                               callback=live)
+                model, history = train_network(
+                    v["network"],
+                    v["n_train"],
+                    v["augment"],
+                    v["weight_decay"],
+                    v["epochs"],
+                    seed=self.seed,
+                    data=self._data,
+                    progress="auto",
+                    callback=live,
+                )
             best = best_epoch(history.val_loss)
-            show(self.view, [plot_overfitting(history, best_epoch=best),
-                             textwrap.fill(_verdict(history), 90)])
+            show(
+                self.view,
+                [plot_overfitting(history, best_epoch=best), textwrap.fill(_verdict(history), 90)],
+            )
         except Exception as exc:
             show_error(self.view, exc)
+            _snapshot.changed(self)
             raise
-        self.last_result = {"model": model, "history": history,
-                            "test_acc": history.val_acc[-1], "values": v}
+        self.last_result = {
+            "model": model,
+            "history": history,
+            "test_acc": history.val_acc[-1],
+            "values": v,
+        }
+        _snapshot.changed(self)
         return self.last_result
 
 

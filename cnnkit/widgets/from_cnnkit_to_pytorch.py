@@ -5,6 +5,7 @@ by cnnkit and by PyTorch side by side (the forward output or the weight gradient
 :func:`twin_explorer` wires a layer menu and a choice of quantity to them. Without PyTorch
 the drawing is a sentence saying how to install it.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -74,8 +75,10 @@ def layer_twins(layer: int, quantity: str) -> tuple[np.ndarray, np.ndarray]:
     if quantity == "output":
         return outs[i + 1], theirs[i]  # outs[0] is the input itself
     if "weight" not in model.layers[i].grads:
-        raise ValueError(f"{model.layers[i]!r} has no weights, so no weight gradient; pick a "
-                         "Conv2D or Dense layer (0, 2, 5 or 9)")
+        raise ValueError(
+            f"{model.layers[i]!r} has no weights, so no weight gradient; pick a "
+            "Conv2D or Dense layer (0, 2, 5 or 9)"
+        )
     return model.layers[i].grads["weight"], net[i].weight.grad.numpy()
 
 
@@ -93,20 +96,29 @@ def draw_layer_twins(layer: str, quantity: str) -> plt.Figure | str:
     index = LAYER_NAMES.index(layer) if layer in LAYER_NAMES else int(str(layer).split(":")[0])
     ours, theirs = layer_twins(index, quantity)
     err = relative_error(ours, theirs)
-    what = "first map of the first digit" if ours.ndim == 4 and quantity == "output" \
-        and ours.shape[2] > 1 else f"shape {ours.shape} drawn as rows"
-    return plot_twin_arrays(_as_picture(ours), _as_picture(theirs),
-                            f"layer {LAYER_NAMES[index]}, {quantity} ({what})\n"
-                            f"whole layer, all 8 digits: max relative error {err:.1e}")
+    what = (
+        "first map of the first digit"
+        if ours.ndim == 4 and quantity == "output" and ours.shape[2] > 1
+        else f"shape {ours.shape} drawn as rows"
+    )
+    return plot_twin_arrays(
+        _as_picture(ours),
+        _as_picture(theirs),
+        f"layer {LAYER_NAMES[index]}, {quantity} ({what})\n"
+        f"whole layer, all 8 digits: max relative error {err:.1e}",
+    )
 
 
 def twin_explorer(layer: int = 0, quantity: str = "output") -> Explorer:
     """A layer menu and a quantity choice wired to :func:`draw_layer_twins`."""
     controls = {
-        "layer": widgets.Dropdown(options=LAYER_NAMES, value=LAYER_NAMES[layer],
-                                  description="layer"),
-        "quantity": widgets.ToggleButtons(options=QUANTITIES, value=quantity,
-                                          description="compare"),
+        "layer": widgets.Dropdown(
+            options=LAYER_NAMES, value=LAYER_NAMES[layer], description="layer"
+        ),
+        "quantity": widgets.ToggleButtons(
+            options=QUANTITIES, value=quantity, description="compare"
+        ),
     }
-    return Explorer(controls, draw_layer_twins, title="cnnkit and PyTorch, layer by layer",
-                    columns=2)
+    return Explorer(
+        controls, draw_layer_twins, title="cnnkit and PyTorch, layer by layer", columns=2
+    )

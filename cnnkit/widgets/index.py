@@ -4,14 +4,15 @@ Both are built from pure functions: :func:`environment_report` only looks (versi
 data, the widget extension's files) and returns a :class:`EnvironmentReport`;
 :func:`draw_digit` turns a slider position into a figure.
 """
+
 from __future__ import annotations
 
 import platform
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -20,12 +21,21 @@ import numpy as np
 from ..viz.index import plot_digit
 from ._explorer import Explorer
 
-__all__ = ["EnvironmentReport", "CheckRow", "environment_report", "MINIMUM_VERSIONS",
-           "draw_digit", "digit_explorer"]
+__all__ = [
+    "EnvironmentReport",
+    "CheckRow",
+    "environment_report",
+    "MINIMUM_VERSIONS",
+    "draw_digit",
+    "digit_explorer",
+]
 
 #: The oldest versions the course works with (the same ranges as ``pyproject.toml``).
 MINIMUM_VERSIONS: dict[str, str] = {
-    "python": "3.10", "numpy": "1.26", "matplotlib": "3.8", "ipywidgets": "8.1",
+    "python": "3.10",
+    "numpy": "1.26",
+    "matplotlib": "3.8",
+    "ipywidgets": "8.1",
 }
 
 #: Where JupyterLab finds the widget manager, inside a ``labextensions`` folder.
@@ -69,8 +79,9 @@ class EnvironmentReport:
             if not row.ok and row.advice:
                 line += f"  -> {row.advice}"
             lines.append(line)
-        verdict = ("Everything is ready." if self.ok
-                   else "Something is missing: see the lines marked NO.")
+        verdict = (
+            "Everything is ready." if self.ok else "Something is missing: see the lines marked NO."
+        )
         return "\n".join([*lines, verdict])
 
     def _repr_pretty_(self, printer, cycle) -> None:  # shown as the table in notebooks
@@ -96,9 +107,13 @@ def _installed_versions() -> dict[str, str]:
 
     from .. import __version__
 
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "matplotlib": matplotlib.__version__, "ipywidgets": ipywidgets.__version__,
-            "cnnkit": __version__}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "matplotlib": matplotlib.__version__,
+        "ipywidgets": ipywidgets.__version__,
+        "cnnkit": __version__,
+    }
 
 
 def _labextension_paths() -> list[Path]:
@@ -110,9 +125,11 @@ def _labextension_paths() -> list[Path]:
     return [Path(p) for p in jupyter_path("labextensions")]
 
 
-def environment_report(versions: Optional[Mapping[str, str]] = None,
-                       extension_paths: Optional[Sequence[Path | str]] = None,
-                       check_data: bool = True) -> EnvironmentReport:
+def environment_report(
+    versions: Mapping[str, str] | None = None,
+    extension_paths: Sequence[Path | str] | None = None,
+    check_data: bool = True,
+) -> EnvironmentReport:
     """Check that this environment can run the course, and say what to fix if not.
 
     It checks the versions of Python, numpy, matplotlib and ipywidgets against
@@ -152,16 +169,26 @@ def environment_report(versions: Optional[Mapping[str, str]] = None,
             continue
         ok = _version_tuple(version) >= _version_tuple(minimum)
         rows.append(CheckRow(name, version, ok, f"needs {minimum} or newer"))
-    rows.append(CheckRow("cnnkit", found.get("cnnkit", "not installed"), "cnnkit" in found,
-                         "install it with `pip install -e .` from the course folder"))
+    rows.append(
+        CheckRow(
+            "cnnkit",
+            found.get("cnnkit", "not installed"),
+            "cnnkit" in found,
+            "install it with `pip install -e .` from the course folder",
+        )
+    )
     if check_data:
         rows.append(_check_digits())
     paths = _labextension_paths() if extension_paths is None else [Path(p) for p in extension_paths]
     where = [p for p in paths if (p.joinpath(*WIDGET_EXTENSION) / "package.json").is_file()]
-    rows.append(CheckRow(
-        "widget extension", "found" if where else "not found", bool(where),
-        "install jupyterlab_widgets (it comes with ipywidgets 8) and restart JupyterLab",
-    ))
+    rows.append(
+        CheckRow(
+            "widget extension",
+            "found" if where else "not found",
+            bool(where),
+            "install jupyterlab_widgets (it comes with ipywidgets 8) and restart JupyterLab",
+        )
+    )
     return EnvironmentReport(tuple(rows))
 
 
@@ -171,17 +198,31 @@ def _check_digits() -> CheckRow:
     try:
         images, labels = load_digits()
     except Exception as exc:  # report any failure in words: this is a check
-        return CheckRow("digits data", f"could not load ({exc})", False,
-                        "reinstall cnnkit: cnnkit/data/digits.npz should ship with it")
-    ok = (images.ndim == 4 and images.shape[1:] == (1, 8, 8) and len(images) == len(labels)
-          and 0.0 <= float(images.min()) and float(images.max()) <= 1.0
-          and set(np.unique(labels).tolist()) == set(range(10)))
-    return CheckRow("digits data", f"{len(images):,} images of shape {images.shape[1:]}", ok,
-                    "the data file looks damaged: reinstall cnnkit")
+        return CheckRow(
+            "digits data",
+            f"could not load ({exc})",
+            False,
+            "reinstall cnnkit: cnnkit/data/digits.npz should ship with it",
+        )
+    ok = (
+        images.ndim == 4
+        and images.shape[1:] == (1, 8, 8)
+        and len(images) == len(labels)
+        and 0.0 <= float(images.min())
+        and float(images.max()) <= 1.0
+        and set(np.unique(labels).tolist()) == set(range(10))
+    )
+    return CheckRow(
+        "digits data",
+        f"{len(images):,} images of shape {images.shape[1:]}",
+        ok,
+        "the data file looks damaged: reinstall cnnkit",
+    )
 
 
-def draw_digit(index: int, images: np.ndarray, labels: np.ndarray,
-               show_values: bool = False) -> plt.Figure:
+def draw_digit(
+    index: int, images: np.ndarray, labels: np.ndarray, show_values: bool = False
+) -> plt.Figure:
     """The digit at ``index`` with its label (the first explorer's drawing).
 
     Parameters
@@ -206,14 +247,19 @@ def draw_digit(index: int, images: np.ndarray, labels: np.ndarray,
     if not 0 <= index < len(images):
         raise ValueError(f"index={index} is outside the data set; pick 0 .. {len(images) - 1}")
     fig, ax = plt.subplots(figsize=(3.4, 3.6))
-    plot_digit(ax, images[index], f"image #{index}: label {int(labels[index])}",
-               show_values=show_values, fmt="{:.1f}", vmax=1.0)
+    plot_digit(
+        ax,
+        images[index],
+        f"image #{index}: label {int(labels[index])}",
+        show_values=show_values,
+        fmt="{:.1f}",
+        vmax=1.0,
+    )
     fig.tight_layout()
     return fig
 
 
-def digit_explorer(images: Optional[np.ndarray] = None,
-                   labels: Optional[np.ndarray] = None) -> Explorer:
+def digit_explorer(images: np.ndarray | None = None, labels: np.ndarray | None = None) -> Explorer:
     """A slider that picks an image from the digits data set and shows it with its label.
 
     Parameters
@@ -231,10 +277,14 @@ def digit_explorer(images: Optional[np.ndarray] = None,
 
         images, labels = load_digits()
     controls = {
-        "index": widgets.IntSlider(value=0, min=0, max=len(images) - 1,
-                                   description="image #", continuous_update=False),
-        "show_values": widgets.ToggleButton(value=False, description="show pixel values",
-                                            tooltip="write each pixel's value on the image"),
+        "index": widgets.IntSlider(
+            value=0, min=0, max=len(images) - 1, description="image #", continuous_update=False
+        ),
+        "show_values": widgets.ToggleButton(
+            value=False,
+            description="show pixel values",
+            tooltip="write each pixel's value on the image",
+        ),
     }
 
     def draw(index: int, show_values: bool) -> plt.Figure:

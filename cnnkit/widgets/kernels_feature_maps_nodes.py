@@ -11,10 +11,12 @@ Each explorer wires its controls to a pure ``draw_*`` function that returns a Fi
 line of text; the numbers come from ``step_state``, ``node_state`` and ``parse_kernel``, which
 the tests call over every control position.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Callable, NamedTuple, Optional
+from collections.abc import Callable
+from typing import NamedTuple
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -53,12 +55,17 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 
 #: A 6x6 image of small integers: dark on the left, bright on the right, one bright dot.
-STEP_IMAGE = np.array([[1, 1, 1, 7, 8, 8],
-                       [1, 1, 2, 8, 8, 8],
-                       [1, 1, 1, 8, 9, 8],
-                       [1, 9, 1, 7, 8, 8],
-                       [1, 1, 1, 8, 8, 7],
-                       [2, 1, 1, 8, 8, 8]], dtype=np.float64)
+STEP_IMAGE = np.array(
+    [
+        [1, 1, 1, 7, 8, 8],
+        [1, 1, 2, 8, 8, 8],
+        [1, 1, 1, 8, 9, 8],
+        [1, 9, 1, 7, 8, 8],
+        [1, 1, 1, 8, 8, 7],
+        [2, 1, 1, 8, 8, 8],
+    ],
+    dtype=np.float64,
+)
 STEP_IMAGE.setflags(write=False)
 
 #: Kernels with whole-number weights, so every product is easy to check by hand.
@@ -97,8 +104,10 @@ def step_state(position: int, kernel: np.ndarray, image: np.ndarray = STEP_IMAGE
     full = conv2d(image, kernel)  # checks the shapes and gives every output
     oh, ow = full.shape
     if not 0 <= position < oh * ow:
-        raise ValueError(f"position={position} is outside 0..{oh * ow - 1} "
-                         f"(the output has {oh}x{ow} = {oh * ow} positions)")
+        raise ValueError(
+            f"position={position} is outside 0..{oh * ow - 1} "
+            f"(the output has {oh}x{ow} = {oh * ow} positions)"
+        )
     row, col = divmod(int(position), ow)
     window = node_window(row, col, kernel.shape)
     patch = image[window.slices]
@@ -112,19 +121,38 @@ def draw_step(position: int, kernel: str = "sobel_vertical") -> list:
     """Figure and text for the step explorer: the window, products, sum and output so far."""
     weights = get_kernel(kernel)
     s = step_state(position, weights)
-    fig, axes = plt.subplots(1, 4, figsize=(13.5, 3.4), gridspec_kw={
-        "width_ratios": [6, 3, 3, 4], "left": 0.02, "right": 0.94, "bottom": 0.08, "top": 0.88,
-        "wspace": 0.5})
+    fig, axes = plt.subplots(
+        1,
+        4,
+        figsize=(13.5, 3.4),
+        gridspec_kw={
+            "width_ratios": [6, 3, 3, 4],
+            "left": 0.02,
+            "right": 0.94,
+            "bottom": 0.08,
+            "top": 0.88,
+            "wspace": 0.5,
+        },
+    )
     lim = float(np.abs(conv2d(STEP_IMAGE, weights)).max()) or 1.0  # same colours at every step
-    number_grid(axes[0], STEP_IMAGE, "input (6x6)", cmap="gray", highlight=s.window,
-                vmin=-4, vmax=12)
-    number_grid(axes[1], weights, f"kernel: {kernel}", symmetric=True, colorbar=True,
-                label="weight")
-    number_grid(axes[2], s.products, "products", symmetric=True, colorbar=True,
-                label="product")
-    number_grid(axes[3], s.output, f"output[{s.row}, {s.col}] = {_fmt(s.total)}",
-                highlight=Window(s.row, s.row + 1, s.col, s.col + 1), cmap=SIGNED_CMAP,
-                vmin=-lim, vmax=lim, colorbar=True, label="output value (0 = white)")
+    number_grid(
+        axes[0], STEP_IMAGE, "input (6x6)", cmap="gray", highlight=s.window, vmin=-4, vmax=12
+    )
+    number_grid(
+        axes[1], weights, f"kernel: {kernel}", symmetric=True, colorbar=True, label="weight"
+    )
+    number_grid(axes[2], s.products, "products", symmetric=True, colorbar=True, label="product")
+    number_grid(
+        axes[3],
+        s.output,
+        f"output[{s.row}, {s.col}] = {_fmt(s.total)}",
+        highlight=Window(s.row, s.row + 1, s.col, s.col + 1),
+        cmap=SIGNED_CMAP,
+        vmin=-lim,
+        vmax=lim,
+        colorbar=True,
+        label="output value (0 = white)",
+    )
     terms = " + ".join(f"{_fmt(p)}×{_fmt(k)}" for p, k in zip(s.patch.ravel(), weights.ravel()))
     text = f"output[{s.row}, {s.col}] = {terms} = {_fmt(s.total)}"
     return [fig, text]
@@ -134,10 +162,10 @@ def step_explorer() -> Explorer:
     """Slide a kernel over :data:`STEP_IMAGE` one position at a time."""
     oh, ow = output_hw(STEP_IMAGE.shape, [3])[-1]
     controls = {
-        "position": widgets.IntSlider(value=0, min=0, max=oh * ow - 1,
-                                      description="position"),
-        "kernel": widgets.Dropdown(options=list(STEP_KERNELS), value="sobel_vertical",
-                                   description="kernel"),
+        "position": widgets.IntSlider(value=0, min=0, max=oh * ow - 1, description="position"),
+        "kernel": widgets.Dropdown(
+            options=list(STEP_KERNELS), value="sobel_vertical", description="kernel"
+        ),
     }
     return Explorer(controls, draw_step, title="Step the kernel across the input", columns=2)
 
@@ -161,8 +189,9 @@ def parse_kernel(text: str) -> np.ndarray:
     """
     rows = [r for r in re.split(r"[;\n]", str(text)) if r.strip()]
     if not rows:
-        raise ValueError("the weights box is empty; type rows separated by ';', "
-                         "e.g. 0 -1 0; -1 5 -1; 0 -1 0")
+        raise ValueError(
+            "the weights box is empty; type rows separated by ';', e.g. 0 -1 0; -1 5 -1; 0 -1 0"
+        )
     values = []
     for r in rows:
         row = []
@@ -176,12 +205,15 @@ def parse_kernel(text: str) -> np.ndarray:
         values.append(row)
     widths = {len(r) for r in values}
     if len(widths) != 1:
-        raise ValueError(f"rows have different lengths {[len(r) for r in values]}; "
-                         "every row needs the same number of weights")
+        raise ValueError(
+            f"rows have different lengths {[len(r) for r in values]}; "
+            "every row needs the same number of weights"
+        )
     kernel = np.array(values)
     if max(kernel.shape) > 7:
-        raise ValueError(f"a {kernel.shape[0]}x{kernel.shape[1]} kernel is too large here; "
-                         "use at most 7x7")
+        raise ValueError(
+            f"a {kernel.shape[0]}x{kernel.shape[1]} kernel is too large here; use at most 7x7"
+        )
     return kernel
 
 
@@ -201,8 +233,9 @@ def kernel_feature_map(image: np.ndarray, kernel: np.ndarray, view: str = "raw")
     raise ValueError(f"view={view!r} must be 'raw', 'ReLU' or 'absolute'")
 
 
-def draw_kernel(kernel: str, weights: str, view: str = "raw",
-                image: Optional[np.ndarray] = None) -> plt.Figure:
+def draw_kernel(
+    kernel: str, weights: str, view: str = "raw", image: np.ndarray | None = None
+) -> plt.Figure:
     """Photo, kernel and feature map for the kernel explorer.
 
     ``kernel`` is a name in :data:`cnnkit.filters.KERNELS` or ``"custom"``, in which case
@@ -213,9 +246,15 @@ def draw_kernel(kernel: str, weights: str, view: str = "raw",
     fmap = kernel_feature_map(image, weights_, view)
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.9), gridspec_kw={"width_ratios": [4, 3, 4]})
     show_image(axes[0], image, f"input {image.shape[0]}x{image.shape[1]}", vmin=0, vmax=1)
-    number_grid(axes[1], weights_, f"kernel: {kernel}", symmetric=True,
-                fontsize=10 if weights_.shape[1] <= 4 else 7, colorbar=True,
-                label="weight (0 = white)")
+    number_grid(
+        axes[1],
+        weights_,
+        f"kernel: {kernel}",
+        symmetric=True,
+        fontsize=10 if weights_.shape[1] <= 4 else 7,
+        colorbar=True,
+        label="weight (0 = white)",
+    )
     title = f"feature map ({view}) {fmap.shape[0]}x{fmap.shape[1]}"
     if fmap.min() >= 0:
         show_image(axes[2], fmap, title, colorbar=True, label="value (0 = black)")
@@ -235,8 +274,7 @@ def _explorer_photo(size: int = 128) -> np.ndarray:
     return _PHOTO[size]
 
 
-def kernel_explorer(image: Optional[np.ndarray] = None,
-                    conv: Optional[Callable] = None) -> Explorer:
+def kernel_explorer(image: np.ndarray | None = None, conv: Callable | None = None) -> Explorer:
     """Pick a classic kernel, or choose "custom" and type weights; see the feature map.
 
     ``conv``, optional: your own ``conv(x, weight, bias, stride, padding)`` (NCHW, as in the
@@ -247,17 +285,25 @@ def kernel_explorer(image: Optional[np.ndarray] = None,
         return _kernel_explorer_yours(conv, image)
     image = _explorer_photo() if image is None else image
     controls = {
-        "kernel": widgets.Dropdown(options=[*KERNELS, "custom"], value="sobel_vertical",
-                                   description="kernel"),
-        "weights": widgets.Text(value="1 1 1; 0 0 0; -1 -1 -1", description="custom",
-                                continuous_update=False,
-                                placeholder="rows separated by ; e.g. 0 -1 0; -1 5 -1; 0 -1 0"),
-        "view": widgets.ToggleButtons(options=["raw", "ReLU", "absolute"], value="raw",
-                                      description="show"),
+        "kernel": widgets.Dropdown(
+            options=[*KERNELS, "custom"], value="sobel_vertical", description="kernel"
+        ),
+        "weights": widgets.Text(
+            value="1 1 1; 0 0 0; -1 -1 -1",
+            description="custom",
+            continuous_update=False,
+            placeholder="rows separated by ; e.g. 0 -1 0; -1 5 -1; 0 -1 0",
+        ),
+        "view": widgets.ToggleButtons(
+            options=["raw", "ReLU", "absolute"], value="raw", description="show"
+        ),
     }
-    return Explorer(controls, lambda **v: draw_kernel(image=image, **v),
-                    title='Pick a kernel, or choose "custom" and type your own weights',
-                    columns=2)
+    return Explorer(
+        controls,
+        lambda **v: draw_kernel(image=image, **v),
+        title='Pick a kernel, or choose "custom" and type your own weights',
+        columns=2,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -316,17 +362,22 @@ def node_state(depth: int, row: int, col: int) -> NodeState:
 def draw_node(depth: int, row: int, col: int) -> list:
     """Figure and text for the node explorer."""
     s = node_state(depth, row, col)
-    titles = ["input 16x16"] + [f"layer {i} ({NODE_KERNELS[i - 1]})\n"
-                                f"{m.shape[0]}x{m.shape[1]}" for i, m in enumerate(s.maps) if i]
+    titles = ["input 16x16"] + [
+        f"layer {i} ({NODE_KERNELS[i - 1]})\n{m.shape[0]}x{m.shape[1]}"
+        for i, m in enumerate(s.maps)
+        if i
+    ]
     fig = plot_receptive_fields(s.maps, s.windows, titles, node=(row, col), used=depth)
     h, w = s.field.shape
     prev = "the input" if depth == 1 else f"layer {depth - 1}"
     terms = " + ".join(f"{p:.2f}×{_fmt(k)}" for p, k in zip(s.patch.ravel(), s.kernel.ravel()))
-    text = (f"node ({row}, {col}) of layer {depth} sees input rows {s.field.row_start}.."
-            f"{s.field.row_stop - 1}, cols {s.field.col_start}..{s.field.col_stop - 1}: "
-            f"a {h}x{w} receptive field ({h * w} pixels).\n"
-            f"It computes 9 products over a 3x3 window of {prev}, plus its bias:\n"
-            f"{terms} + bias ({_fmt(s.bias)}) = {s.value:.3f}")
+    text = (
+        f"node ({row}, {col}) of layer {depth} sees input rows {s.field.row_start}.."
+        f"{s.field.row_stop - 1}, cols {s.field.col_start}..{s.field.col_stop - 1}: "
+        f"a {h}x{w} receptive field ({h * w} pixels).\n"
+        f"It computes 9 products over a 3x3 window of {prev}, plus its bias:\n"
+        f"{terms} + bias ({_fmt(s.bias)}) = {s.value:.3f}"
+    )
     return [fig, text]
 
 
@@ -345,8 +396,9 @@ def node_explorer() -> Explorer:
 # --------------------------------------------------------------------------------------
 
 
-def draw_kernel_yours(conv: Callable, kernel: str, weights: str, view: str = "raw",
-                      image: Optional[np.ndarray] = None) -> list:
+def draw_kernel_yours(
+    conv: Callable, kernel: str, weights: str, view: str = "raw", image: np.ndarray | None = None
+) -> list:
     """The kernel explorer's view with the learner's ``conv`` beside cnnkit's ``conv2d``.
 
     ``conv(x, weight, bias, stride, padding)`` is called with ``x`` of shape (1, 1, H, W),
@@ -359,15 +411,20 @@ def draw_kernel_yours(conv: Callable, kernel: str, weights: str, view: str = "ra
     list
         ``[figure, text]``, or ``[figure, message]`` when the learner's call failed.
     """
-    from ._learner import call_learner, compare_arrays, describe_comparison, learner_message
-    from ._learner import fn_name, plot_comparison
+    from ._learner import (
+        call_learner,
+        compare_arrays,
+        describe_comparison,
+        fn_name,
+        learner_message,
+        plot_comparison,
+    )
 
     image = _explorer_photo(64) if image is None else np.asarray(image, dtype=np.float64)
     weights_ = parse_kernel(weights) if kernel == "custom" else get_kernel(kernel)
     expected = kernel_feature_map(image, weights_, view)
     x, w = image[None, None], weights_[None, None]
-    run = call_learner(conv, [x, w, np.zeros(1), 1, 0],
-                       expected=conv2d(x, w))
+    run = call_learner(conv, [x, w, np.zeros(1), 1, 0], expected=conv2d(x, w))
     name = fn_name(conv)
     title = f"feature map ({view})"
     if run.problem:
@@ -378,7 +435,7 @@ def draw_kernel_yours(conv: Callable, kernel: str, weights: str, view: str = "ra
     return [fig, describe_comparison(compare_arrays(expected, got), name, "feature map")]
 
 
-def _kernel_explorer_yours(conv: Callable, image: Optional[np.ndarray]) -> Explorer:
+def _kernel_explorer_yours(conv: Callable, image: np.ndarray | None) -> Explorer:
     explorer = kernel_explorer(image)  # the same controls, drawing the learner's code too
     explorer.draw = lambda **v: draw_kernel_yours(conv, image=image, **v)
     explorer.refresh()

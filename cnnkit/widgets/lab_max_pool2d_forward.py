@@ -7,10 +7,11 @@ the differing cells in red; with ``backward=`` it also routes a gradient back th
 (``max_pool2d_backward`` and the learner's ``backward(dout, x, kernel_size, stride)``).
 The drawing is the pure function :func:`draw_pool`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable, Optional
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -21,8 +22,14 @@ from ..pool import max_pool2d, max_pool2d_backward
 from ..shapes import pool_output_size
 from ..viz.kernels_feature_maps_nodes import number_grid
 from ._explorer import Explorer
-from ._learner import (call_learner, compare_arrays, describe_comparison, fn_name,
-                       learner_message, plot_comparison)
+from ._learner import (
+    call_learner,
+    compare_arrays,
+    describe_comparison,
+    fn_name,
+    learner_message,
+    plot_comparison,
+)
 
 __all__ = ["pool_digit", "pool_dout", "draw_pool", "pool_explorer"]
 
@@ -50,8 +57,14 @@ def pool_dout(out_hw: tuple[int, int]) -> np.ndarray:
     return np.arange(1.0, oh * ow + 1).reshape(1, 1, oh, ow)
 
 
-def draw_pool(digit: int, kernel_size: int, stride: int, show: str = "forward",
-              pool: Optional[Callable] = None, backward: Optional[Callable] = None) -> list:
+def draw_pool(
+    digit: int,
+    kernel_size: int,
+    stride: int,
+    show: str = "forward",
+    pool: Callable | None = None,
+    backward: Callable | None = None,
+) -> list:
     """The pooling explorer's view.
 
     Parameters
@@ -93,14 +106,21 @@ def draw_pool(digit: int, kernel_size: int, stride: int, show: str = "forward",
         raise ValueError(f"show={show!r} must be 'forward' or 'backward'")
     run = call_learner(learner, args, expected=expected) if learner is not None else None
     both = run is not None and not run.problem
-    fig, axes = plt.subplots(1, 4 if both else 2, figsize=(13.0 if both else 6.6, 3.6),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, 4 if both else 2, figsize=(13.0 if both else 6.6, 3.6), squeeze=False
+    )
     axes = axes[0]
-    number_grid(axes[0], x[0, 0] if show == "forward" else dout[0, 0],
-                f"digit {digit} (8x8)" if show == "forward" else f"dout ({oh}x{oh})",
-                cmap="Greys", fontsize=8)
-    text = (f"{oh}x{oh} output: {oh * oh} windows of {kernel_size}x{kernel_size}, "
-            f"{'overlapping' if stride < kernel_size else 'side by side'} (stride {stride})")
+    number_grid(
+        axes[0],
+        x[0, 0] if show == "forward" else dout[0, 0],
+        f"digit {digit} (8x8)" if show == "forward" else f"dout ({oh}x{oh})",
+        cmap="Greys",
+        fontsize=8,
+    )
+    text = (
+        f"{oh}x{oh} output: {oh * oh} windows of {kernel_size}x{kernel_size}, "
+        f"{'overlapping' if stride < kernel_size else 'side by side'} (stride {stride})"
+    )
     if learner is None:
         plot_comparison(expected[0, 0], None, "", f"{what}", symmetric=False, axes=axes[1:])
         return [fig, text]
@@ -108,15 +128,20 @@ def draw_pool(digit: int, kernel_size: int, stride: int, show: str = "forward",
     if run.problem:
         plot_comparison(expected[0, 0], None, name, what, symmetric=False, axes=axes[1:])
         return [fig, learner_message(run.problem)]
-    plot_comparison(expected[0, 0], run.value[0, 0], name, what, symmetric=False,
-                    axes=axes[1:])
-    return [fig, text + "\n" + describe_comparison(compare_arrays(expected, run.value), name,
-                                                   "forward pass" if show == "forward"
-                                                   else "gradient")]
+    plot_comparison(expected[0, 0], run.value[0, 0], name, what, symmetric=False, axes=axes[1:])
+    return [
+        fig,
+        text
+        + "\n"
+        + describe_comparison(
+            compare_arrays(expected, run.value),
+            name,
+            "forward pass" if show == "forward" else "gradient",
+        ),
+    ]
 
 
-def pool_explorer(pool: Optional[Callable] = None,
-                  backward: Optional[Callable] = None) -> Explorer:
+def pool_explorer(pool: Callable | None = None, backward: Callable | None = None) -> Explorer:
     """Sliders for the digit, the window and the stride; your pooling beside cnnkit's.
 
     Parameters
@@ -127,19 +152,22 @@ def pool_explorer(pool: Optional[Callable] = None,
         Your ``max_pool2d_backward(dout, x, kernel_size, stride)``; adds a "backward" view.
     """
     controls = {
-        "digit": widgets.IntSlider(value=3, min=0, max=9, description="digit",
-                                   continuous_update=False),
-        "kernel_size": widgets.IntSlider(value=2, min=1, max=4, description="kernel size",
-                                         continuous_update=False),
-        "stride": widgets.IntSlider(value=2, min=1, max=4, description="stride",
-                                    continuous_update=False),
+        "digit": widgets.IntSlider(
+            value=3, min=0, max=9, description="digit", continuous_update=False
+        ),
+        "kernel_size": widgets.IntSlider(
+            value=2, min=1, max=4, description="kernel size", continuous_update=False
+        ),
+        "stride": widgets.IntSlider(
+            value=2, min=1, max=4, description="stride", continuous_update=False
+        ),
     }
     if backward is not None:
-        controls["show"] = widgets.ToggleButtons(options=["forward", "backward"],
-                                                 value="backward", description="show")
+        controls["show"] = widgets.ToggleButtons(
+            options=["forward", "backward"], value="backward", description="show"
+        )
 
     def draw(**values) -> list:
         return draw_pool(pool=pool, backward=backward, **values)
 
-    return Explorer(controls, draw, title="Max pooling on a digit: yours and cnnkit's",
-                    columns=4)
+    return Explorer(controls, draw, title="Max pooling on a digit: yours and cnnkit's", columns=4)

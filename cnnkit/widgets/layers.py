@@ -1,9 +1,10 @@
 """Explorers of the network notebook (01): a digit travelling through every layer, and
 softmax with cross-entropy for scores you choose."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -14,9 +15,16 @@ from ..model import Sequential
 from ..viz.layers import plot_forward_pass, plot_scores_and_probabilities
 from ._explorer import Explorer
 
-__all__ = ["DigitTrace", "trace_digit", "pick_example", "forward_pass_view",
-           "layers_explorer", "softmax_summary", "softmax_view",
-           "softmax_explorer"]
+__all__ = [
+    "DigitTrace",
+    "trace_digit",
+    "pick_example",
+    "forward_pass_view",
+    "layers_explorer",
+    "softmax_summary",
+    "softmax_view",
+    "softmax_explorer",
+]
 
 
 def pick_example(labels: np.ndarray, digit: int, example: int) -> int:
@@ -47,8 +55,10 @@ def pick_example(labels: np.ndarray, digit: int, example: int) -> int:
     if len(members) == 0:
         raise ValueError(f"digit={digit} does not occur in the labels")
     if not 0 <= int(example) < len(members):
-        raise ValueError(f"example={example}: there are only {len(members)} images of the "
-                         f"digit {digit}; pick 0 .. {len(members) - 1}")
+        raise ValueError(
+            f"example={example}: there are only {len(members)} images of the "
+            f"digit {digit}; pick 0 .. {len(members) - 1}"
+        )
     return int(members[int(example)])
 
 
@@ -68,13 +78,16 @@ class DigitTrace:
 
     def caption(self) -> str:
         p = self.probabilities
-        return (f"image #{self.index} (label {self.label}): the network predicts "
-                f"{self.predicted} (p = {p[self.predicted]:.2f}); the right class gets "
-                f"p = {p[self.label]:.2f}")
+        return (
+            f"image #{self.index} (label {self.label}): the network predicts "
+            f"{self.predicted} (p = {p[self.predicted]:.2f}); the right class gets "
+            f"p = {p[self.label]:.2f}"
+        )
 
 
-def trace_digit(model: Sequential, images: np.ndarray, labels: np.ndarray, digit: int,
-                example: int) -> DigitTrace:
+def trace_digit(
+    model: Sequential, images: np.ndarray, labels: np.ndarray, digit: int, example: int
+) -> DigitTrace:
     """Run the ``example``-th image of ``digit`` through ``model`` and keep every output.
 
     Parameters
@@ -90,13 +103,20 @@ def trace_digit(model: Sequential, images: np.ndarray, labels: np.ndarray, digit
     DigitTrace
     """
     index = pick_example(labels, digit, example)
-    outputs = model.forward_all(images[index: index + 1])
-    return DigitTrace(index, int(labels[index]), tuple(o[0] for o in outputs),
-                      softmax(outputs[-1][0]))
+    outputs = model.forward_all(images[index : index + 1])
+    return DigitTrace(
+        index, int(labels[index]), tuple(o[0] for o in outputs), softmax(outputs[-1][0])
+    )
 
 
-def forward_pass_view(model: Sequential, images: np.ndarray, labels: np.ndarray, digit: int,
-                      example: int, note: str = "") -> tuple[plt.Figure, str]:
+def forward_pass_view(
+    model: Sequential,
+    images: np.ndarray,
+    labels: np.ndarray,
+    digit: int,
+    example: int,
+    note: str = "",
+) -> tuple[plt.Figure, str]:
     """The layers explorer's drawing: every layer's output for one image, and a caption.
 
     Returns
@@ -114,8 +134,9 @@ def forward_pass_view(model: Sequential, images: np.ndarray, labels: np.ndarray,
     return fig, trace.caption()
 
 
-def layers_explorer(model: Sequential, images: np.ndarray, labels: np.ndarray,
-                    note: str = "") -> Explorer:
+def layers_explorer(
+    model: Sequential, images: np.ndarray, labels: np.ndarray, note: str = ""
+) -> Explorer:
     """Pick a digit and one of its examples; see it at every layer of ``model``.
 
     Parameters
@@ -135,8 +156,9 @@ def layers_explorer(model: Sequential, images: np.ndarray, labels: np.ndarray,
     fewest = int(min(np.sum(labels == c) for c in classes))
     controls = {
         "digit": widgets.Dropdown(options=classes, value=classes[0], description="digit"),
-        "example": widgets.IntSlider(value=0, min=0, max=fewest - 1, description="example #",
-                                     continuous_update=False),
+        "example": widgets.IntSlider(
+            value=0, min=0, max=fewest - 1, description="example #", continuous_update=False
+        ),
     }
 
     def draw(digit: int, example: int) -> tuple[plt.Figure, str]:
@@ -183,8 +205,10 @@ def softmax_summary(scores: Sequence[float], true_class: int) -> tuple[np.ndarra
     probs = softmax(scores)
     loss, _ = softmax_cross_entropy(scores[None, :], np.array([k]))
     listed = ", ".join(f"{p:.3f}" for p in probs)
-    text = (f"probabilities: {listed} (sum {probs.sum():.3f})\nright class {k} "
-            f"gets p = {probs[k]:.3f}, so the loss is -ln p = {loss:.3f}")
+    text = (
+        f"probabilities: {listed} (sum {probs.sum():.3f})\nright class {k} "
+        f"gets p = {probs[k]:.3f}, so the loss is -ln p = {loss:.3f}"
+    )
     return probs, float(loss), text
 
 
@@ -202,8 +226,9 @@ def softmax_view(scores: Sequence[float], true_class: int) -> tuple[plt.Figure, 
     return fig, text
 
 
-def softmax_explorer(n_classes: int = 4, true_class: int = 0,
-                     scores: Optional[Sequence[float]] = None) -> Explorer:
+def softmax_explorer(
+    n_classes: int = 4, true_class: int = 0, scores: Sequence[float] | None = None
+) -> Explorer:
     """One slider per class score, and a choice of the right class: watch the
     probabilities and the cross-entropy loss change.
 
@@ -215,12 +240,19 @@ def softmax_explorer(n_classes: int = 4, true_class: int = 0,
     start = [2.0, 1.0, 0.0, -1.0, 0.5, -0.5][:n_classes] if scores is None else list(scores)
     start += [0.0] * (n_classes - len(start))
     controls: dict[str, widgets.Widget] = {
-        f"s{k}": widgets.FloatSlider(value=start[k], min=-5.0, max=5.0, step=0.5,
-                                     description=f"score {k}", continuous_update=False)
+        f"s{k}": widgets.FloatSlider(
+            value=start[k],
+            min=-5.0,
+            max=5.0,
+            step=0.5,
+            description=f"score {k}",
+            continuous_update=False,
+        )
         for k in range(n_classes)
     }
-    controls["true_class"] = widgets.ToggleButtons(options=list(range(n_classes)),
-                                                   value=true_class, description="right class")
+    controls["true_class"] = widgets.ToggleButtons(
+        options=list(range(n_classes)), value=true_class, description="right class"
+    )
 
     def draw(true_class: int, **values: float) -> tuple[plt.Figure, str]:
         return softmax_view([values[f"s{k}"] for k in range(n_classes)], true_class)

@@ -8,9 +8,10 @@ Two explorers, each a thin wiring of sliders to a pure drawing function:
 - :func:`photo_stride_explorer`: a kernel size and a stride applied to the sample photo,
   showing how much smaller the feature map gets.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Optional, Union
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -19,7 +20,12 @@ import numpy as np
 from .._validate import positive_int
 from ..conv import conv2d
 from ..shapes import explain_output_size
-from ..viz.stride_padding_output_size import axis_layout, plot_photo_stride, plot_windows_1d, plot_windows_2d
+from ..viz.stride_padding_output_size import (
+    axis_layout,
+    plot_photo_stride,
+    plot_windows_1d,
+    plot_windows_2d,
+)
 from ._explorer import Explorer
 
 __all__ = [
@@ -37,7 +43,7 @@ __all__ = [
 PADDING_MODES = ("number", "valid", "same")
 
 
-def padding_argument(padding: int, mode: str) -> Union[int, str]:
+def padding_argument(padding: int, mode: str) -> int | str:
     """What to pass as ``padding``: the slider's number, or ``"valid"`` / ``"same"``.
 
     >>> padding_argument(2, "number"), padding_argument(2, "same")
@@ -53,8 +59,9 @@ def _indices(values: tuple[int, ...], most: int = 12) -> str:
     return shown + (", ..." if len(values) > most else "")
 
 
-def output_size_report(n: int, kernel_size: int, stride: int = 1,
-                       padding: Union[int, str] = 0, dilation: int = 1) -> str:
+def output_size_report(
+    n: int, kernel_size: int, stride: int = 1, padding: int | str = 0, dilation: int = 1
+) -> str:
     """The explanation the output-size explorer prints under its picture.
 
     It is :func:`cnnkit.explain_output_size` followed by what the picture highlights:
@@ -86,8 +93,9 @@ def output_size_report(n: int, kernel_size: int, stride: int = 1,
     if not missed:
         lines.append("every input pixel is read by at least one window")
     else:
-        lines.append(f"input pixels no window reads (red): {len(missed)} "
-                     f"(index {_indices(missed)})")
+        lines.append(
+            f"input pixels no window reads (red): {len(missed)} (index {_indices(missed)})"
+        )
         tail = layout.n + layout.pad_after - layout.dropped_tail  # first pixel of the end
         inside = [i for i in missed if i < tail]
         if inside:  # red pixels that are not part of the leftover at the end
@@ -96,16 +104,27 @@ def output_size_report(n: int, kernel_size: int, stride: int = 1,
                 where.append("between windows, which the stride jumps over")
             if layout.dilation > 1:
                 where.append("in the gaps between the dilated kernel's taps")
-            lines.append(f"{len(inside)} of them are not at the end of the row: they lie "
-                         f"{' or '.join(where)} (see the note{'s' if len(where) > 1 else ''} above)")
+            lines.append(
+                f"{len(inside)} of them are not at the end of the row: they lie "
+                f"{' or '.join(where)} (see the note{'s' if len(where) > 1 else ''} above)"
+            )
     reached = layout.n - len(missed)
-    lines.append(f"in 2-D ({n}x{n} input): {layout.out}x{layout.out} outputs; "
-                 f"{n * n - reached * reached} of the {n * n} pixels are read by no window")
+    lines.append(
+        f"in 2-D ({n}x{n} input): {layout.out}x{layout.out} outputs; "
+        f"{n * n - reached * reached} of the {n * n} pixels are read by no window"
+    )
     return "\n".join(lines)
 
 
-def draw_output_size(n: int, kernel_size: int, stride: int, padding: int, dilation: int,
-                     mode: str = "number", view: str = "1-D") -> list[Union[plt.Figure, str]]:
+def draw_output_size(
+    n: int,
+    kernel_size: int,
+    stride: int,
+    padding: int,
+    dilation: int,
+    mode: str = "number",
+    view: str = "1-D",
+) -> list[plt.Figure | str]:
     """The output-size explorer's drawing: the windows as a picture, then the arithmetic.
 
     Parameters
@@ -141,8 +160,14 @@ def draw_output_size(n: int, kernel_size: int, stride: int, padding: int, dilati
     return [fig, text]
 
 
-def output_size_explorer(n: int = 10, kernel_size: int = 3, stride: int = 3, padding: int = 0,
-                         dilation: int = 1, output_size: Optional[Callable] = None) -> Explorer:
+def output_size_explorer(
+    n: int = 10,
+    kernel_size: int = 3,
+    stride: int = 3,
+    padding: int = 0,
+    dilation: int = 1,
+    output_size: Callable | None = None,
+) -> Explorer:
     """Sliders for input size, kernel size, stride, padding and dilation.
 
     ``output_size``, optional: your own ``output_size(n, kernel_size, stride, padding,
@@ -159,10 +184,16 @@ def output_size_explorer(n: int = 10, kernel_size: int = 3, stride: int = 3, pad
         Controls ``n``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``mode``
         (``"number"``, ``"valid"`` or ``"same"``) and ``view`` (``"1-D"`` or ``"2-D"``).
     """
+
     def slider(value: int, low: int, high: int, description: str) -> widgets.IntSlider:
-        return widgets.IntSlider(value=value, min=low, max=high, description=description,
-                                 continuous_update=False,
-                                 style={"description_width": "90px"})
+        return widgets.IntSlider(
+            value=value,
+            min=low,
+            max=high,
+            description=description,
+            continuous_update=False,
+            style={"description_width": "90px"},
+        )
 
     controls = {
         "n": slider(n, 1, 16, "input size n"),
@@ -170,20 +201,31 @@ def output_size_explorer(n: int = 10, kernel_size: int = 3, stride: int = 3, pad
         "stride": slider(stride, 1, 6, "stride s"),
         "padding": slider(padding, 0, 4, "padding p"),
         "dilation": slider(dilation, 1, 3, "dilation d"),
-        "view": widgets.ToggleButtons(options=["1-D", "2-D"], value="1-D", description="view",
-                                      tooltips=["one row of the input", "the whole input"],
-                                      style={"button_width": "60px"}),
+        "view": widgets.ToggleButtons(
+            options=["1-D", "2-D"],
+            value="1-D",
+            description="view",
+            tooltips=["one row of the input", "the whole input"],
+            style={"button_width": "60px"},
+        ),
         "mode": widgets.ToggleButtons(
             options=[("p from the slider", "number"), ("'valid'", "valid"), ("'same'", "same")],
-            value="number", description="padding",
-            tooltips=["p zeros on each side, from the slider", "no padding",
-                      "as much as keeps the size (stride 1 only)"],
-            style={"button_width": "130px"}),
+            value="number",
+            description="padding",
+            tooltips=[
+                "p zeros on each side, from the slider",
+                "no padding",
+                "as much as keeps the size (stride 1 only)",
+            ],
+            style={"button_width": "130px"},
+        ),
     }
-    draw = draw_output_size if output_size is None else \
-        (lambda **v: draw_output_size_yours(output_size, **v))
-    return Explorer(controls, draw, title="Windows, padding and output size",
-                    columns=3)
+    draw = (
+        draw_output_size
+        if output_size is None
+        else (lambda **v: draw_output_size_yours(output_size, **v))
+    )
+    return Explorer(controls, draw, title="Windows, padding and output size", columns=3)
 
 
 def strided_feature_map(image: np.ndarray, kernel_size: int, stride: int) -> np.ndarray:
@@ -209,8 +251,7 @@ def strided_feature_map(image: np.ndarray, kernel_size: int, stride: int) -> np.
     return conv2d(np.asarray(image, dtype=np.float64), kernel, stride=stride)
 
 
-def draw_photo_stride(image: np.ndarray, kernel_size: int,
-                      stride: int) -> list[Union[plt.Figure, str]]:
+def draw_photo_stride(image: np.ndarray, kernel_size: int, stride: int) -> list[plt.Figure | str]:
     """The photo explorer's drawing: photo, feature map, and their sizes in words.
 
     Returns
@@ -222,13 +263,16 @@ def draw_photo_stride(image: np.ndarray, kernel_size: int,
     h, w = image.shape
     oh, ow = fmap.shape
     fig = plot_photo_stride(image, fmap, kernel_size, stride)
-    text = (f"input {h} x {w} = {h * w:,} pixels -> feature map {oh} x {ow} = {oh * ow:,} "
-            f"nodes ({h * w / (oh * ow):.1f} times fewer)")
+    text = (
+        f"input {h} x {w} = {h * w:,} pixels -> feature map {oh} x {ow} = {oh * ow:,} "
+        f"nodes ({h * w / (oh * ow):.1f} times fewer)"
+    )
     return [fig, text]
 
 
-def photo_stride_explorer(image: Optional[np.ndarray] = None, size: int = 120,
-                          conv: Optional[Callable] = None) -> Explorer:
+def photo_stride_explorer(
+    image: np.ndarray | None = None, size: int = 120, conv: Callable | None = None
+) -> Explorer:
     """A kernel size and a stride slider on the sample photo.
 
     ``conv``, optional: your own ``conv(x, weight, bias, stride, padding)`` (NCHW, as in the
@@ -252,13 +296,15 @@ def photo_stride_explorer(image: Optional[np.ndarray] = None, size: int = 120,
 
         image = sample_image(size=size)
     controls = {
-        "kernel_size": widgets.IntSlider(value=3, min=1, max=9, description="kernel size",
-                                         continuous_update=False),
-        "stride": widgets.IntSlider(value=2, min=1, max=8, description="stride",
-                                    continuous_update=False),
+        "kernel_size": widgets.IntSlider(
+            value=3, min=1, max=9, description="kernel size", continuous_update=False
+        ),
+        "stride": widgets.IntSlider(
+            value=2, min=1, max=8, description="stride", continuous_update=False
+        ),
     }
 
-    def draw(kernel_size: int, stride: int) -> list[Union[plt.Figure, str]]:
+    def draw(kernel_size: int, stride: int) -> list[plt.Figure | str]:
         if conv is not None:
             return draw_photo_stride_yours(conv, image, kernel_size, stride)
         return draw_photo_stride(image, kernel_size, stride)
@@ -271,9 +317,16 @@ def photo_stride_explorer(image: Optional[np.ndarray] = None, size: int = 120,
 # --------------------------------------------------------------------------------------
 
 
-def draw_output_size_yours(output_size: Callable, n: int, kernel_size: int, stride: int,
-                           padding: int, dilation: int, mode: str = "number",
-                           view: str = "1-D") -> list:
+def draw_output_size_yours(
+    output_size: Callable,
+    n: int,
+    kernel_size: int,
+    stride: int,
+    padding: int,
+    dilation: int,
+    mode: str = "number",
+    view: str = "1-D",
+) -> list:
     """:func:`draw_output_size`, then a line saying what the learner's ``output_size`` gives.
 
     The learner's function is called as ``output_size(n, kernel_size, stride, padding,
@@ -286,8 +339,11 @@ def draw_output_size_yours(output_size: Callable, n: int, kernel_size: int, stri
     drawn = draw_output_size(n, kernel_size, stride, padding, dilation, mode, view)
     name = fn_name(output_size)
     if mode == "same":
-        return [*drawn, f"(your {name} takes padding as a number: choose 'p from the "
-                        f"slider' or 'valid' to compare it with cnnkit)"]
+        return [
+            *drawn,
+            f"(your {name} takes padding as a number: choose 'p from the "
+            f"slider' or 'valid' to compare it with cnnkit)",
+        ]
     pad = padding if mode == "number" else 0
     expected = conv_output_size(n, kernel_size, stride, pad, dilation)
     run = call_learner(output_size, [n, kernel_size, stride, pad, dilation], expected=expected)
@@ -296,32 +352,47 @@ def draw_output_size_yours(output_size: Callable, n: int, kernel_size: int, stri
         return [*drawn, learner_message(run.problem)]
     if run.value == expected:
         return [*drawn, f"{call} = {run.value}, the same as cnnkit ({expected}) ✓"]
-    return [*drawn, learner_message(f"{call} = {run.value}, but cnnkit gives {expected}: "
-                                    f"count the windows in the picture above")]
+    return [
+        *drawn,
+        learner_message(
+            f"{call} = {run.value}, but cnnkit gives {expected}: "
+            f"count the windows in the picture above"
+        ),
+    ]
 
 
-def draw_photo_stride_yours(conv: Callable, image: np.ndarray, kernel_size: int,
-                            stride: int) -> list:
+def draw_photo_stride_yours(
+    conv: Callable, image: np.ndarray, kernel_size: int, stride: int
+) -> list:
     """:func:`draw_photo_stride`'s feature map from the learner's ``conv`` beside cnnkit's.
 
     ``conv(x, weight, bias, stride, padding)`` gets ``x`` (1, 1, H, W), the average kernel
     (1, 1, k, k), a zero bias (1,), the stride and padding 0. It never raises: a failing call
     shows cnnkit's feature map and a message.
     """
-    from ._learner import call_learner, compare_arrays, describe_comparison, fn_name
-    from ._learner import learner_message, plot_comparison
+    from ._learner import (
+        call_learner,
+        compare_arrays,
+        describe_comparison,
+        fn_name,
+        learner_message,
+        plot_comparison,
+    )
 
     image = np.asarray(image, dtype=np.float64)
     expected = strided_feature_map(image, kernel_size, stride)  # checks the sizes
     k = positive_int(kernel_size, "kernel_size")
     weight = np.full((1, 1, k, k), 1.0 / (k * k))
-    run = call_learner(conv, [image[None, None], weight, np.zeros(1), stride, 0],
-                       expected=expected[None, None])
+    run = call_learner(
+        conv, [image[None, None], weight, np.zeros(1), stride, 0], expected=expected[None, None]
+    )
     name = fn_name(conv)
     title = f"feature map, stride {stride}"
     if run.problem:
-        return [plot_comparison(expected, None, name, title, symmetric=False),
-                learner_message(run.problem)]
+        return [
+            plot_comparison(expected, None, name, title, symmetric=False),
+            learner_message(run.problem),
+        ]
     got = run.value[0, 0]
     fig = plot_comparison(expected, got, name, title, symmetric=False)
     return [fig, describe_comparison(compare_arrays(expected, got), name, "feature map")]

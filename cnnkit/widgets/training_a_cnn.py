@@ -13,11 +13,13 @@ conventions of :class:`cnnkit.widgets.Explorer`: CSS class ``cnnkit-explorer`` o
 ``cnnkit-view`` on the view, ``cnnkit-message`` on a friendly message; an impossible choice
 shows a message, any other error shows its traceback and is raised again.
 """
+
 from __future__ import annotations
 
 import html
 import textwrap
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -61,18 +63,26 @@ def _conv_and_pool_sizes(kernel_size: int, stride: int, input_size: int) -> tupl
     if kernel_size > input_size:
         raise ValueError(
             f"a {kernel_size}x{kernel_size} kernel does not fit on the {input_size}x{input_size} "
-            f"digit; choose kernel_size {input_size} or less")
+            f"digit; choose kernel_size {input_size} or less"
+        )
     conv = conv_output_size(input_size, kernel_size, stride)
     if conv < POOL:
         raise ValueError(
             f"a {kernel_size}x{kernel_size} kernel with stride {stride} leaves a {conv}x{conv} "
             f"feature map (floor(({input_size} - {kernel_size}) / {stride}) + 1 = {conv}), too "
-            f"small for {POOL}x{POOL} max pooling; choose a smaller kernel or a smaller stride")
+            f"small for {POOL}x{POOL} max pooling; choose a smaller kernel or a smaller stride"
+        )
     return conv, conv // POOL
 
 
-def explorer_cnn(n_kernels: int = 8, kernel_size: int = 3, stride: int = 1, seed: int = 0,
-                 input_size: int = 8, n_classes: int = 10) -> Sequential:
+def explorer_cnn(
+    n_kernels: int = 8,
+    kernel_size: int = 3,
+    stride: int = 1,
+    seed: int = 0,
+    input_size: int = 8,
+    n_classes: int = 10,
+) -> Sequential:
     """The explorer's network: one conv layer (no padding), ReLU, 2x2 max pooling, Dense.
 
     Parameters
@@ -116,8 +126,9 @@ def explorer_cnn(n_kernels: int = 8, kernel_size: int = 3, stride: int = 1, seed
     return model
 
 
-def describe_explorer_cnn(n_kernels: int = 8, kernel_size: int = 3, stride: int = 1,
-                          input_size: int = 8) -> str:
+def describe_explorer_cnn(
+    n_kernels: int = 8, kernel_size: int = 3, stride: int = 1, input_size: int = 8
+) -> str:
     """The explorer's network, written out with the output size of every step.
 
     Raises ``ValueError`` (in words) for a combination that does not fit.
@@ -147,11 +158,17 @@ def _digits_split(seed: int = 0):
     return train_test_split(X, y, test_size=0.2, seed=seed)
 
 
-def train_explorer_cnn(n_kernels: int = 8, kernel_size: int = 3, stride: int = 1,
-                       lr: float = 0.03, epochs: int = 3, seed: int = 0, data=None,
-                       progress: Any = "off",
-                       callback: Optional[Callable[[History], None]] = None
-                       ) -> tuple[Sequential, History]:
+def train_explorer_cnn(
+    n_kernels: int = 8,
+    kernel_size: int = 3,
+    stride: int = 1,
+    lr: float = 0.03,
+    epochs: int = 3,
+    seed: int = 0,
+    data=None,
+    progress: Any = "off",
+    callback: Callable[[History], None] | None = None,
+) -> tuple[Sequential, History]:
     """Build :func:`explorer_cnn` and train it on the digits (SGD, momentum 0.9, batch 32).
 
     Parameters
@@ -176,12 +193,22 @@ def train_explorer_cnn(n_kernels: int = 8, kernel_size: int = 3, stride: int = 1
         that the loss overflows, the numbers become ``inf`` or ``nan`` (no error is raised).
     """
     X_train, X_test, y_train, y_test = _digits_split() if data is None else data
-    model = explorer_cnn(n_kernels, kernel_size, stride, seed=seed,
-                         input_size=X_train.shape[-1])
+    model = explorer_cnn(n_kernels, kernel_size, stride, seed=seed, input_size=X_train.shape[-1])
     optimizer = SGD(model.params(), lr=lr, momentum=MOMENTUM)
     with np.errstate(all="ignore"):  # a diverging run shows up as inf/nan in the curves
-        history = fit(model, X_train, y_train, epochs, BATCH_SIZE, optimizer, X_test, y_test,
-                      seed=seed, progress=progress, callback=callback)
+        history = fit(
+            model,
+            X_train,
+            y_train,
+            epochs,
+            BATCH_SIZE,
+            optimizer,
+            X_test,
+            y_test,
+            seed=seed,
+            progress=progress,
+            callback=callback,
+        )
     return model, history
 
 
@@ -189,21 +216,27 @@ def _verdict(history: History) -> str:
     acc, loss = history.val_acc[-1], history.val_loss[-1]
     text = f"Test accuracy after {history.epochs} epochs: {acc:.1%} (test loss {loss:.3f})"
     if not np.isfinite(loss):
-        return text + (". The loss blew up to infinity: the learning rate is too large, every "
-                       "step overshoots. Try a smaller one.")
+        return text + (
+            ". The loss blew up to infinity: the learning rate is too large, every "
+            "step overshoots. Try a smaller one."
+        )
     if acc < 0.5:
         return text + ". Still guessing a lot: try more epochs or a larger learning rate."
     # Read the gap in loss, as notebook 05 does: is the test loss still falling?
     best = int(np.nanargmin(history.val_loss))
     train = history.train_loss[-1]
     if best < history.epochs - 1 and loss > 1.1 * history.val_loss[best]:
-        text += (f". The test loss was lowest after epoch {best + 1} "
-                 f"({history.val_loss[best]:.3f}) and has risen since, while the training "
-                 f"loss is {train:.3f}: the network is learning its training images by heart "
-                 "(overfitting); more epochs will not help new digits")
+        text += (
+            f". The test loss was lowest after epoch {best + 1} "
+            f"({history.val_loss[best]:.3f}) and has risen since, while the training "
+            f"loss is {train:.3f}: the network is learning its training images by heart "
+            "(overfitting); more epochs will not help new digits"
+        )
     elif np.isfinite(train) and train > 0 and loss > 10 * train:
-        text += (f". The training loss ({train:.4f}) is {loss / train:.0f} times smaller than "
-                 "the test loss: the network is far surer of images it has seen")
+        text += (
+            f". The training loss ({train:.4f}) is {loss / train:.0f} times smaller than "
+            "the test loss: the network is far surer of images it has seen"
+        )
     return text + "."
 
 
@@ -217,39 +250,60 @@ class TrainingExplorer(Explorer):
     None and ``last_message`` holds the explanation.
     """
 
-    def __init__(self, n_kernels: int = 8, kernel_size: int = 3, stride: int = 1,
-                 lr: float = 0.03, epochs: int = 3, seed: int = 0) -> None:
+    def __init__(
+        self,
+        n_kernels: int = 8,
+        kernel_size: int = 3,
+        stride: int = 1,
+        lr: float = 0.03,
+        epochs: int = 3,
+        seed: int = 0,
+    ) -> None:
         self.seed = seed
         self._data = _digits_split()
         slider = dict(continuous_update=False, style={"description_width": "initial"})
 
         def choice(name: str, value: Any, description: str) -> widgets.SelectionSlider:
-            return widgets.SelectionSlider(options=EXPLORER_CHOICES[name], value=value,
-                                           description=description, **slider)
+            return widgets.SelectionSlider(
+                options=EXPLORER_CHOICES[name], value=value, description=description, **slider
+            )
 
-        controls = {"n_kernels": choice("n_kernels", n_kernels, "kernels"),
-                    "kernel_size": choice("kernel_size", kernel_size, "kernel size"),
-                    "stride": choice("stride", stride, "stride"),
-                    "lr": choice("lr", lr, "learning rate"),
-                    "epochs": choice("epochs", epochs, "epochs")}
-        self.button = widgets.Button(description="Train", button_style="primary", icon="play",
-                                     tooltip="Train this network on the digits")
+        controls = {
+            "n_kernels": choice("n_kernels", n_kernels, "kernels"),
+            "kernel_size": choice("kernel_size", kernel_size, "kernel size"),
+            "stride": choice("stride", stride, "stride"),
+            "lr": choice("lr", lr, "learning rate"),
+            "epochs": choice("epochs", epochs, "epochs"),
+        }
+        self.button = widgets.Button(
+            description="Train",
+            button_style="primary",
+            icon="play",
+            tooltip="Train this network on the digits",
+        )
         self.plan = widgets.Output()
         self.progress = widgets.Output()
         self.plan_text = ""
         self._view_has_message = False  # the view explains an impossible choice
-        super().__init__(controls, self._plan, title="Train your own CNN on the digits",
-                         columns=3, buttons=[self.button], panes=[self.plan, self.progress])
-        self.last_result: Optional[dict[str, Any]] = None
+        super().__init__(
+            controls,
+            self._plan,
+            title="Train your own CNN on the digits",
+            columns=3,
+            buttons=[self.button],
+            panes=[self.plan, self.progress],
+        )
+        self.last_result: dict[str, Any] | None = None
         self.button.on_click(lambda _: self.train())
 
-    def _plan(self, n_kernels: int, kernel_size: int, stride: int, lr: float,
-              epochs: int) -> str:
+    def _plan(self, n_kernels: int, kernel_size: int, stride: int, lr: float, epochs: int) -> str:
         """The network the controls describe and its training; ValueError if it cannot be built."""
         text = describe_explorer_cnn(n_kernels, kernel_size, stride)
         per_epoch = -(-len(self._data[0]) // BATCH_SIZE)
-        return text + (f"\ntraining: {epochs} epochs x {per_epoch} iterations = "
-                       f"{epochs * per_epoch} weight updates, learning rate {lr}")
+        return text + (
+            f"\ntraining: {epochs} epochs x {per_epoch} iterations = "
+            f"{epochs * per_epoch} weight updates, learning rate {lr}"
+        )
 
     def display_result(self, result: Any) -> None:
         """Show the plan (or why it is impossible) above the view; grey out Train if so."""
@@ -270,7 +324,7 @@ class TrainingExplorer(Explorer):
         super().set(**values)
         return self.plan_text
 
-    def train(self) -> Optional[dict[str, Any]]:
+    def train(self) -> dict[str, Any] | None:
         """Press Train: build, train with live curves, then show the test accuracy."""
         v = self.values()
         self.last_result = None
@@ -284,21 +338,34 @@ class TrainingExplorer(Explorer):
             _snapshot.changed(self)
             return None
         try:
+
             def live(history: History) -> None:
                 show(self.view, plot_history(history, total_epochs=v["epochs"]))
 
             with self.progress:
                 model, history = train_explorer_cnn(
-                    v["n_kernels"], v["kernel_size"], v["stride"], v["lr"], v["epochs"],
-                    seed=self.seed, data=self._data, progress="auto", callback=live)
+                    v["n_kernels"],
+                    v["kernel_size"],
+                    v["stride"],
+                    v["lr"],
+                    v["epochs"],
+                    seed=self.seed,
+                    data=self._data,
+                    progress="auto",
+                    callback=live,
+                )
             show(self.view, [plot_history(history), textwrap.fill(_verdict(history), 90)])
         except Exception as exc:
             show_error(self.view, exc)
             _snapshot.changed(self)
             raise
         self.last_message = ""
-        self.last_result = {"model": model, "history": history,
-                            "test_acc": history.val_acc[-1], "values": v}
+        self.last_result = {
+            "model": model,
+            "history": history,
+            "test_acc": history.val_acc[-1],
+            "values": v,
+        }
         _snapshot.changed(self)
         return self.last_result
 

@@ -9,6 +9,7 @@ Each draws through a pure function, tested over every control position:
 - :func:`own_image_view` for :class:`OwnImageExplorer` (the shipped photo or an uploaded
   file; a file that is not a picture gets a message in words).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,14 @@ __all__ = [
 ]
 
 
-def why_view(model: Sequential, images: np.ndarray, labels: np.ndarray, index: int,
-             target: Any = "predicted", patch: int = 2):
+def why_view(
+    model: Sequential,
+    images: np.ndarray,
+    labels: np.ndarray,
+    index: int,
+    target: Any = "predicted",
+    patch: int = 2,
+):
     """Saliency and occlusion for test image ``index`` and class ``target``
     ("predicted", "true", or a class number)."""
     image = np.asarray(images)[int(index)]
@@ -55,27 +62,46 @@ def why_view(model: Sequential, images: np.ndarray, labels: np.ndarray, index: i
         cls = int(target)
     grad = input_gradient(model, image, cls)
     drop = occlusion_map(model, image, cls, patch=patch)
-    title = (f"test digit {int(index)}: label {int(labels[int(index)])}, read as "
-             f"{int(np.argmax(probs))}; explaining class {cls}, patch {patch}x{patch}")
+    title = (
+        f"test digit {int(index)}: label {int(labels[int(index)])}, read as "
+        f"{int(np.argmax(probs))}; explaining class {cls}, patch {patch}x{patch}"
+    )
     return plot_why(image, grad, drop, probs, cls, title)
 
 
-def why_explorer(model: Sequential, images: np.ndarray, labels: np.ndarray, index: int = 0,
-                 target: Any = "predicted", patch: int = 2) -> Explorer:
+def why_explorer(
+    model: Sequential,
+    images: np.ndarray,
+    labels: np.ndarray,
+    index: int = 0,
+    target: Any = "predicted",
+    patch: int = 2,
+) -> Explorer:
     """Pick a test digit, a class and a patch size; see the gradient and the occlusion map."""
     style = {"description_width": "initial"}
     side = int(np.asarray(images).shape[-1])
     controls = {
-        "index": widgets.IntSlider(value=index, min=0, max=len(images) - 1,
-                                   description="test digit", continuous_update=False,
-                                   style=style),
-        "target": widgets.Dropdown(options=["predicted", "true", *range(10)], value=target,
-                                   description="explain class", style=style),
-        "patch": widgets.IntSlider(value=patch, min=1, max=side, description="patch",
-                                   continuous_update=False, style=style),
+        "index": widgets.IntSlider(
+            value=index,
+            min=0,
+            max=len(images) - 1,
+            description="test digit",
+            continuous_update=False,
+            style=style,
+        ),
+        "target": widgets.Dropdown(
+            options=["predicted", "true", *range(10)],
+            value=target,
+            description="explain class",
+            style=style,
+        ),
+        "patch": widgets.IntSlider(
+            value=patch, min=1, max=side, description="patch", continuous_update=False, style=style
+        ),
     }
-    return Explorer(controls, lambda **v: why_view(model, images, labels, **v),
-                    title="Why did it decide that?")
+    return Explorer(
+        controls, lambda **v: why_view(model, images, labels, **v), title="Why did it decide that?"
+    )
 
 
 #: The inks a pad cell can hold (the digits' counts 0, 8 and 16 out of 16).
@@ -109,8 +135,9 @@ class DrawingPad(Explorer):
     Next test digit act on the whole pad. ``grid`` holds the digit (8x8, values 0..1).
     """
 
-    def __init__(self, model: Sequential, test_images: np.ndarray | None = None,
-                 brush: float = 1.0) -> None:
+    def __init__(
+        self, model: Sequential, test_images: np.ndarray | None = None, brush: float = 1.0
+    ) -> None:
         self.model = model
         self.test_images = test_images
         self.grid = np.zeros((8, 8))
@@ -118,18 +145,28 @@ class DrawingPad(Explorer):
         self.cells = []
         for r in range(8):
             for c in range(8):
-                cell = widgets.Button(description="", tooltip=f"row {r}, column {c}",
-                                      layout=widgets.Layout(width="30px", height="30px",
-                                                            padding="0", margin="1px",
-                                                            border="1px solid #999"))
+                cell = widgets.Button(
+                    description="",
+                    tooltip=f"row {r}, column {c}",
+                    layout=widgets.Layout(
+                        width="30px",
+                        height="30px",
+                        padding="0",
+                        margin="1px",
+                        border="1px solid #999",
+                    ),
+                )
                 cell.add_class("cnnkit-pad-cell")
                 cell.on_click(lambda _, r=r, c=c: self.paint(r, c))
                 self.cells.append(cell)
-        pad = widgets.GridBox(self.cells, layout=widgets.Layout(
-            grid_template_columns="repeat(8, 32px)", width="270px"))
+        pad = widgets.GridBox(
+            self.cells,
+            layout=widgets.Layout(grid_template_columns="repeat(8, 32px)", width="270px"),
+        )
         pad.add_class("cnnkit-pad")
-        brush_control = widgets.ToggleButtons(options=list(PAD_LEVELS.items()), value=brush,
-                                              description="brush")
+        brush_control = widgets.ToggleButtons(
+            options=list(PAD_LEVELS.items()), value=brush, description="brush"
+        )
         self.clear_button = widgets.Button(description="Clear", icon="eraser")
         self.invert_button = widgets.Button(description="Invert")
         self.load_button = widgets.Button(description="Next test digit")
@@ -138,11 +175,13 @@ class DrawingPad(Explorer):
         self.load_button.on_click(lambda _: self.load_test_digit())
         self.load_button.disabled = test_images is None
         self._colour_cells()
-        super().__init__({"brush": brush_control},
-                         lambda brush: pad_view(self.model, self.grid, brush),
-                         title="Draw a digit (click cells, or Tab to one and press Enter)",
-                         columns=4, buttons=[self.clear_button, self.invert_button,
-                                             self.load_button])
+        super().__init__(
+            {"brush": brush_control},
+            lambda brush: pad_view(self.model, self.grid, brush),
+            title="Draw a digit (click cells, or Tab to one and press Enter)",
+            columns=4,
+            buttons=[self.clear_button, self.invert_button, self.load_button],
+        )
         self.children = (*self.children[:-1], pad, self.children[-1])
 
     def _colour_cells(self) -> None:
@@ -183,8 +222,7 @@ PHOTO = "the photo (Grace Hopper)"
 UPLOAD = "your uploaded file"
 
 
-def own_image_view(image: np.ndarray | None, kernel: str, model: Sequential,
-                   error: str = ""):
+def own_image_view(image: np.ndarray | None, kernel: str, model: Sequential, error: str = ""):
     """A picture through one classic kernel and through the network (as an 8x8 digit).
 
     Raises ``ValueError`` with ``error`` (or a hint to upload) when there is no picture.
@@ -192,8 +230,9 @@ def own_image_view(image: np.ndarray | None, kernel: str, model: Sequential,
     if error:
         raise ValueError(error)
     if image is None:
-        raise ValueError("no file uploaded yet: press Upload and choose a picture, or pick "
-                         "the photo")
+        raise ValueError(
+            "no file uploaded yet: press Upload and choose a picture, or pick the photo"
+        )
     weight = KERNELS[kernel]
     fmap = conv2d(image, weight, padding=1)
     digit = to_digit(image)
@@ -208,20 +247,22 @@ class OwnImageExplorer(Explorer):
     an upload does.
     """
 
-    def __init__(self, model: Sequential, kernel: str = "sobel_vertical",
-                 size: int = 96) -> None:
+    def __init__(self, model: Sequential, kernel: str = "sobel_vertical", size: int = 96) -> None:
         self.model = model
         self.size = size
         self.photo = sample_image(size=size)
         self.uploaded: np.ndarray | None = None
         self.upload_error = ""
         self.upload = widgets.FileUpload(accept="", multiple=False, description="Upload")
-        controls = {"picture": widgets.Dropdown(options=[PHOTO, UPLOAD], value=PHOTO,
-                                                description="picture"),
-                    "kernel": widgets.Dropdown(options=list(KERNELS), value=kernel,
-                                               description="kernel")}
-        super().__init__(controls, self._draw, title="Your own picture", columns=3,
-                         buttons=[self.upload])
+        controls = {
+            "picture": widgets.Dropdown(
+                options=[PHOTO, UPLOAD], value=PHOTO, description="picture"
+            ),
+            "kernel": widgets.Dropdown(options=list(KERNELS), value=kernel, description="kernel"),
+        }
+        super().__init__(
+            controls, self._draw, title="Your own picture", columns=3, buttons=[self.upload]
+        )
         self.upload.observe(self._on_upload, names="value")
 
     def _draw(self, picture: str, kernel: str):
@@ -233,16 +274,20 @@ class OwnImageExplorer(Explorer):
         """Read ``data`` as the uploaded picture (or remember why it cannot be read)."""
         try:
             image = read_image(data, name)
-            if max(image.shape) > self.size:   # shrink large pictures, keeping the shape
+            if max(image.shape) > self.size:  # shrink large pictures, keeping the shape
                 scale = self.size / max(image.shape)
                 from ..own_image import resize_area
-                image = resize_area(image, max(1, round(image.shape[0] * scale)),
-                                    max(1, round(image.shape[1] * scale)))
+
+                image = resize_area(
+                    image,
+                    max(1, round(image.shape[0] * scale)),
+                    max(1, round(image.shape[1] * scale)),
+                )
             self.uploaded, self.upload_error = image, ""
         except ValueError as exc:
             self.uploaded, self.upload_error = None, str(exc)
         if self.controls["picture"].value != UPLOAD:
-            self.controls["picture"].value = UPLOAD   # redraws
+            self.controls["picture"].value = UPLOAD  # redraws
         else:
             self.refresh()
 

@@ -3,6 +3,7 @@
 Everything the pages need ships with the site: the theme's files, the search index and
 MathJax (from the jupyter-server-mathjax package). No page loads anything from another host.
 """
+
 from __future__ import annotations
 
 project = "cnnkit: how a convolutional network works, from the inside"
@@ -32,13 +33,21 @@ mathjax3_config = None
 mathjax2_config = {
     # MathJax's blank test font points at about:blank, which Chromium refuses with a console
     # error; a local() source requests nothing.
-    "HTML-CSS": {"availableFonts": [], "webFont": "STIX-Web", "imageFont": None,
-                 "styles": {"@font-face": {"font-family": "MathJax_Blank",
-                                           "src": "local('MathJax_Blank')"}}},
+    "HTML-CSS": {
+        "availableFonts": [],
+        "webFont": "STIX-Web",
+        "imageFont": None,
+        "styles": {"@font-face": {"font-family": "MathJax_Blank", "src": "local('MathJax_Blank')"}},
+    },
     "SVG": {"font": "STIX-Web"},
     # Sphinx marks the page body tex2jax_ignore and each formula's element "math".
-    "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]],
-                "processClass": "math", "processRefs": False, "processEnvironments": False},
+    "tex2jax": {
+        "inlineMath": [["\\(", "\\)"]],
+        "displayMath": [["\\[", "\\]"]],
+        "processClass": "math",
+        "processRefs": False,
+        "processEnvironments": False,
+    },
 }
 
 autodoc_member_order = "bysource"

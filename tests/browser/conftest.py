@@ -1,4 +1,5 @@
 """Fixtures for the browser tests: one headless Chromium per session, timings per notebook."""
+
 from __future__ import annotations
 
 import json
@@ -54,6 +55,7 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("browser timings (s)")
     for name, phases in _TIMINGS.items():
         terminalreporter.write_line(
-            f"{name:40s} " + "  ".join(f"{k}={v:.1f}" for k, v in phases.items()))
+            f"{name:40s} " + "  ".join(f"{k}={v:.1f}" for k, v in phases.items())
+        )
     labharness.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (labharness.ARTIFACTS / "timings.json").write_text(json.dumps(_TIMINGS, indent=1))

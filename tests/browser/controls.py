@@ -4,23 +4,27 @@ One small driver per kind of control, looked up in :data:`DRIVERS` by kind: each
 control's element (a playwright locator) and its name and returns a :class:`Control` that
 knows how to move it one step, move it back, and put it at its first value.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 #: Text typed into a text box: nonsense, which an explorer must answer with a friendly message.
 NONSENSE = "?"
 # Controls inside an explorer, not inside its view (a view may hold widgets of its own).
 NOT_IN_VIEW = ":not(.cnnkit-view *)"
 #: Widgets the drivers cannot move (counted in the report, not failed).
-UNSUPPORTED = (f".widget-play{NOT_IN_VIEW}, .widget-colorpicker{NOT_IN_VIEW}, "
-               f".widget-datepicker{NOT_IN_VIEW}")
+UNSUPPORTED = (
+    f".widget-play{NOT_IN_VIEW}, .widget-colorpicker{NOT_IN_VIEW}, .widget-datepicker{NOT_IN_VIEW}"
+)
 
 
 @dataclass
 class Control:
     """One control of an explorer: how to move it, and how to move it back (if possible)."""
+
     name: str
     forward: Callable[[], None]
     back: Callable[[], None] | None = None
@@ -31,8 +35,8 @@ class Control:
 
     def disabled(self) -> bool:
         return self.element is not None and self.element.evaluate(
-            "(e) => window.__cnnkit.disabled(e)")
-
+            "(e) => window.__cnnkit.disabled(e)"
+        )
 
 
 def _slider(handle: Any, name: str) -> Control:
@@ -55,8 +59,15 @@ def _slider(handle: Any, name: str) -> Control:
         handle.focus()
         handle.press("Home")
 
-    return Control(name, forward, back, to_start=to_start, at_start=lambda: (
-        handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemin")))
+    return Control(
+        name,
+        forward,
+        back,
+        to_start=to_start,
+        at_start=lambda: (
+            handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemin")
+        ),
+    )
 
 
 def _dropdown(select: Any, name: str) -> Control:
@@ -69,9 +80,13 @@ def _dropdown(select: Any, name: str) -> Control:
         previous.append(current)
         select.select_option(value=options[(k + 1) % len(options)])
 
-    return Control(name, forward, lambda: select.select_option(value=previous.pop()),
-                   to_start=lambda: select.select_option(index=0),
-                   at_start=lambda: select.evaluate("(s) => s.selectedIndex === 0"))
+    return Control(
+        name,
+        forward,
+        lambda: select.select_option(value=previous.pop()),
+        to_start=lambda: select.select_option(index=0),
+        at_start=lambda: select.evaluate("(s) => s.selectedIndex === 0"),
+    )
 
 
 def _choice_group(items: Any, name: str, is_active: str) -> Control:
@@ -88,8 +103,13 @@ def _choice_group(items: Any, name: str, is_active: str) -> Control:
         if k >= 0:
             items.nth(k).click()
 
-    return Control(name, forward, back, to_start=lambda: items.nth(0).click(),
-                   at_start=lambda: items.nth(0).evaluate(is_active))
+    return Control(
+        name,
+        forward,
+        back,
+        to_start=lambda: items.nth(0).click(),
+        at_start=lambda: items.nth(0).evaluate(is_active),
+    )
 
 
 def _number(box: Any, name: str) -> Control:
@@ -130,7 +150,6 @@ def _text(box: Any, name: str) -> Control:
     return Control(f"{name} (typed {NONSENSE!r})", forward, back)
 
 
-
 def _toggle(element: Any, name: str) -> Control:
     return Control(name, element.click, element.click)
 
@@ -140,8 +159,11 @@ def _button(element: Any, name: str) -> Control:
 
 
 def _toggle_buttons(element: Any, name: str) -> Control:
-    return _choice_group(element.locator("button.widget-toggle-button"), name,
-                         "(b) => b.classList.contains('mod-active')")
+    return _choice_group(
+        element.locator("button.widget-toggle-button"),
+        name,
+        "(b) => b.classList.contains('mod-active')",
+    )
 
 
 def _radio(element: Any, name: str) -> Control:
@@ -155,12 +177,13 @@ DRIVERS: dict[str, tuple[str, Callable[[Any, str], Control]]] = {
     "radio": (f".widget-radio-box{NOT_IN_VIEW}", _radio),
     "dropdown": (f".widget-dropdown select{NOT_IN_VIEW}", _dropdown),
     "checkbox": (f".widget-checkbox input[type=checkbox]{NOT_IN_VIEW}", _toggle),
-    "toggle": (f"button.widget-toggle-button:not(.widget-toggle-buttons *){NOT_IN_VIEW}",
-               _toggle),
+    "toggle": (f"button.widget-toggle-button:not(.widget-toggle-buttons *){NOT_IN_VIEW}", _toggle),
     "slider": (f".noUi-handle{NOT_IN_VIEW}", _slider),
     "number": (f".widget-text input[type=number]{NOT_IN_VIEW}", _number),
-    "text": (f".widget-text input[type=text]{NOT_IN_VIEW}, "
-             f".widget-textarea textarea{NOT_IN_VIEW}", _text),
+    "text": (
+        f".widget-text input[type=text]{NOT_IN_VIEW}, .widget-textarea textarea{NOT_IN_VIEW}",
+        _text,
+    ),
     "button": (f"button.widget-button{NOT_IN_VIEW}", _button),
 }
 
@@ -195,6 +218,7 @@ def find_controls(explorer: Any) -> list[Control]:
 @dataclass
 class KeyControl:
     """A control moved by keys: ``target()`` is the element to focus for the next move."""
+
     name: str
     target: Callable[[bool], Any]  # back -> the element to focus before pressing keys
     keys: Callable[[Any, bool], None]  # (keyboard, back) -> press the keys
@@ -246,8 +270,10 @@ def _key_group(group: Any, name: str) -> KeyControl:
     def target(back: bool) -> Any:
         if back:
             return buttons.nth(previous.pop())
-        states = [buttons.nth(k).evaluate("(b) => b.classList.contains('mod-active')")
-                  for k in range(buttons.count())]
+        states = [
+            buttons.nth(k).evaluate("(b) => b.classList.contains('mod-active')")
+            for k in range(buttons.count())
+        ]
         current = states.index(True) if True in states else 0
         previous.append(current)
         return buttons.nth((current + 1) % len(states))
@@ -258,6 +284,7 @@ def _key_group(group: Any, name: str) -> KeyControl:
 def _key_press(key: str) -> Callable[[Any, str], KeyControl]:
     def driver(element: Any, name: str) -> KeyControl:
         return KeyControl(name, lambda back: element, lambda keyboard, back: keyboard.press(key))
+
     return driver
 
 
@@ -266,8 +293,9 @@ def _key_radio(group: Any, name: str) -> KeyControl:
         checked = group.locator("input[type=radio]:checked")
         return checked if checked.count() else group.locator("input[type=radio]").first
 
-    return KeyControl(name, target, lambda keyboard, back: keyboard.press(
-        "ArrowUp" if back else "ArrowDown"))
+    return KeyControl(
+        name, target, lambda keyboard, back: keyboard.press("ArrowUp" if back else "ArrowDown")
+    )
 
 
 def _key_number(box: Any, name: str) -> KeyControl:

@@ -5,10 +5,12 @@ answered every widget message the move sent, and records whether the view change
 the same, timed out or showed a traceback. A control without effect is tried again in other
 states (see :meth:`ExplorerDriver.retry`) before it is reported.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from controls import UNSUPPORTED, Control, find_controls
 from report import NotebookReport
@@ -17,8 +19,14 @@ from report import NotebookReport
 class ExplorerDriver:
     """Moves the controls of explorer ``index`` and checks its view after each move."""
 
-    def __init__(self, page: Any, index: int, report: NotebookReport,
-                 move_timeout_s: float, button_timeout_s: float) -> None:
+    def __init__(
+        self,
+        page: Any,
+        index: int,
+        report: NotebookReport,
+        move_timeout_s: float,
+        button_timeout_s: float,
+    ) -> None:
         self.page = page
         self.index = index
         self.report = report
@@ -48,15 +56,22 @@ class ExplorerDriver:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         old, since = self.page.evaluate(
-            "(i) => [window.__cnnkit.sig(i), window.__cnnkit.sent.length]", self.index)
+            "(i) => [window.__cnnkit.sig(i), window.__cnnkit.sent.length]", self.index
+        )
         action()
         timeout = self.button_timeout_ms if slow else self.move_timeout_ms
         try:
-            self.page.wait_for_function("(since) => window.__cnnkit.answered(since)",
-                                        arg=since, polling=100, timeout=timeout)
+            self.page.wait_for_function(
+                "(since) => window.__cnnkit.answered(since)",
+                arg=since,
+                polling=100,
+                timeout=timeout,
+            )
         except PlaywrightTimeout:
-            self.report.problems.append(f"{self.where()}: no answer from the kernel within "
-                                        f"{timeout / 1000:.0f} s after: {label}")
+            self.report.problems.append(
+                f"{self.where()}: no answer from the kernel within "
+                f"{timeout / 1000:.0f} s after: {label}"
+            )
             return "timeout"
         self.page.evaluate("() => window.__cnnkit.frames()")  # let the page paint what arrived
         problem = self.page.evaluate("(i) => window.__cnnkit.viewProblem(i)", self.index)
@@ -135,11 +150,16 @@ class ExplorerDriver:
             if self.verdicts[control.name] in ("unchanged", "disabled"):
                 self.report.problems.append(
                     f"{self.where()}: {control.name} never changed what the explorer shows "
-                    f"({self.verdicts[control.name]}, also after moving the other controls)")
-        self.report.explorers.append({
-            "index": self.index, "title": self.title, "controls": dict(self.verdicts),
-            "not_exercised": self.locator.locator(UNSUPPORTED).count(),
-            "seconds": time.perf_counter() - started})
+                    f"({self.verdicts[control.name]}, also after moving the other controls)"
+                )
+        self.report.explorers.append(
+            {
+                "index": self.index,
+                "title": self.title,
+                "controls": dict(self.verdicts),
+                "not_exercised": self.locator.locator(UNSUPPORTED).count(),
+                "seconds": time.perf_counter() - started,
+            }
+        )
         if not controls:
             self.report.problems.append(f"{self.where()} has no control the test can move")
-

@@ -6,6 +6,7 @@
   data, runtime, settings and workspace folders (news pop-up and autosave off), and stops it
   by the process group it started, and only that.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,13 +43,17 @@ def find_chromium() -> str | None:
 def browser_skip_reason() -> str | None:
     """One line saying how to enable the browser tests, or None when they can run."""
     if find_chromium() is None:
-        return ("Chromium not found; install Debian's chromium (apt-get install chromium) "
-                "to run the browser tests")
+        return (
+            "Chromium not found; install Debian's chromium (apt-get install chromium) "
+            "to run the browser tests"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return ("Python playwright not installed; pip install playwright (the browser is "
-                "Debian's chromium: never run 'playwright install')")
+        return (
+            "Python playwright not installed; pip install playwright (the browser is "
+            "Debian's chromium: never run 'playwright install')"
+        )
     return None
 
 
@@ -77,9 +82,14 @@ def lab_environment(folder: Path) -> dict[str, str]:
     over the page) and autosave (the test must never write into the repository).
     """
     env = dict(os.environ)
-    for var, name in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-                      ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("IPYTHONDIR", "ipython")]:
+    for var, name in [
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+        ("IPYTHONDIR", "ipython"),
+    ]:
         path = folder / name
         path.mkdir(parents=True, exist_ok=True)
         env[var] = str(path)
@@ -96,15 +106,21 @@ def lab_environment(folder: Path) -> dict[str, str]:
 
 
 def server_args(port: int, token: str) -> list[str]:
-    args = ["--no-browser", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}"]
+    args = [
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")
     return args
 
 
-def wait_until_serving(base: str, token: str, proc: subprocess.Popen, log: Path,
-                       timeout: float = 90) -> None:
+def wait_until_serving(
+    base: str, token: str, proc: subprocess.Popen, log: Path, timeout: float = 90
+) -> None:
     """Poll /api/status until the server answers; fail early if the process died."""
     deadline = time.monotonic() + timeout
     while True:
@@ -179,22 +195,33 @@ class LabServer:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "LabServer":
+    def start(self) -> LabServer:
         env = lab_environment(self.workdir / "jupyter")
         started = time.perf_counter()
         for attempt in range(3):  # a free port can be taken between probe and bind
             self.port = free_port()
-            cmd = [sys.executable, "-m", "jupyterlab", *server_args(self.port, self.token),
-                   f"--ServerApp.root_dir={self.root_dir}",
-                   "--LabApp.expose_app_in_browser=True",
-                   # JupyterLab checkpoints a file when it opens it: keep that out of the repo
-                   f"--FileCheckpoints.checkpoint_dir={self.workdir / 'checkpoints'}",
-                   # a safety net if the test process itself is killed hard
-                   "--ServerApp.shutdown_no_activity_timeout=900"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                *server_args(self.port, self.token),
+                f"--ServerApp.root_dir={self.root_dir}",
+                "--LabApp.expose_app_in_browser=True",
+                # JupyterLab checkpoints a file when it opens it: keep that out of the repo
+                f"--FileCheckpoints.checkpoint_dir={self.workdir / 'checkpoints'}",
+                # a safety net if the test process itself is killed hard
+                "--ServerApp.shutdown_no_activity_timeout=900",
+            ]
             with open(self.log, "w") as log:
-                self.proc = subprocess.Popen(cmd, env=env, cwd=self.root_dir, stdout=log,
-                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                             start_new_session=True)
+                self.proc = subprocess.Popen(
+                    cmd,
+                    env=env,
+                    cwd=self.root_dir,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
             try:
                 wait_until_serving(self.base, self.token, self.proc, self.log)
                 break
@@ -210,7 +237,7 @@ class LabServer:
             stop_process_group(self.proc)
             self.proc = None
 
-    def __enter__(self) -> "LabServer":
+    def __enter__(self) -> LabServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -223,8 +250,10 @@ class LabServer:
             return
         for session in json.loads(body):
             request = urllib.request.Request(
-                f"{self.base}/api/sessions/{session['id']}", method="DELETE",
-                headers={"Authorization": f"token {self.token}"})
+                f"{self.base}/api/sessions/{session['id']}",
+                method="DELETE",
+                headers={"Authorization": f"token {self.token}"},
+            )
             try:
                 urllib.request.urlopen(request, timeout=30).close()
             except urllib.error.URLError:
@@ -241,4 +270,3 @@ def file_state(path: Path) -> tuple[bytes, int]:
 
 def checkpoint_of(notebook: Path) -> Path:
     return notebook.parent / ".ipynb_checkpoints" / f"{notebook.stem}-checkpoint.ipynb"
-

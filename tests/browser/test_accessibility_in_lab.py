@@ -9,6 +9,7 @@ The notebook is opened and run once (Run All), then:
   outline or a box shadow), and is moved with the keyboard only (arrows, Enter, Space, typing),
   after which the explorer's view must change (see ``KEYS`` in controls.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,15 @@ from report import NotebookReport
 from steps import check_outputs, clear_outputs, new_page, open_notebook, run_all
 
 #: Notebook 03 (sliders and toggle buttons) and 02 (also a dropdown and a text box).
-NOTEBOOKS = [lh.NOTEBOOK_DIR / "03_stride_padding_output_size.ipynb",
-             lh.NOTEBOOK_DIR / "02_kernels_feature_maps_nodes.ipynb"]
-AXE = Path(os.environ.get("CNNKIT_AXE", lh.REPO / ".ci" / "node" / "node_modules" / "axe-core"
-                          / "axe.min.js"))
+NOTEBOOKS = [
+    lh.NOTEBOOK_DIR / "03_stride_padding_output_size.ipynb",
+    lh.NOTEBOOK_DIR / "02_kernels_feature_maps_nodes.ipynb",
+]
+AXE = Path(
+    os.environ.get(
+        "CNNKIT_AXE", lh.REPO / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+    )
+)
 SERIOUS = ("serious", "critical")
 #: Parts of the notebook panel that are JupyterLab's own, not the course's, which axe may not
 #: judge because nothing in this project can change them. Each entry says why; never a rule.
@@ -76,8 +82,10 @@ def ran_notebook(request, chromium, tmp_path_factory):
 def test_axe_finds_no_serious_violation_in_the_notebook(ran_notebook):
     page, report = ran_notebook
     if not AXE.exists():
-        message = (f"axe-core not found at {AXE} (install it with npm into .ci/node, as CI does, "
-                   f"or set CNNKIT_AXE)")
+        message = (
+            f"axe-core not found at {AXE} (install it with npm into .ci/node, as CI does, "
+            f"or set CNNKIT_AXE)"
+        )
         if os.environ.get(lh.REQUIRE_ENV) == "1":
             pytest.fail(message)
         pytest.skip(message)
@@ -91,10 +99,15 @@ def test_axe_finds_no_serious_violation_in_the_notebook(ran_notebook):
             return result.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.map((n) => n.html.slice(0, 300))}));
-        }""", [selector for selector, _ in EXCLUDE])
+        }""",
+        [selector for selector, _ in EXCLUDE],
+    )
     serious = [v for v in found if v["impact"] in SERIOUS]
-    lines = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}\n    "
-             + "\n    ".join(v["nodes"][:12]) for v in serious]
+    lines = [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}\n    "
+        + "\n    ".join(v["nodes"][:12])
+        for v in serious
+    ]
     print(json.dumps([{k: v[k] for k in ("id", "impact")} for v in found]))
     assert not serious, f"axe-core found in {report.notebook}:\n" + "\n".join(lines)
 
@@ -120,7 +133,8 @@ def tab_to(page, explorer, target) -> int:
     page.evaluate(
         """([ex, sel]) => [...ex.querySelectorAll(sel)].find(
                (e) => !e.closest('.cnnkit-view') && !e.disabled).focus()""",
-        [explorer.element_handle(), FOCUSABLE])
+        [explorer.element_handle(), FOCUSABLE],
+    )
     for presses in range(60):
         if target.evaluate("(t) => t.contains(document.activeElement)"):
             return presses
@@ -149,8 +163,9 @@ class KeyboardLearner:
         if not (style["outline"] or style["shadow"]):
             self.problems.append(f"{where}: no visible focus (no outline, no box shadow)")
         self.moves += 1
-        return self.driver.act(where, lambda: control.keys(self.page.keyboard, back),
-                               slow=kind == "button")
+        return self.driver.act(
+            where, lambda: control.keys(self.page.keyboard, back), slow=kind == "button"
+        )
 
     def exercise(self) -> None:
         for kind, control in self.controls:
@@ -160,8 +175,10 @@ class KeyboardLearner:
             elif kind in UNDOABLE and outcome == "changed":
                 self.press(kind, control, back=True)
             if outcome != "changed":
-                self.problems.append(f"{self.driver.where()}: {control.name}: the view "
-                                     f"{outcome} after its keys, also after moving the others")
+                self.problems.append(
+                    f"{self.driver.where()}: {control.name}: the view "
+                    f"{outcome} after its keys, also after moving the others"
+                )
 
     def retry(self, kind: str, control) -> str:
         """``control`` changed nothing in this state (padding while the mode is 'same'):

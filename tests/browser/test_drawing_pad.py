@@ -6,6 +6,7 @@ test checks what those clicks and an upload do: the view (probabilities and feat
 changes, a pad cell takes the brush's colour, and a file that is not a picture gets a
 message in words, not a traceback.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,7 +17,7 @@ from explorers import ExplorerDriver
 from steps import check_outputs, clear_outputs, open_notebook, run_all
 
 NOTEBOOK = lh.NOTEBOOK_DIR / "08_what_the_network_learned.ipynb"
-PAD, OWN = 1, 2   # explorer order in the notebook: why, drawing pad, own picture
+PAD, OWN = 1, 2  # explorer order in the notebook: why, drawing pad, own picture
 
 
 def _png() -> bytes:
@@ -60,19 +61,29 @@ def test_drawing_pad_and_upload(chromium, lab):
         cells = pad.locator.locator(".cnnkit-pad button")
         assert cells.count() == 64
         full = pad.locator.locator("button.widget-toggle-button", has_text="full ink").first
-        pad.act("brush: full ink", full.click)   # the notebook leaves the half-ink brush chosen
+        pad.act("brush: full ink", full.click)  # the notebook leaves the half-ink brush chosen
         cell = cells.nth(27)
         before = cell.evaluate("(b) => getComputedStyle(b).backgroundColor")
         assert pad.act("click a pad cell", lambda: cell.click()) == "changed"
         after = cell.evaluate("(b) => getComputedStyle(b).backgroundColor")
-        assert after != before and after == "rgb(0, 0, 0)"    # full ink is black
+        assert after != before and after == "rgb(0, 0, 0)"  # full ink is black
         # keyboard only: focus a cell, paint it with Enter, Tab to the next, paint with Space
-        assert pad.act("Enter on a focused cell",
-                       lambda: (cells.nth(35).focus(), page.keyboard.press("Enter"))) == "changed"
-        assert pad.act("Tab then Space",
-                       lambda: (page.keyboard.press("Tab"), page.keyboard.press(" "))) == "changed"
-        assert cells.nth(36).evaluate("(b) => getComputedStyle(b).backgroundColor") \
-            == "rgb(0, 0, 0)"
+        assert (
+            pad.act(
+                "Enter on a focused cell",
+                lambda: (cells.nth(35).focus(), page.keyboard.press("Enter")),
+            )
+            == "changed"
+        )
+        assert (
+            pad.act(
+                "Tab then Space", lambda: (page.keyboard.press("Tab"), page.keyboard.press(" "))
+            )
+            == "changed"
+        )
+        assert (
+            cells.nth(36).evaluate("(b) => getComputedStyle(b).backgroundColor") == "rgb(0, 0, 0)"
+        )
         for name in ("Clear", "Next test digit", "Invert"):
             button = pad.locator.locator("button.widget-button", has_text=name).first
             assert pad.act(name, button.click) == "changed", name
@@ -86,8 +97,11 @@ def test_drawing_pad_and_upload(chromium, lab):
                 upload_button.click()
             chooser.value.set_files(payload)
 
-        files = {"name": "notes.txt", "mimeType": "text/plain",
-                 "buffer": b"these are notes, not a picture"}
+        files = {
+            "name": "notes.txt",
+            "mimeType": "text/plain",
+            "buffer": b"these are notes, not a picture",
+        }
         assert own.act("upload a text file", lambda: upload(files)) == "changed"
         message = own.locator.locator(".cnnkit-message")
         assert message.count() == 1 and "notes.txt is not an image" in message.inner_text()

@@ -5,13 +5,13 @@ example of each fault the course tests look for; the test also saves it from the
 autosave would. Each fault must appear in the report, and the working explorer and the
 cell that raises on purpose must not.
 """
+
 from __future__ import annotations
 
+import labharness as lh
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-import labharness as lh
 
 SETUP = """\
 import ipywidgets as widgets
@@ -53,11 +53,26 @@ display({"text/plain": "VBox(children=(IntSlider(value=2, max=5, min=1),))"}, ra
 def planted_notebook() -> nbformat.NotebookNode:
     intended = new_code_cell("1 / 0  # an error shown on purpose")
     intended.metadata["tags"] = ["raises-exception"]
-    cells = [new_markdown_cell("# Planted faults"), new_code_cell(SETUP), new_code_cell(WORKING),
-             new_code_cell(BROKEN), new_code_cell(FROZEN), new_code_cell(RAW_WIDGET), intended,
-             new_code_cell('raise KeyError("planted unexpected error")')]
-    return new_notebook(cells=cells, metadata={"kernelspec": {
-        "display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}})
+    cells = [
+        new_markdown_cell("# Planted faults"),
+        new_code_cell(SETUP),
+        new_code_cell(WORKING),
+        new_code_cell(BROKEN),
+        new_code_cell(FROZEN),
+        new_code_cell(RAW_WIDGET),
+        intended,
+        new_code_cell('raise KeyError("planted unexpected error")'),
+    ]
+    return new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+                "name": "python3",
+            }
+        },
+    )
 
 
 def save_the_notebook(page) -> None:
@@ -74,8 +89,14 @@ def test_harness_reports_each_planted_fault(chromium, tmp_path, timings):
     nbformat.write(planted_notebook(), notebook)
     before = lh.file_state(notebook)
     with lh.LabServer(lh.server_root(notebook), tmp_path / "server") as server:
-        report = lh.exercise_notebook(chromium, server, notebook, tmp_path / "artifacts",
-                                      move_timeout_s=5, after_run=save_the_notebook)
+        report = lh.exercise_notebook(
+            chromium,
+            server,
+            notebook,
+            tmp_path / "artifacts",
+            move_timeout_s=5,
+            after_run=save_the_notebook,
+        )
     timings["harness self-check"] = report.timings
     print(report.summary())
     problems = "\n".join(report.problems)
@@ -85,12 +106,16 @@ def test_harness_reports_each_planted_fault(chromium, tmp_path, timings):
     assert "ZeroDivisionError" not in problems  # tagged raises-exception: intended
     assert "KeyError: 'planted unexpected error'" in problems
     assert "widget extension is not active" in problems
-    assert any("explorer 1 (broken)" in p and "RuntimeError: planted fault" in p
-               for p in report.problems), problems
-    assert any("explorer 2 (frozen)" in p and "never changed what the explorer shows" in p
-               for p in report.problems), problems
-    assert any("asked the server to write: PUT" in p and "99_planted.ipynb" in p
-               for p in report.problems), problems
+    assert any(
+        "explorer 1 (broken)" in p and "RuntimeError: planted fault" in p for p in report.problems
+    ), problems
+    assert any(
+        "explorer 2 (frozen)" in p and "never changed what the explorer shows" in p
+        for p in report.problems
+    ), problems
+    assert any(
+        "asked the server to write: PUT" in p and "99_planted.ipynb" in p for p in report.problems
+    ), problems
     assert len(report.problems) == 5, problems
     assert lh.file_state(notebook) != before  # the save did write: the bytes check can fail
     with pytest.raises(AssertionError, match="5 problem"):

@@ -8,18 +8,18 @@ and says it gives the same feature map as cnnkit. Then the harness moves every
 control of every explorer as for any notebook. The notebook file must be unchanged on
 disk (autosave is off).
 """
+
 from __future__ import annotations
 
 import json
 
-import pytest
-
 import labharness as lh
+import pytest
 
 NOTEBOOK = lh.NOTEBOOK_DIR / "03b_lab_conv2d_forward.ipynb"
 
 # A correct convolution as a learner might write it: pad, then one window at a time, einsum.
-LEARNER_CODE = '''def conv2d_forward(x, weight, bias, stride, padding):
+LEARNER_CODE = """def conv2d_forward(x, weight, bias, stride, padding):
     sh, sw = (stride, stride) if isinstance(stride, int) else stride
     ph, pw = (padding, padding) if isinstance(padding, int) else padding
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
@@ -32,7 +32,7 @@ LEARNER_CODE = '''def conv2d_forward(x, weight, bias, stride, padding):
             window = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
             out[:, :, i, j] = np.einsum("nchw,fchw->nf", window, weight) + bias
     return out
-'''
+"""
 
 # JupyterLab's own objects: put text into the cell tagged `tag` and run it.
 RUN_TAGGED = r"""
@@ -55,8 +55,12 @@ CELL_TEXT = """(index) => window.__cnnkit.panel().content.widgets[index].node
 def _run_tagged(page, tag: str, source: str | None, expect: str) -> str:
     index = page.evaluate(RUN_TAGGED, [tag, source])
     assert index >= 0, f"no cell tagged {tag}"
-    page.wait_for_function(f"(i) => ({CELL_TEXT})(i).includes({json.dumps(expect)})",
-                           arg=index, polling=200, timeout=60_000)
+    page.wait_for_function(
+        f"(i) => ({CELL_TEXT})(i).includes({json.dumps(expect)})",
+        arg=index,
+        polling=200,
+        timeout=60_000,
+    )
     page.wait_for_function("() => window.__cnnkit.idle()", polling=100, timeout=60_000)
     return page.evaluate(CELL_TEXT, index)
 
@@ -71,7 +75,8 @@ def test_learner_fixes_the_stub_and_the_explorer_runs_it(chromium, tmp_path_fact
         seen["stub view"] = page.evaluate(view)
         check_index = page.evaluate(
             "() => window.__cnnkit.panel().content.widgets.findIndex("
-            "(c) => window.__cnnkit.tags(c).includes('lab-check'))")
+            "(c) => window.__cnnkit.tags(c).includes('lab-check'))"
+        )
         seen["stub check"] = page.evaluate(CELL_TEXT, check_index)
         _run_tagged(page, "lab-stub", LEARNER_CODE, "")
         seen["check"] = _run_tagged(page, "lab-check", None, "passed")

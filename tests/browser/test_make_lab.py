@@ -4,6 +4,7 @@ The server gets throwaway Jupyter folders and a token, answers on 127.0.0.1, and
 through the process group this test started (make and its jupyter child), nothing else.
 Needs ``make`` and JupyterLab, not a browser.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,9 @@ import sys
 import time
 from pathlib import Path
 
+import labharness as lh
 import nbformat
 import pytest
-
-import labharness as lh
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make not found")
@@ -29,13 +29,26 @@ def test_make_lab_serves_the_index_notebook(tmp_path):
     # Without --allow-root: as root (as in CI or a container) make lab must add it by itself.
     args = [a for a in lh.server_args(port, token) if a != "--allow-root"]
     # INSTALL: never (re)build the environment from a test; VENV: the one running the tests.
-    cmd = ["make", "--no-print-directory", "-C", str(lh.REPO), "lab", f"VENV={venv}",
-           "INSTALL=--no-install", "LAB_ARGS=" + " ".join(args)]
+    cmd = [
+        "make",
+        "--no-print-directory",
+        "-C",
+        str(lh.REPO),
+        "lab",
+        f"VENV={venv}",
+        "INSTALL=--no-install",
+        "LAB_ARGS=" + " ".join(args),
+    ]
     log = tmp_path / "make-lab.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, env=lh.lab_environment(tmp_path / "jupyter"), stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            env=lh.lab_environment(tmp_path / "jupyter"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         started = time.perf_counter()

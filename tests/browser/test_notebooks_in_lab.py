@@ -8,11 +8,11 @@ notebook file must be exactly as it was afterwards (autosave is off).
 One JupyterLab server serves all the notebooks (each gets a fresh browser context and its
 own kernel, shut down after its test), which saves a server start per notebook.
 """
+
 from __future__ import annotations
 
-import pytest
-
 import labharness as lh
+import pytest
 
 NOTEBOOKS = lh.discover_notebooks()
 
@@ -44,5 +44,6 @@ def test_notebook_in_jupyterlab(notebook, chromium, course_server, timings):
     assert report.screenshots or not report.explorers
     # (Someone else rewriting the notebook meanwhile, e.g. `make outputs`, also trips this.)
     assert lh.file_state(notebook) == before, f"{notebook.name} changed on disk during the test"
-    assert had_checkpoint or not lh.checkpoint_of(notebook).exists(), \
+    assert had_checkpoint or not lh.checkpoint_of(notebook).exists(), (
         f"the test saved a checkpoint of {notebook.name}"
+    )

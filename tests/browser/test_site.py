@@ -7,6 +7,7 @@ log no console error, and request nothing from any host but 127.0.0.1. The searc
 must find a word of the course, and axe-core (when installed, as CI does) must find no
 serious or critical accessibility violation on the home page and a notebook page.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,11 +23,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRE = os.environ.get("CNNKIT_REQUIRE_BROWSER") == "1"
-AXE = Path(os.environ.get("CNNKIT_AXE", ROOT / ".ci" / "node" / "node_modules" / "axe-core"
-                          / "axe.min.js"))
+AXE = Path(
+    os.environ.get("CNNKIT_AXE", ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js")
+)
 WIDGET = "application/vnd.jupyter.widget-view+json"
-RAW_REPRS = ("Explorer(children=", "HBox(children=", "VBox(children=", "IntProgress(",
-             "interactive(children=")
+RAW_REPRS = (
+    "Explorer(children=",
+    "HBox(children=",
+    "VBox(children=",
+    "IntProgress(",
+    "interactive(children=",
+)
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +62,9 @@ def server(site):
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                            functools.partial(Quiet, directory=str(site)))
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -88,15 +96,21 @@ def page(chromium, server):
 
 
 def _pages(site: Path) -> list[str]:
-    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
-                  if "_static" not in p.parts and "_sources" not in p.parts)
+    return sorted(
+        str(p.relative_to(site))
+        for p in site.rglob("*.html")
+        if "_static" not in p.parts and "_sources" not in p.parts
+    )
 
 
 def _explorer_cells(notebook: Path) -> list[int]:
     """Indexes (among code cells) of the cells whose stored output is a widget view."""
     code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
-    return [i for i, cell in enumerate(code)
-            if any(WIDGET in out.get("data", {}) for out in cell.get("outputs", []))]
+    return [
+        i
+        for i, cell in enumerate(code)
+        if any(WIDGET in out.get("data", {}) for out in cell.get("outputs", []))
+    ]
 
 
 def _broken_links(pg, site: Path, base: str) -> list[str]:
@@ -106,7 +120,7 @@ def _broken_links(pg, site: Path, base: str) -> list[str]:
         url = urlparse(href)
         if not href.startswith(base):
             continue  # a link to another site is fine: it loads nothing until followed
-        target = site / unquote(url.path[len(urlparse(base).path):])
+        target = site / unquote(url.path[len(urlparse(base).path) :])
         if target.is_dir():
             target = target / "index.html"
         if not target.exists():
@@ -123,7 +137,8 @@ def test_every_page_loads_cleanly(site, server, page):
         page.goto(urljoin(server, rel), wait_until="load")
         page.wait_for_load_state("networkidle")
         images = page.eval_on_selector_all(
-            "img", "els => els.map(e => [e.getAttribute('src'), e.complete && e.naturalWidth])")
+            "img", "els => els.map(e => [e.getAttribute('src'), e.complete && e.naturalWidth])"
+        )
         problems += [f"{rel}: image not loaded: {src}" for src, ok in images if not ok]
         problems += [f"{rel}: {p}" for p in _broken_links(page, site, server)]
         text = page.inner_text("body")
@@ -144,7 +159,8 @@ def test_every_explorer_shows_its_picture(site, server, page):
         for index in cells:
             cell = rendered.nth(index)
             sizes = cell.locator("img, svg").evaluate_all(
-                "els => els.map(e => e.naturalWidth || e.getBoundingClientRect().width)")
+                "els => els.map(e => e.naturalWidth || e.getBoundingClientRect().width)"
+            )
             checked += 1
             if not any(size and size > 20 for size in sizes):
                 missing.append(f"{notebook.name}: code cell {index} shows no picture")
@@ -154,8 +170,11 @@ def test_every_explorer_shows_its_picture(site, server, page):
 
 def test_math_is_typeset_from_the_site_itself(server, page):
     page.goto(urljoin(server, "notebooks/01_layers.html"), wait_until="load")
-    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.running == 0"
-                           " && MathJax.Hub.queue.pending == 0", timeout=30_000)
+    page.wait_for_function(
+        "() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.running == 0"
+        " && MathJax.Hub.queue.pending == 0",
+        timeout=30_000,
+    )
     page.wait_for_load_state("networkidle")
     typeset = page.locator(".MathJax, .MathJax_Display, .MathJax_SVG").count()
     assert typeset > 0, "no formula was typeset"
@@ -180,6 +199,7 @@ def test_no_serious_accessibility_violation(server, page, rel):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document)")
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    report = [f"{v['id']} ({v['impact']}): {v['help']}; e.g. {v['nodes'][0]['html'][:160]}"
-              for v in bad]
+    report = [
+        f"{v['id']} ({v['impact']}): {v['help']}; e.g. {v['nodes'][0]['html'][:160]}" for v in bad
+    ]
     assert not bad, f"{rel}:\n" + "\n".join(report)

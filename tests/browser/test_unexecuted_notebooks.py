@@ -6,13 +6,13 @@ as text anywhere, and that every stored widget output (each explorer, each progr
 shows a picture of nonzero size. The fast twin of this test, on the .ipynb JSON alone, is
 tests/unit/test_stored_notebook_pictures.py.
 """
+
 from __future__ import annotations
 
 import json
 
-import pytest
-
 import labharness as lh
+import pytest
 
 NOTEBOOKS = lh.discover_notebooks()
 
@@ -41,7 +41,11 @@ def test_stored_notebook_shows_pictures_not_reprs(notebook, chromium, reading_se
 
     report.raise_for_problems()
     # the page must have found every widget output the file holds (none missed unseen)
-    stored = [o for c in json.loads(notebook.read_text())["cells"] for o in c.get("outputs", [])
-              if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    stored = [
+        o
+        for c in json.loads(notebook.read_text())["cells"]
+        for o in c.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert len(report.stored) == len(stored), (report.stored, len(stored))
     assert lh.file_state(notebook) == before, f"{notebook.name} changed on disk during the test"

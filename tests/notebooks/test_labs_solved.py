@@ -6,6 +6,7 @@ notebook. Here each one is also copied with the reference solutions in its stub 
 asserts that its check passed, and the capstone's that the learner's network reached 95% test
 accuracy. An error in any cell fails the test with that cell's output.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -95,8 +96,9 @@ def test_solved_notebook_passes_every_check(path, tmp_path):
     OutputWidget.sync_state = lambda self: None  # as tools/run_notebooks.py: no echo stalls
     target = TOOL.solve(path, tmp_path)
     nb = nbformat.read(target, as_version=4)
-    client = NotebookClient(nb, timeout=900, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     try:
         client.execute()
     except CellExecutionError as exc:

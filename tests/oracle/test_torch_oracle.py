@@ -3,6 +3,7 @@
 Tolerances (cnnkit.relative_error, the largest difference over the largest magnitude):
 float64 below 1e-10, float32 below 1e-5. Skipped when torch is not installed.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -89,8 +90,13 @@ def test_conv2d_naive_matches_torch(xshape, wshape, stride, padding, dilation, r
     close(ck.conv2d_naive(x, w, stride=stride, padding=padding, dilation=dilation), out_t, TOL64)
 
 
-POOL_CASES = [((2, 3, 8, 8), 2, None), ((1, 2, 9, 7), 3, 2), ((2, 1, 7, 9), (2, 3), (1, 2)),
-              ((1, 2, 6, 6), 2, 1), ((1, 1, 5, 8), (3, 1), (2, 3))]
+POOL_CASES = [
+    ((2, 3, 8, 8), 2, None),
+    ((1, 2, 9, 7), 3, 2),
+    ((2, 1, 7, 9), (2, 3), (1, 2)),
+    ((1, 2, 6, 6), 2, 1),
+    ((1, 1, 5, 8), (3, 1), (2, 3)),
+]
 
 
 @pytest.mark.parametrize("xshape, k, s", POOL_CASES)
@@ -221,8 +227,14 @@ def _torch_twin(model: ck.Sequential) -> nn.Sequential:
     modules = []
     for layer in model.layers:
         if isinstance(layer, ck.Conv2D):
-            m = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size,
-                          stride=layer.stride, padding=layer.padding, dilation=layer.dilation)
+            m = nn.Conv2d(
+                layer.in_channels,
+                layer.out_channels,
+                layer.kernel_size,
+                stride=layer.stride,
+                padding=layer.padding,
+                dilation=layer.dilation,
+            )
         elif isinstance(layer, ck.Dense):
             m = nn.Linear(layer.in_features, layer.out_features)
         elif isinstance(layer, ck.ReLU):
@@ -245,9 +257,15 @@ def _torch_twin(model: ck.Sequential) -> nn.Sequential:
 def lenet_like(dtype=np.float64):
     """conv-relu-pool-conv-relu-pool-flatten-linear for 8x8 digits."""
     return ck.Sequential(
-        ck.Conv2D(1, 8, 3, padding=1, rng=0, dtype=dtype), ck.ReLU(), ck.MaxPool2D(2),
-        ck.Conv2D(8, 16, 3, padding=1, rng=1, dtype=dtype), ck.ReLU(), ck.MaxPool2D(2),
-        ck.Flatten(), ck.Dense(16 * 2 * 2, 10, rng=2, dtype=dtype))
+        ck.Conv2D(1, 8, 3, padding=1, rng=0, dtype=dtype),
+        ck.ReLU(),
+        ck.MaxPool2D(2),
+        ck.Conv2D(8, 16, 3, padding=1, rng=1, dtype=dtype),
+        ck.ReLU(),
+        ck.MaxPool2D(2),
+        ck.Flatten(),
+        ck.Dense(16 * 2 * 2, 10, rng=2, dtype=dtype),
+    )
 
 
 def _train_side_by_side(model: ck.Sequential, steps: int, batch_size: int = 32) -> None:
@@ -285,7 +303,15 @@ def _train_side_by_side(model: ck.Sequential, steps: int, batch_size: int = 32) 
 def test_small_cnn_trains_exactly_like_torch():
     model = lenet_like()
     assert [type(m).__name__ for m in _torch_twin(model)] == [
-        "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear"]
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d",
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d",
+        "Flatten",
+        "Linear",
+    ]
     _train_side_by_side(model, steps=8)
 
 
@@ -302,8 +328,14 @@ def test_small_cnn_forward_float32_matches_torch(rng):
     close(out, twin(torch.from_numpy(x)), TOL32)
 
 
-CONV_GRID = [(n, k, s, p, d) for n in (1, 4, 7, 10, 13) for k in (1, 2, 3, 5) for s in (1, 2, 3, 4)
-             for p in (0, 1, 2) for d in (1, 2, 3)]
+CONV_GRID = [
+    (n, k, s, p, d)
+    for n in (1, 4, 7, 10, 13)
+    for k in (1, 2, 3, 5)
+    for s in (1, 2, 3, 4)
+    for p in (0, 1, 2)
+    for d in (1, 2, 3)
+]
 
 
 @pytest.mark.parametrize("n", sorted({g[0] for g in CONV_GRID}))
@@ -331,21 +363,28 @@ def test_same_padding_sizes_match_torch():
                 for d in (1, 2):
                     if d * (k - 1) + 1 > n:
                         continue
-                    shape = F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k),
-                                     padding="same", dilation=d).shape
+                    shape = F.conv2d(
+                        torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), padding="same", dilation=d
+                    ).shape
                     assert ck.conv_output_size(n, k, padding="same", dilation=d) == shape[2]
 
 
-POOL_GRID = [(n, k, s, p) for n in range(1, 13) for k in (1, 2, 3, 4) for s in (1, 2, 3, 4)
-             for p in range(k // 2 + 1)]
+POOL_GRID = [
+    (n, k, s, p)
+    for n in range(1, 13)
+    for k in (1, 2, 3, 4)
+    for s in (1, 2, 3, 4)
+    for p in range(k // 2 + 1)
+]
 
 
 @pytest.mark.parametrize("ceil_mode", [False, True])
 def test_pool_output_size_grid_matches_torch(ceil_mode):
     for n, k, s, p in POOL_GRID:
         try:
-            shape = F.max_pool2d(torch.zeros(1, 1, n, n), k, s, padding=p,
-                                 ceil_mode=ceil_mode).shape
+            shape = F.max_pool2d(
+                torch.zeros(1, 1, n, n), k, s, padding=p, ceil_mode=ceil_mode
+            ).shape
         except RuntimeError:
             with pytest.raises(ValueError):
                 ck.pool_output_size(n, k, s, p, ceil_mode)
@@ -364,8 +403,11 @@ def test_nan_in_a_max_pool_window_gets_the_gradient_as_in_torch(rng):
     tx = t(x, grad=True)
     ty = F.max_pool2d(tx, 2)
     ty.backward(t(dout))
-    for backward in (ck.max_pool2d_backward, ck.max_pool2d_backward_windows,
-                     ck.max_pool2d_backward_naive):
+    for backward in (
+        ck.max_pool2d_backward,
+        ck.max_pool2d_backward_windows,
+        ck.max_pool2d_backward_naive,
+    ):
         np.testing.assert_array_equal(backward(dout, x, 2), tx.grad.numpy())
     np.testing.assert_array_equal(np.isnan(ck.max_pool2d(x, 2)), np.isnan(ty.detach().numpy()))
     pool = ck.MaxPool2D(2)
@@ -373,13 +415,17 @@ def test_nan_in_a_max_pool_window_gets_the_gradient_as_in_torch(rng):
     np.testing.assert_array_equal(pool.backward(dout), tx.grad.numpy())
 
 
-@pytest.mark.parametrize("shape, kernel, stride, dilation, nan_at", [
-    ((1, 2, 8, 8), 3, 2, 1, (0, 1, 7, 7)),  # the row and column stride 2 drops
-    ((2, 1, 5, 5), 2, 1, 3, (1, 0, 2, 2)),  # between the taps of a dilated kernel
-    ((1, 1, 8, 8), 3, 1, 1, None),  # no NaN: the same gradients as torch
-])
-def test_nan_no_window_reads_leaves_dweight_as_in_torch(shape, kernel, stride, dilation,
-                                                        nan_at, rng):
+@pytest.mark.parametrize(
+    "shape, kernel, stride, dilation, nan_at",
+    [
+        ((1, 2, 8, 8), 3, 2, 1, (0, 1, 7, 7)),  # the row and column stride 2 drops
+        ((2, 1, 5, 5), 2, 1, 3, (1, 0, 2, 2)),  # between the taps of a dilated kernel
+        ((1, 1, 8, 8), 3, 1, 1, None),  # no NaN: the same gradients as torch
+    ],
+)
+def test_nan_no_window_reads_leaves_dweight_as_in_torch(
+    shape, kernel, stride, dilation, nan_at, rng
+):
     x = rng.normal(size=shape)
     if nan_at is not None:
         x[nan_at] = np.nan

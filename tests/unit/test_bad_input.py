@@ -4,20 +4,31 @@ A case that expects an error asserts the exact exception type and that the messa
 the argument (never numpy's wording from deep inside); a case with a legal input asserts
 the correct result.
 """
+
 from __future__ import annotations
 
 import collections
 
 import pytest
+from bad_input import CASES, CATEGORIES  # the table, in the package beside this file
 
 import cnnkit as ck
 
-from bad_input import CASES, CATEGORIES  # the table, in the package beside this file
-
-NUMPY_WORDING = ("broadcast", "could not be", "zero-size array", "index out of bounds",
-                 "unsupported operand", "object of type", "not subscriptable",
-                 "Maximum allowed dimension", "cannot reshape", "matmul",
-                 "values to unpack", "takes from", "positional argument")
+NUMPY_WORDING = (
+    "broadcast",
+    "could not be",
+    "zero-size array",
+    "index out of bounds",
+    "unsupported operand",
+    "object of type",
+    "not subscriptable",
+    "Maximum allowed dimension",
+    "cannot reshape",
+    "matmul",
+    "values to unpack",
+    "takes from",
+    "positional argument",
+)
 
 # Cases that fail today, each for a reason in the file named; strict, so a fix shows up as
 # an XPASS to be removed here.
@@ -43,7 +54,8 @@ def test_case(case):
     with pytest.raises(Exception) as info:
         case.call()
     assert type(info.value) is case.raises, (
-        f"expected {case.raises.__name__}, got {type(info.value).__name__}: {info.value}")
+        f"expected {case.raises.__name__}, got {type(info.value).__name__}: {info.value}"
+    )
     message = str(info.value)
     for word in case.words:
         assert word in message, f"{word!r} not in {message!r}"
@@ -80,7 +92,6 @@ def test_ids_are_unique():
 # (the table above has many cases of each; these name the class and pin the exact symptom)
 
 import numpy as np  # noqa: E402
-
 from bad_input import XT, YT, ref_conv, ref_conv_backward, ref_pool_backward  # noqa: E402
 
 
@@ -89,15 +100,21 @@ def _weights(net):
 
 
 def _small():
-    return ck.Sequential(ck.Conv2D(1, 2, 3, rng=0), ck.ReLU(), ck.MaxPool2D(2), ck.Flatten(),
-                         ck.Dense(18, 5, rng=1))
+    return ck.Sequential(
+        ck.Conv2D(1, 2, 3, rng=0), ck.ReLU(), ck.MaxPool2D(2), ck.Flatten(), ck.Dense(18, 5, rng=1)
+    )
 
 
-@pytest.mark.parametrize("layer, x", [
-    (ck.ReLU(), np.ones((2, 3))), (ck.Flatten(), np.ones((2, 1, 2, 2))),
-    (ck.Dense(3, 2, rng=0), np.ones((2, 3))), (ck.Conv2D(1, 2, 3, rng=0), np.ones((2, 1, 4, 4))),
-    (ck.MaxPool2D(2), np.ones((2, 1, 4, 4))),
-])
+@pytest.mark.parametrize(
+    "layer, x",
+    [
+        (ck.ReLU(), np.ones((2, 3))),
+        (ck.Flatten(), np.ones((2, 1, 2, 2))),
+        (ck.Dense(3, 2, rng=0), np.ones((2, 3))),
+        (ck.Conv2D(1, 2, 3, rng=0), np.ones((2, 1, 4, 4))),
+        (ck.MaxPool2D(2), np.ones((2, 1, 4, 4))),
+    ],
+)
 def test_class_backward_checks_dout_and_keeps_grads(layer, x):
     out = layer.forward(x)
     grads = {k: v.copy() for k, v in layer.grads.items()}
@@ -109,14 +126,25 @@ def test_class_backward_checks_dout_and_keeps_grads(layer, x):
 
 
 def test_class_fit_checks_everything_before_the_first_step():
-    for late in (dict(y=np.r_[YT[:-1], 7]), dict(X_val=XT[:3], y_val=np.array([0, 1, 9])),
-                 dict(callback=42)):
+    for late in (
+        dict(y=np.r_[YT[:-1], 7]),
+        dict(X_val=XT[:3], y_val=np.array([0, 1, 9])),
+        dict(callback=42),
+    ):
         net = _small()
         before = _weights(net)
         kw = dict(X=XT, y=YT) | late
         with pytest.raises((ValueError, TypeError)):
-            ck.fit(net, kw.pop("X"), kw.pop("y"), 3, 4, ck.SGD(net.params(), lr=0.5),
-                   progress="off", **kw)
+            ck.fit(
+                net,
+                kw.pop("X"),
+                kw.pop("y"),
+                3,
+                4,
+                ck.SGD(net.params(), lr=0.5),
+                progress="off",
+                **kw,
+            )
         for a, b in zip(_weights(net), before):
             np.testing.assert_array_equal(a, b)
 
@@ -189,6 +217,7 @@ def test_class_a_huge_stride_gives_one_output_at_once():
     np.testing.assert_allclose(out, ref_conv(x, w, stride=8), rtol=1e-12)
     assert out.shape == (1, 1, 1, 1)
     import time
+
     start = time.perf_counter()
     ck.explain_output_size(8, 3, stride=10**18)
     assert time.perf_counter() - start < 1.0
@@ -208,27 +237,41 @@ def test_class_sequential_names_the_layer_that_refused():
 
 import signal  # noqa: E402
 
+from bad_input import SPECS  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from bad_input import SPECS  # noqa: E402
-
 SMALL_INTS = st.integers(-3, 12)
 GARBAGE = st.one_of(
-    st.none(), st.booleans(), SMALL_INTS, st.just(10**18),
-    st.floats(allow_nan=True, allow_infinity=True), st.complex_numbers(max_magnitude=4),
-    st.text(max_size=4), st.lists(SMALL_INTS, max_size=3), st.tuples(SMALL_INTS, SMALL_INTS),
+    st.none(),
+    st.booleans(),
+    SMALL_INTS,
+    st.just(10**18),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.complex_numbers(max_magnitude=4),
+    st.text(max_size=4),
+    st.lists(SMALL_INTS, max_size=3),
+    st.tuples(SMALL_INTS, SMALL_INTS),
     st.dictionaries(st.text(max_size=2), SMALL_INTS, max_size=2),
-    hnp.arrays(st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.uint8, bool,
-                                np.complex128]),
-               hnp.array_shapes(min_dims=0, max_dims=5, min_side=0, max_side=4)),
+    hnp.arrays(
+        st.sampled_from(
+            [np.float64, np.float32, np.float16, np.int64, np.uint8, bool, np.complex128]
+        ),
+        hnp.array_shapes(min_dims=0, max_dims=5, min_side=0, max_side=4),
+    ),
 )
 
 
 def _arguments(spec):
-    named = (list(spec.legal()) + list(spec.counts) + list(spec.indices) + list(spec.reals)
-             + list(spec.seeds) + list(spec.flags))
+    named = (
+        list(spec.legal())
+        + list(spec.counts)
+        + list(spec.indices)
+        + list(spec.reals)
+        + list(spec.seeds)
+        + list(spec.flags)
+    )
     return sorted(set(named))
 
 

@@ -1,4 +1,5 @@
 """conv2d (vectorised) against conv2d_naive (loops) and an independent reference."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -183,8 +184,9 @@ def test_float32_in_float32_out(fn, rng):
     b = rng.normal(size=4).astype(np.float32)
     out = fn(x, w, b, stride=2, padding=1)
     assert out.dtype == np.float32
-    expected = reference_conv(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
-                              (2, 2), ((1, 1), (1, 1)))
+    expected = reference_conv(
+        x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), (2, 2), ((1, 1), (1, 1))
+    )
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
 
 

@@ -3,6 +3,7 @@
 The course's interface (figures, explorers, exercises, labs) sits on top and needs
 matplotlib and ipywidgets; the core must not, so it can be read and used on its own.
 """
+
 from __future__ import annotations
 
 import subprocess

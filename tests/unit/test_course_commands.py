@@ -1,4 +1,5 @@
 """tools/course.py: the one place the course's commands live (make and Windows both call it)."""
+
 from __future__ import annotations
 
 import importlib.util

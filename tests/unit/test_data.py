@@ -1,4 +1,5 @@
 """The shipped digits, the seeded stratified split, and the sample photo."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Every backward pass against numerical gradients (float64, relative error < 1e-7)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -107,8 +108,13 @@ def test_softmax_cross_entropy_gradient(rng):
 
 def test_whole_network_gradient(rng):
     """Loss -> backward through conv, relu, pool, flatten, dense, for every parameter."""
-    net = Sequential(Conv2D(1, 2, 3, padding=1, rng=0), ReLU(), MaxPool2D(2),
-                     Flatten(), Dense(2 * 3 * 3, 3, rng=1))
+    net = Sequential(
+        Conv2D(1, 2, 3, padding=1, rng=0),
+        ReLU(),
+        MaxPool2D(2),
+        Flatten(),
+        Dense(2 * 3 * 3, 3, rng=1),
+    )
     x = rng.normal(size=(2, 1, 6, 6))
     y = np.array([0, 2])
 

@@ -1,6 +1,7 @@
 """cnnkit.interpret, cnnkit.strokes and cnnkit.own_image: input gradients against numerical
 gradients, occlusion against its loop version, activation maximisation, kernel similarity,
 the bars data set and reading pictures."""
+
 from __future__ import annotations
 
 import io
@@ -25,8 +26,9 @@ def _tie_free(shape, seed=0):
 def test_input_gradient_matches_numerical(model, target):
     x = _tie_free((1, 8, 8), target)
     grad = cnnkit.input_gradient(model, x, target)
-    numeric = cnnkit.numerical_gradient(lambda v: float(model.forward(v[None])[0, target]),
-                                        x.copy())
+    numeric = cnnkit.numerical_gradient(
+        lambda v: float(model.forward(v[None])[0, target]), x.copy()
+    )
     assert grad.shape == x.shape
     assert cnnkit.relative_error(grad, numeric) < 1e-6
 
@@ -55,8 +57,10 @@ def test_input_gradient_keeps_weights(model):
     assert all(np.array_equal(b, p["weight"]) for b, (p, _) in zip(before, model.params()))
 
 
-@pytest.mark.parametrize("bad, error", [(10, ValueError), (-1, ValueError), (1.5, TypeError),
-                                        ("3", TypeError), ([1, 2], ValueError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [(10, ValueError), (-1, ValueError), (1.5, TypeError), ("3", TypeError), ([1, 2], ValueError)],
+)
 def test_input_gradient_bad_target(model, bad, error):
     with pytest.raises(error, match="target"):
         cnnkit.input_gradient(model, np.zeros((1, 8, 8)), bad)
@@ -76,8 +80,9 @@ def test_saliency_is_abs_gradient(model):
     assert np.allclose(sal[1], np.abs(cnnkit.input_gradient(model, x[1], 4))[0])
 
 
-@pytest.mark.parametrize("patch, stride, fill", [(1, 1, 0.0), (2, 1, 0.0), (3, 2, 0.5),
-                                                 (8, 1, 1.0), (2, 3, 0.0)])
+@pytest.mark.parametrize(
+    "patch, stride, fill", [(1, 1, 0.0), (2, 1, 0.0), (3, 2, 0.5), (8, 1, 1.0), (2, 3, 0.0)]
+)
 def test_occlusion_matches_loops(model, patch, stride, fill):
     x = _tie_free((1, 8, 8), 2)
     fast = cnnkit.occlusion_map(model, x, 5, patch, stride, fill)
@@ -103,10 +108,13 @@ def test_maximise_activation_raises_the_score(model):
     start = 0.5 * np.ones((1, 8, 8))
     image = cnnkit.maximise_activation(model, len(model.layers) - 1, 2, steps=40)
     assert image.shape == (1, 8, 8) and image.min() >= 0 and image.max() <= 1
-    score = lambda v: float(cnnkit.unit_activation(model, v, len(model.layers) - 1, 2))
+
+    def score(v):
+        return float(cnnkit.unit_activation(model, v, len(model.layers) - 1, 2))
+
     assert score(image) > score(start) + 1.0
     again = cnnkit.maximise_activation(model, len(model.layers) - 1, 2, steps=40)
-    assert np.array_equal(image, again)   # seeded
+    assert np.array_equal(image, again)  # seeded
 
 
 def test_maximise_activation_options_and_errors(model):
@@ -132,12 +140,26 @@ def test_cosine_and_movement():
 
 def test_oriented_kernels_are_the_classic_ones():
     """Sobel typed by hand in cnnkit.filters, against the recipe at angles 0 and 270."""
-    assert abs(cnnkit.cosine_similarity(cnnkit.oriented_edge_kernel(3, 0),
-                                        cnnkit.get_kernel("sobel_vertical")) - 1) < 1e-12
-    assert abs(cnnkit.cosine_similarity(cnnkit.oriented_edge_kernel(3, 270),
-                                        cnnkit.get_kernel("sobel_horizontal")) - 1) < 1e-12
+    assert (
+        abs(
+            cnnkit.cosine_similarity(
+                cnnkit.oriented_edge_kernel(3, 0), cnnkit.get_kernel("sobel_vertical")
+            )
+            - 1
+        )
+        < 1e-12
+    )
+    assert (
+        abs(
+            cnnkit.cosine_similarity(
+                cnnkit.oriented_edge_kernel(3, 270), cnnkit.get_kernel("sobel_horizontal")
+            )
+            - 1
+        )
+        < 1e-12
+    )
     line = cnnkit.oriented_line_kernel(5, 0)
-    assert abs(line.sum()) < 1e-12 and line[2, 2] > 0 and line[0, 2] < 0   # bright middle row
+    assert abs(line.sum()) < 1e-12 and line[2, 2] > 0 and line[0, 2] < 0  # bright middle row
     assert np.allclose(cnnkit.oriented_line_kernel(5, 90), line.T)
 
 
@@ -168,7 +190,7 @@ def test_make_bars_direction_is_the_label():
     the columns."""
     images, labels = cnnkit.make_bars(80, 16, seed=2, noise=0.0)
     ink = images[:, 0]
-    spread_cols = (ink.sum(axis=1) > 0.5).sum(axis=1)   # columns the bar touches
+    spread_cols = (ink.sum(axis=1) > 0.5).sum(axis=1)  # columns the bar touches
     spread_rows = (ink.sum(axis=2) > 0.5).sum(axis=1)
     horizontal, vertical = labels == 0, labels == 2
     assert np.all(spread_cols[horizontal] > spread_rows[horizontal])
@@ -202,11 +224,11 @@ def test_read_image_and_not_an_image():
 
 def test_to_digit_counts_ink_like_the_digits():
     paper = np.ones((32, 32))
-    paper[:, 4:8] = 0.0                      # one dark column band: block column 1 full
+    paper[:, 4:8] = 0.0  # one dark column band: block column 1 full
     digit = cnnkit.to_digit(paper)
     assert digit.shape == (1, 8, 8)
     assert np.allclose(digit[0, :, 1], 1.0) and np.allclose(np.delete(digit[0], 1, 1), 0)
-    assert np.allclose(cnnkit.to_digit(1 - paper), digit)     # light ink on dark paper
+    assert np.allclose(cnnkit.to_digit(1 - paper), digit)  # light ink on dark paper
     assert np.allclose(cnnkit.resize_area(np.ones((10, 7)), 3, 4), 1.0)
     with pytest.raises(ValueError, match="2-D"):
         cnnkit.resize_area(np.ones((2, 3, 4)), 3, 3)

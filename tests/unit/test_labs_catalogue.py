@@ -1,5 +1,6 @@
 """The catalogues themselves: every mistake shows on the cases of every seed, and each is
 told apart from the mistakes of other names (so a diagnosis never depends on luck)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,12 +10,12 @@ from cnnkit.labs.calling import close, loose
 from cnnkit.labs.diagnose import mistake_results
 from cnnkit.labs.registry import get_lab
 
-ENTRIES = [(lab, i) for lab in LABS if lab != "capstone"
-           for i in range(len(get_lab(lab).mistakes))]
+ENTRIES = [(lab, i) for lab in LABS if lab != "capstone" for i in range(len(get_lab(lab).mistakes))]
 
 
-@pytest.mark.parametrize("lab, index", ENTRIES,
-                         ids=[f"{lab}-{get_lab(lab).mistakes[i].name}-{i}" for lab, i in ENTRIES])
+@pytest.mark.parametrize(
+    "lab, index", ENTRIES, ids=[f"{lab}-{get_lab(lab).mistakes[i].name}-{i}" for lab, i in ENTRIES]
+)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_mistake_itself_is_diagnosed_as_itself(lab, index, seed):
     mistake = get_lab(lab).mistakes[index]
@@ -36,5 +37,6 @@ def test_mistakes_of_different_names_differ_somewhere(lab):
             same = all(
                 (x is None) == (y is None)
                 and (x is None or all(close(x[p], y[p], loose(c)) for p in range(len(x))))
-                for x, y, c in zip(outputs[i], outputs[j], cases))
+                for x, y, c in zip(outputs[i], outputs[j], cases)
+            )
             assert not same, f"{a.name} and {b.name} give the same results on every case"

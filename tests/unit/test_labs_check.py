@@ -1,6 +1,7 @@
 """check() for every lab: the references pass, stubs are "not written yet", and whatever the
 learner's function does (raise, return something odd, change its input) gives a message,
 never an exception."""
+
 from __future__ import annotations
 
 import inspect
@@ -8,8 +9,7 @@ import inspect
 import numpy as np
 import pytest
 
-from cnnkit.labs import LABS, LabResult, check, show_hint, show_solution, stub_source
-from cnnkit.labs import solutions
+from cnnkit.labs import LABS, LabResult, check, show_hint, show_solution, solutions, stub_source
 from cnnkit.labs.registry import get_lab
 
 COMPONENT_LABS = [lab for lab in LABS if lab != "capstone"]
@@ -22,9 +22,16 @@ def _exec(source: str, name: str):
 
 
 def test_labs_are_in_course_order():
-    assert LABS == ("output_size", "conv2d_forward", "max_pool2d_forward",
-                    "max_pool2d_backward", "conv2d_backward", "conv2d_im2col",
-                    "softmax_cross_entropy", "capstone")
+    assert LABS == (
+        "output_size",
+        "conv2d_forward",
+        "max_pool2d_forward",
+        "max_pool2d_backward",
+        "conv2d_backward",
+        "conv2d_im2col",
+        "softmax_cross_entropy",
+        "capstone",
+    )
 
 
 @pytest.mark.parametrize("lab", COMPONENT_LABS)
@@ -77,11 +84,23 @@ def _args(lab):
 def _odd(value):
     def learner(*args):
         return value
+
     return learner
 
 
-ODD_RETURNS = [None, [1, 2, 3], (1,), (1, 2, 3, 4), 1 + 2j, np.array([1 + 1j]), float("nan"),
-               np.full((2, 2), np.nan), "text", np.array(["a"]), object()]
+ODD_RETURNS = [
+    None,
+    [1, 2, 3],
+    (1,),
+    (1, 2, 3, 4),
+    1 + 2j,
+    np.array([1 + 1j]),
+    float("nan"),
+    np.full((2, 2), np.nan),
+    "text",
+    np.array(["a"]),
+    object(),
+]
 
 
 @pytest.mark.parametrize("lab", COMPONENT_LABS)
@@ -111,13 +130,15 @@ def _right_but(lab, change):
 
     def learner(*args):
         return change(ref(*args), args)
+
     return learner
 
 
 def _as_float64(out, args):
     if isinstance(out, tuple):
-        return tuple(np.asarray(o, dtype=np.float64) if isinstance(o, np.ndarray) else o
-                     for o in out)
+        return tuple(
+            np.asarray(o, dtype=np.float64) if isinstance(o, np.ndarray) else o for o in out
+        )
     return out.astype(np.float64)
 
 
@@ -148,7 +169,7 @@ def test_a_changed_input_is_reported(lab):
 def _wrong_shape(out, args):
     if isinstance(out, tuple):  # the first returned array loses its last column
         k = next(i for i, o in enumerate(out) if isinstance(o, np.ndarray))
-        return out[:k] + (out[k][..., :-1],) + out[k + 1:]
+        return out[:k] + (out[k][..., :-1],) + out[k + 1 :]
     return out[..., :-1]
 
 
@@ -171,13 +192,11 @@ def test_a_function_is_needed():
 def test_results_are_the_same_for_the_same_seed_and_differ_across_seeds():
     wrong = _right_but("conv2d_forward", lambda o, a: o + 1)
     assert check("conv2d_forward", wrong).message == check("conv2d_forward", wrong).message
-    assert check("conv2d_forward", wrong).message != check("conv2d_forward", wrong,
-                                                           seed=5).message
+    assert check("conv2d_forward", wrong).message != check("conv2d_forward", wrong, seed=5).message
 
 
 def test_panels_show_the_failing_case_with_differences_marked():
-    wrong = _right_but("conv2d_forward", lambda o, a: o + (np.arange(o.size).reshape(o.shape)
-                                                           % 2))
+    wrong = _right_but("conv2d_forward", lambda o, a: o + (np.arange(o.size).reshape(o.shape) % 2))
     result = check("conv2d_forward", wrong)
     page = result._repr_html_()
     assert "#cf222e" in page and "expected" in page and "#ffd7d5" in page  # red cells

@@ -1,4 +1,5 @@
 """The conv2d_backward lab. Every function here is written as a learner would write it."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,9 +27,9 @@ def right_loops(dout, x, weight, stride, padding):
             for i in range(OH):
                 for j in range(OW):
                     g = dout[n, f, i, j]
-                    dxp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW] += g * weight[f]
-                    dweight[f] += g * xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
-    dx = dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+                    dxp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW] += g * weight[f]
+                    dweight[f] += g * xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
+    dx = dxp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
     return dx, dweight, dout.sum(axis=(0, 2, 3))
 
 
@@ -42,7 +43,8 @@ def right_einsum_full_convolution(dout, x, weight, stride, padding):
     _, C, KH, KW = weight.shape
     s = xp.strides
     win = np.lib.stride_tricks.as_strided(
-        xp, (N, C, OH, OW, KH, KW), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3]))
+        xp, (N, C, OH, OW, KH, KW), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3])
+    )
     dweight = np.einsum("nfij,ncijkl->fckl", dout, win)
     dbias = dout.sum(axis=(0, 2, 3))
     dil = np.zeros((N, F, (OH - 1) * sh + 1, (OW - 1) * sw + 1), dtype=dout.dtype)
@@ -53,9 +55,10 @@ def right_einsum_full_convolution(dout, x, weight, stride, padding):
     Hd, Wd = dil.shape[2] + KH - 1, dil.shape[3] + KW - 1
     for a in range(KH):
         for b in range(KW):
-            dxp[:, :, :Hd, :Wd] += np.einsum("nfij,fc->ncij", full[:, :, a:a + Hd, b:b + Wd],
-                                             flipped[:, :, a, b])
-    return dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]], dweight, dbias
+            dxp[:, :, :Hd, :Wd] += np.einsum(
+                "nfij,fc->ncij", full[:, :, a : a + Hd, b : b + Wd], flipped[:, :, a, b]
+            )
+    return dxp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]], dweight, dbias
 
 
 @pytest.mark.parametrize("fn", [right_loops, right_einsum_full_convolution])
@@ -78,9 +81,9 @@ def dweight_last_image(dout, x, weight, stride, padding):
             for i in range(OH):
                 for j in range(OW):
                     g = dout[n, f, i, j]
-                    dxp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW] += g * weight[f]
-                    dweight[f] += g * xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
-    dx = dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+                    dxp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW] += g * weight[f]
+                    dweight[f] += g * xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
+    dx = dxp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
     return dx, dweight, dout.sum(axis=(0, 2, 3))
 
 
@@ -93,10 +96,10 @@ def dweight_first_image(dout, x, weight, stride, padding):
             for i in range(OH):
                 for j in range(OW):
                     g = dout[n, f, i, j]
-                    dxp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW] += g * weight[f]
+                    dxp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW] += g * weight[f]
                     if n == 0:  # mistake: only the first image counts
-                        dweight[f] += g * xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
-    dx = dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+                        dweight[f] += g * xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
+    dx = dxp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
     return dx, dweight, dout.sum(axis=(0, 2, 3))
 
 
@@ -125,9 +128,9 @@ def dx_without_flip(dout, x, weight, stride, padding):
     dxp = np.zeros_like(xp)
     for r in range(dil.shape[2] + KH - 1):
         for c in range(dil.shape[3] + KW - 1):
-            win = full[:, :, r:r + KH, c:c + KW]
+            win = full[:, :, r : r + KH, c : c + KW]
             dxp[:, :, r, c] = np.einsum("nfkl,fckl->nc", win, weight)  # mistake: no flip
-    dx = dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+    dx = dxp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
     _, dweight, dbias = right_loops(dout, x, weight, stride, padding)
     return dx, dweight, dbias
 
@@ -141,9 +144,9 @@ def dx_stride_ignored(dout, x, weight, stride, padding):
             for i in range(OH):
                 for j in range(OW):
                     g = dout[n, f, i, j]
-                    dxp[n, :, i:i + KH, j:j + KW] += g * weight[f]  # mistake: at (i, j)
-                    dweight[f] += g * xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
-    dx = dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+                    dxp[n, :, i : i + KH, j : j + KW] += g * weight[f]  # mistake: at (i, j)
+                    dweight[f] += g * xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
+    dx = dxp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
     return dx, dweight, dout.sum(axis=(0, 2, 3))
 
 
@@ -156,9 +159,9 @@ def dweight_stride_ignored(dout, x, weight, stride, padding):
             for i in range(OH):
                 for j in range(OW):
                     g = dout[n, f, i, j]
-                    dxp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW] += g * weight[f]
-                    dweight[f] += g * xp[n, :, i:i + KH, j:j + KW]  # mistake: at (i, j)
-    dx = dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+                    dxp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW] += g * weight[f]
+                    dweight[f] += g * xp[n, :, i : i + KH, j : j + KW]  # mistake: at (i, j)
+    dx = dxp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
     return dx, dweight, dout.sum(axis=(0, 2, 3))
 
 
@@ -171,8 +174,8 @@ def dx_padding_not_cropped(dout, x, weight, stride, padding):
             for i in range(OH):
                 for j in range(OW):
                     g = dout[n, f, i, j]
-                    dxp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW] += g * weight[f]
-                    dweight[f] += g * xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    dxp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW] += g * weight[f]
+                    dweight[f] += g * xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
     return dxp, dweight, dout.sum(axis=(0, 2, 3))  # mistake: dxp still padded
 
 

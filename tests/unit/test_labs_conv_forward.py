@@ -1,5 +1,6 @@
 """The conv2d_forward and conv2d_im2col labs. Every function here is written the way a
 learner would write it: right ones in several styles, and the classic mistakes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +27,8 @@ def right_loops(x, weight, bias, stride, padding):
                     total = bias[f]
                     for c in range(C):
                         total = total + np.sum(
-                            xp[n, c, i * sh:i * sh + KH, j * sw:j * sw + KW] * weight[f, c])
+                            xp[n, c, i * sh : i * sh + KH, j * sw : j * sw + KW] * weight[f, c]
+                        )
                     out[n, f, i, j] = total
     return out
 
@@ -42,7 +44,7 @@ def right_einsum(x, weight, bias, stride, padding):
     out = np.empty((x.shape[0], F, OH, OW), dtype=x.dtype)
     for i in range(OH):
         for j in range(OW):
-            win = xp[:, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+            win = xp[:, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
             out[:, :, i, j] = np.einsum("nckl,fckl->nf", win, weight) + bias
     return out
 
@@ -57,7 +59,8 @@ def right_as_strided(x, weight, bias, stride, padding):
     OH, OW = (H - KH) // sh + 1, (W - KW) // sw + 1
     s = xp.strides
     windows = np.lib.stride_tricks.as_strided(
-        xp, (N, C, OH, OW, KH, KW), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3]))
+        xp, (N, C, OH, OW, KH, KW), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3])
+    )
     out = np.einsum("ncijkl,fckl->nfij", windows, weight)
     return out + bias[None, :, None, None]
 
@@ -70,15 +73,19 @@ def right_tensordot_im2col(x, weight, bias, stride, padding):
     F, C, KH, KW = weight.shape
     OH = (xp.shape[2] - KH) // sh + 1
     OW = (xp.shape[3] - KW) // sw + 1
-    taps = [xp[:, :, a:a + sh * OH:sh, b:b + sw * OW:sw][:, :, :OH, :OW]
-            for a in range(KH) for b in range(KW)]
+    taps = [
+        xp[:, :, a : a + sh * OH : sh, b : b + sw * OW : sw][:, :, :OH, :OW]
+        for a in range(KH)
+        for b in range(KW)
+    ]
     cols = np.stack(taps, axis=2)  # (N, C, KH*KW, OH, OW)
     out = np.tensordot(cols, weight.reshape(F, C, KH * KW), axes=([1, 2], [1, 2]))
     return out.transpose(0, 3, 1, 2) + bias.reshape(1, F, 1, 1)
 
 
-@pytest.mark.parametrize("fn", [right_loops, right_einsum, right_as_strided,
-                                right_tensordot_im2col])
+@pytest.mark.parametrize(
+    "fn", [right_loops, right_einsum, right_as_strided, right_tensordot_im2col]
+)
 def test_right_convolutions_pass(fn):
     result = check("conv2d_forward", fn)
     assert result.passed, result.message
@@ -111,7 +118,7 @@ def conv_flipped_kernel(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    win = xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
                     out[n, f, i, j] = np.sum(win * weight[f, :, ::-1, ::-1]) + bias[f]  # mistake
     return out
 
@@ -126,7 +133,7 @@ def conv_stride_ignored(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    out[n, f, i, j] = np.sum(xp[n, :, i:i + KH, j:j + KW] * weight[f]) + bias[f]
+                    out[n, f, i, j] = np.sum(xp[n, :, i : i + KH, j : j + KW] * weight[f]) + bias[f]
     return out
 
 
@@ -141,7 +148,7 @@ def conv_stride_only_in_the_size(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    win = xp[n, :, i:i + KH, j:j + KW]  # mistake: window at (i, j)
+                    win = xp[n, :, i : i + KH, j : j + KW]  # mistake: window at (i, j)
                     out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
     return out
 
@@ -155,7 +162,7 @@ def conv_padding_ignored(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    win = x[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    win = x[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
                     out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
     return out
 
@@ -171,7 +178,7 @@ def conv_padding_top_left(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    win = xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
                     out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
     return out
 
@@ -189,7 +196,7 @@ def conv_padding_bottom_right(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    win = xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
                     out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
     return out
 
@@ -205,7 +212,7 @@ def conv_bias_missing(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    win = xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
                     out[n, f, i, j] = np.sum(win * weight[f])  # mistake: no bias
     return out
 
@@ -222,7 +229,7 @@ def conv_bias_in_channel_loop(x, weight, bias, stride, padding):
             for i in range(OH):
                 for j in range(OW):
                     for c in range(C):
-                        win = xp[n, c, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                        win = xp[n, c, i * sh : i * sh + KH, j * sw : j * sw + KW]
                         out[n, f, i, j] += np.sum(win * weight[f, c]) + bias[f]  # mistake
     return out
 
@@ -238,7 +245,7 @@ def conv_bias_by_column(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    win = xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
                     out[n, f, i, j] = np.sum(win * weight[f]) + bias[j]  # mistake: bias[j]
     return out
 
@@ -255,7 +262,7 @@ def conv_last_channel_only(x, weight, bias, stride, padding):
             for i in range(OH):
                 for j in range(OW):
                     for c in range(C):
-                        win = xp[n, c, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                        win = xp[n, c, i * sh : i * sh + KH, j * sw : j * sw + KW]
                         out[n, f, i, j] = np.sum(win * weight[f, c]) + bias[f]  # mistake: =
     return out
 
@@ -271,7 +278,7 @@ def conv_first_channel_only(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    win = xp[n, 0, i * sh:i * sh + KH, j * sw:j * sw + KW]  # mistake: channel 0
+                    win = xp[n, 0, i * sh : i * sh + KH, j * sw : j * sw + KW]  # mistake: channel 0
                     out[n, f, i, j] = np.sum(win * weight[f, 0]) + bias[f]
     return out
 
@@ -287,7 +294,7 @@ def conv_pairs_swapped(x, weight, bias, stride, padding):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    win = xp[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                    win = xp[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
                     out[n, f, i, j] = np.sum(win * weight[f]) + bias[f]
     return out
 
@@ -337,8 +344,12 @@ def im2col_vectorize_per_pixel(x, weight, bias, stride, padding):
 
 def im2col_loop_over_images(x, weight, bias, stride, padding):
     # one iteration per image and per kernel tap: allowed, the work per pixel is vectorised
-    return np.concatenate([right_tensordot_im2col(x[n:n + 1], weight, bias, stride, padding)
-                           for n in range(x.shape[0])])
+    return np.concatenate(
+        [
+            right_tensordot_im2col(x[n : n + 1], weight, bias, stride, padding)
+            for n in range(x.shape[0])
+        ]
+    )
 
 
 @pytest.mark.parametrize("fn", [im2col_loop_over_rows, im2col_vectorize_per_pixel])

@@ -2,6 +2,7 @@
 function, a wrong one, one that raises and ones that return garbage, gives a view and never a
 traceback; the view says whether the learner's result matches cnnkit's, and where it differs.
 """
+
 from __future__ import annotations
 
 import matplotlib
@@ -12,13 +13,19 @@ import pytest
 matplotlib.use("Agg")
 
 from cnnkit import conv2d, conv2d_backward, max_pool2d, max_pool2d_backward  # noqa: E402
-from cnnkit.widgets import (draw_pool, kernel_explorer, kernel_learning_explorer,  # noqa: E402
-                            output_size_explorer, photo_stride_explorer, pool_explorer)
+from cnnkit.widgets import (  # noqa: E402
+    draw_pool,
+    kernel_explorer,
+    kernel_learning_explorer,
+    output_size_explorer,
+    photo_stride_explorer,
+    pool_explorer,
+)
 from cnnkit.widgets._learner import call_learner, compare_arrays, latest  # noqa: E402
-
 
 # ----------------------------------------------------------------- learner functions
 # Written as a learner would: right ones, classic mistakes, and broken ones.
+
 
 def good_output_size(n, kernel_size, stride, padding, dilation):
     return (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
@@ -54,7 +61,7 @@ def overwrites(dout, x, kernel_size, stride):  # `=` instead of `+=` for overlap
     for i in range(oh):
         for j in range(ow):
             rows = slice(i * stride, i * stride + kernel_size)
-            window = x[0, 0, rows, j * stride:j * stride + kernel_size]
+            window = x[0, 0, rows, j * stride : j * stride + kernel_size]
             a, b = np.unravel_index(np.argmax(window), window.shape)
             dx[0, 0, i * stride + a, j * stride + b] = dout[0, 0, i, j]
     return dx
@@ -125,6 +132,7 @@ def sweep(explorer, control, values):
 
 # ----------------------------------------------------------------- the shared helpers
 
+
 def test_call_learner_names_each_problem():
     want = np.zeros((2, 2))
     assert "not written yet" in call_learner(stub, [want], expected=want).problem
@@ -153,8 +161,8 @@ def test_compare_arrays_marks_the_differing_cells():
 
 
 def test_latest_finds_the_newest_definition_by_name():
-    import types
     import sys
+    import types
 
     module = types.ModuleType("learner_notebook")
     exec("def f(x):\n    raise NotImplementedError\n", module.__dict__)
@@ -169,13 +177,24 @@ def test_latest_finds_the_newest_definition_by_name():
 
 # ----------------------------------------------------------------- output size
 
-@pytest.mark.parametrize("control,values", [
-    ("n", range(1, 17)), ("kernel_size", range(1, 10)), ("stride", range(1, 7)),
-    ("padding", range(0, 5)), ("dilation", range(1, 4)), ("mode", ["number", "valid", "same"]),
-])
+
+@pytest.mark.parametrize(
+    "control,values",
+    [
+        ("n", range(1, 17)),
+        ("kernel_size", range(1, 10)),
+        ("stride", range(1, 7)),
+        ("padding", range(0, 5)),
+        ("dilation", range(1, 4)),
+        ("mode", ["number", "valid", "same"]),
+    ],
+)
 def test_output_size_explorer_with_learner_code_sweeps(control, values):
-    for fn, expect in [(good_output_size, "the same as cnnkit"), (rounds_up, None),
-                       (stub, "not written yet")]:
+    for fn, expect in [
+        (good_output_size, "the same as cnnkit"),
+        (rounds_up, None),
+        (stub, "not written yet"),
+    ]:
         explorer = output_size_explorer(output_size=fn)
         for value, text in zip(values, sweep(explorer, control, values)):
             if "Not possible" in text or "'same'" in text:
@@ -196,8 +215,10 @@ def test_output_size_explorer_with_garbage():
 
 # ----------------------------------------------------------------- convolution
 
-@pytest.mark.parametrize("fn", [good_conv, flipped_conv, stub, returns_text,
-                                mutates_and_returns_nan])
+
+@pytest.mark.parametrize(
+    "fn", [good_conv, flipped_conv, stub, returns_text, mutates_and_returns_nan]
+)
 def test_kernel_explorer_with_learner_conv(fn):
     from cnnkit.filters import KERNELS
 
@@ -229,8 +250,16 @@ def test_photo_stride_explorer_with_learner_conv(fn):
 
 # ----------------------------------------------------------------- pooling
 
-@pytest.mark.parametrize("pool,backward", [(good_pool, good_pool_backward), (None, overwrites),
-                                           (stub, crashes), (returns_text, forgets_return)])
+
+@pytest.mark.parametrize(
+    "pool,backward",
+    [
+        (good_pool, good_pool_backward),
+        (None, overwrites),
+        (stub, crashes),
+        (returns_text, forgets_return),
+    ],
+)
 def test_pool_explorer_sweeps_every_control(pool, backward):
     explorer = pool_explorer(pool=pool, backward=backward)
     texts = []
@@ -263,6 +292,7 @@ def test_pool_backward_that_overwrites_differs_exactly_where_windows_overlap():
 
 # ----------------------------------------------------------------- backprop
 
+
 @pytest.mark.parametrize("fn", [good_backward, dweight_not_summed, crashes, lambda *a: (1, 2)])
 def test_kernel_learning_explorer_with_learner_backward(fn):
     explorer = kernel_learning_explorer(backward=fn)
@@ -274,7 +304,7 @@ def test_kernel_learning_explorer_with_learner_backward(fn):
         if fn is good_backward:
             assert text.count("gives the same") == 3, text
         elif fn is dweight_not_summed:  # wrong while there is something to learn; once the
-            lines = text.splitlines()    # kernel has converged every gradient is 0 and equal
+            lines = text.splitlines()  # kernel has converged every gradient is 0 and equal
             assert "differs from cnnkit" in lines[1] or k >= 2, text
             assert "gives the same dx" in lines[2] and "gives the same dbias" in lines[3]
         else:

@@ -1,5 +1,6 @@
 """The output_size lab: right answers pass, each classic mistake is named, odd returns get
 a plain message. Every wrong function is written the way a learner would write it."""
+
 from __future__ import annotations
 
 import math
@@ -58,14 +59,17 @@ def test_right_answers_pass(fn):
     assert result.mistake is None and "passed" in str(result)
 
 
-@pytest.mark.parametrize("fn, mistake", [
-    (rounds_up, "rounding_up"),
-    (pads_once, "padding_once"),
-    (no_stride, "stride_ignored"),
-    (no_dilation, "dilation_ignored"),
-    (dilation_times_k, "dilation_times_kernel"),
-    (forgets_plus_one, "off_by_one"),
-])
+@pytest.mark.parametrize(
+    "fn, mistake",
+    [
+        (rounds_up, "rounding_up"),
+        (pads_once, "padding_once"),
+        (no_stride, "stride_ignored"),
+        (no_dilation, "dilation_ignored"),
+        (dilation_times_k, "dilation_times_kernel"),
+        (forgets_plus_one, "off_by_one"),
+    ],
+)
 def test_each_mistake_is_named(fn, mistake):
     result = check("output_size", fn)
     assert not result.passed

@@ -1,5 +1,6 @@
 """The max-pooling labs. Every function here is written as a learner would write it; each
 mistake is a whole function whose wrong line is marked "# mistake"."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,6 +15,7 @@ def _pair(v):
 
 # --- forward: right in three styles ---------------------------------------------------------
 
+
 def right_pool_loops(x, kernel_size, stride):
     kh, kw = _pair(kernel_size)
     sh, sw = _pair(stride)
@@ -23,7 +25,7 @@ def right_pool_loops(x, kernel_size, stride):
         for c in range(C):
             for i in range(out.shape[2]):
                 for j in range(out.shape[3]):
-                    out[n, c, i, j] = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+                    out[n, c, i, j] = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw].max()
     return out
 
 
@@ -35,7 +37,8 @@ def right_pool_as_strided(x, kernel_size, stride):
     OH, OW = (H - kh) // sh + 1, (W - kw) // sw + 1
     s = x.strides
     win = np.lib.stride_tricks.as_strided(
-        x, (N, C, OH, OW, kh, kw), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3]))
+        x, (N, C, OH, OW, kh, kw), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3])
+    )
     return win.max(axis=(4, 5))
 
 
@@ -47,7 +50,7 @@ def right_pool_taps(x, kernel_size, stride):
     out = None
     for a in range(kh):
         for b in range(kw):
-            tap = x[:, :, a:a + sh * (OH - 1) + 1:sh, b:b + sw * (OW - 1) + 1:sw]
+            tap = x[:, :, a : a + sh * (OH - 1) + 1 : sh, b : b + sw * (OW - 1) + 1 : sw]
             out = tap.copy() if out is None else np.maximum(out, tap)
     return out
 
@@ -60,6 +63,7 @@ def test_right_pooling_passes(fn):
 
 # --- forward: the classic mistakes ----------------------------------------------------------
 
+
 def pool_stride_is_kernel(x, kernel_size, stride):
     kh, kw = _pair(kernel_size)
     sh, sw = kh, kw  # mistake: windows side by side, whatever the stride
@@ -67,7 +71,7 @@ def pool_stride_is_kernel(x, kernel_size, stride):
     out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
-            out[:, :, i, j] = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].max(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw].max(axis=(2, 3))
     return out
 
 
@@ -77,7 +81,7 @@ def pool_stride_one(x, kernel_size, stride):
     out = np.zeros((N, C, H - kh + 1, W - kw + 1), dtype=x.dtype)  # mistake: stride 1
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
-            out[:, :, i, j] = x[:, :, i:i + kh, j:j + kw].max(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, i : i + kh, j : j + kw].max(axis=(2, 3))
     return out
 
 
@@ -88,7 +92,7 @@ def pool_window_short(x, kernel_size, stride):
     out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
-            win = x[:, :, i * sh:i * sh + kh - 1, j * sw:j * sw + kw - 1]  # mistake: - 1
+            win = x[:, :, i * sh : i * sh + kh - 1, j * sw : j * sw + kw - 1]  # mistake: - 1
             out[:, :, i, j] = win.max(axis=(2, 3))
     return out
 
@@ -100,7 +104,7 @@ def pool_window_long(x, kernel_size, stride):
     out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
-            win = x[:, :, i * sh:i * sh + kh + 1, j * sw:j * sw + kw + 1]  # mistake: + 1
+            win = x[:, :, i * sh : i * sh + kh + 1, j * sw : j * sw + kw + 1]  # mistake: + 1
             out[:, :, i, j] = win.max(axis=(2, 3))
     return out
 
@@ -112,7 +116,7 @@ def pool_pairs_swapped(x, kernel_size, stride):
     out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
-            out[:, :, i, j] = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].max(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw].max(axis=(2, 3))
     return out
 
 
@@ -125,14 +129,16 @@ FORWARD_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("fn, mistake", FORWARD_MISTAKES,
-                         ids=[f.__name__ for f, _ in FORWARD_MISTAKES])
+@pytest.mark.parametrize(
+    "fn, mistake", FORWARD_MISTAKES, ids=[f.__name__ for f, _ in FORWARD_MISTAKES]
+)
 def test_each_forward_mistake_is_named(fn, mistake):
     result = check("max_pool2d_forward", fn)
     assert result.mistake == mistake, result.message
 
 
 # --- backward: right in two styles -----------------------------------------------------------
+
 
 def right_backward_loops(dout, x, kernel_size, stride):
     kh, kw = _pair(kernel_size)
@@ -143,7 +149,7 @@ def right_backward_loops(dout, x, kernel_size, stride):
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    win = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    win = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
                     a, b = np.unravel_index(np.argmax(win), win.shape)
                     dx[n, c, i * sh + a, j * sw + b] += dout[n, c, i, j]
     return dx
@@ -157,7 +163,8 @@ def right_backward_add_at(dout, x, kernel_size, stride):
     OH, OW = dout.shape[2:]
     s = x.strides
     win = np.lib.stride_tricks.as_strided(
-        x, (N, C, OH, OW, kh, kw), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3]))
+        x, (N, C, OH, OW, kh, kw), (s[0], s[1], s[2] * sh, s[3] * sw, s[2], s[3])
+    )
     k = win.reshape(N, C, OH, OW, kh * kw).argmax(axis=-1)
     rows = np.arange(OH)[:, None] * sh + k // kw
     cols = np.arange(OW)[None, :] * sw + k % kw
@@ -175,6 +182,7 @@ def test_right_backward_passes(fn):
 
 # --- backward: the classic mistakes ---------------------------------------------------------
 
+
 def backward_every_maximum(dout, x, kernel_size, stride):
     kh, kw = _pair(kernel_size)
     sh, sw = _pair(stride)
@@ -184,9 +192,9 @@ def backward_every_maximum(dout, x, kernel_size, stride):
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    win = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    win = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
                     mask = win == win.max()  # mistake: every tied maximum gets it
-                    dx[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += mask * dout[n, c, i, j]
+                    dx[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw] += mask * dout[n, c, i, j]
     return dx
 
 
@@ -202,8 +210,10 @@ def backward_last_maximum(dout, x, kernel_size, stride):
                     best = (0, 0)
                     for a in range(kh):
                         for b in range(kw):
-                            if x[n, c, i * sh + a, j * sw + b] >= x[n, c, i * sh + best[0],
-                                                                     j * sw + best[1]]:
+                            if (
+                                x[n, c, i * sh + a, j * sw + b]
+                                >= x[n, c, i * sh + best[0], j * sw + best[1]]
+                            ):
                                 best = (a, b)  # mistake: >= keeps the last maximum
                     dx[n, c, i * sh + best[0], j * sw + best[1]] += dout[n, c, i, j]
     return dx
@@ -218,7 +228,7 @@ def backward_overwrites_winner(dout, x, kernel_size, stride):
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    win = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    win = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
                     a, b = np.unravel_index(np.argmax(win), win.shape)
                     dx[n, c, i * sh + a, j * sw + b] = dout[n, c, i, j]  # mistake: = not +=
     return dx
@@ -233,11 +243,11 @@ def backward_overwrites_window(dout, x, kernel_size, stride):
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    win = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    win = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
                     mask = np.zeros_like(win)
                     mask[np.unravel_index(np.argmax(win), win.shape)] = 1
                     # mistake: the whole window is assigned, wiping earlier gradient
-                    dx[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] = mask * dout[n, c, i, j]
+                    dx[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw] = mask * dout[n, c, i, j]
     return dx
 
 
@@ -249,7 +259,7 @@ def backward_like_average(dout, x, kernel_size, stride):
     for i in range(OH):
         for j in range(OW):
             share = dout[:, :, i, j] / (kh * kw)  # mistake: spread over the window
-            dx[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += share[:, :, None, None]
+            dx[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw] += share[:, :, None, None]
     return dx
 
 
@@ -262,8 +272,9 @@ BACKWARD_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("fn, mistake", BACKWARD_MISTAKES,
-                         ids=[f.__name__ for f, _ in BACKWARD_MISTAKES])
+@pytest.mark.parametrize(
+    "fn, mistake", BACKWARD_MISTAKES, ids=[f.__name__ for f, _ in BACKWARD_MISTAKES]
+)
 def test_each_backward_mistake_is_named(fn, mistake):
     result = check("max_pool2d_backward", fn)
     assert result.mistake == mistake, result.message

@@ -1,4 +1,5 @@
 """The softmax_cross_entropy lab. Every function here is written as a learner would."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,6 +38,7 @@ def test_right_answers_pass(fn):
 
 
 # --- the classic mistakes, each a whole function; the wrong line is marked "# mistake" ---
+
 
 def loss_summed(logits, labels):
     N = logits.shape[0]

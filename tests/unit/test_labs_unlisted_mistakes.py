@@ -1,5 +1,6 @@
 """Wrong functions that match no catalogued mistake still fail, and the message shows the
 first failing case (input, expected, got). Written as a learner would write them."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,6 +15,7 @@ def _pair(v):
 
 # --- conv2d_forward and conv2d_im2col ----------------------------------------------------
 
+
 def conv_drops_last_row(x, weight, bias, stride, padding):
     sh, sw = _pair(stride)
     ph, pw = _pair(padding)
@@ -24,7 +26,7 @@ def conv_drops_last_row(x, weight, bias, stride, padding):
     out = np.zeros((x.shape[0], F, OH, OW), dtype=x.dtype)
     for i in range(OH):
         for j in range(OW):
-            win = xp[:, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+            win = xp[:, :, i * sh : i * sh + KH, j * sw : j * sw + KW]
             out[:, :, i, j] = np.einsum("nckl,fckl->nf", win, weight) + bias
     return out
 
@@ -46,14 +48,18 @@ def im2col_columns_in_the_wrong_order(x, weight, bias, stride, padding):
     F, _, KH, KW = weight.shape
     OH = (xp.shape[2] - KH) // sh + 1
     OW = (xp.shape[3] - KW) // sw + 1
-    taps = [xp[:, :, a:a + sh * (OH - 1) + 1:sh, b:b + sw * (OW - 1) + 1:sw]
-            for a in range(KH) for b in range(KW)]
+    taps = [
+        xp[:, :, a : a + sh * (OH - 1) + 1 : sh, b : b + sw * (OW - 1) + 1 : sw]
+        for a in range(KH)
+        for b in range(KW)
+    ]
     cols = np.stack(taps, axis=1).reshape(N, KH * KW * C, OH * OW)  # taps first: wrong order
     out = weight.reshape(F, -1) @ cols
     return out.reshape(N, F, OH, OW) + bias.reshape(1, F, 1, 1)
 
 
 # --- pooling ------------------------------------------------------------------------------
+
 
 def min_pool(x, kernel_size, stride):
     return -solutions.max_pool2d_forward(-x, kernel_size, stride)
@@ -66,7 +72,7 @@ def average_pool(x, kernel_size, stride):
     out = np.zeros((N, C, (H - kh) // sh + 1, (W - kw) // sw + 1), dtype=x.dtype)
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
-            out[:, :, i, j] = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].mean(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw].mean(axis=(2, 3))
     return out
 
 
@@ -82,13 +88,14 @@ def pool_backward_window_at_i(dout, x, kernel_size, stride):
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    win = x[n, c, i:i + kh, j:j + kw]  # stride forgotten here only
+                    win = x[n, c, i : i + kh, j : j + kw]  # stride forgotten here only
                     a, b = np.unravel_index(np.argmax(win), win.shape)
                     dx[n, c, i + a, j + b] += dout[n, c, i, j]
     return dx
 
 
 # --- conv2d_backward ----------------------------------------------------------------------
+
 
 def backward_negated(dout, x, weight, stride, padding):
     dx, dw, db = solutions.conv2d_backward(dout, x, weight, stride, padding)
@@ -102,13 +109,14 @@ def backward_dweight_from_unpadded_x(dout, x, weight, stride, padding):
     dw = np.zeros_like(weight)
     for i in range(dout.shape[2]):
         for j in range(dout.shape[3]):
-            win = x[:, :, i * sh:i * sh + KH, j * sw:j * sw + KW]  # forgot to pad x
+            win = x[:, :, i * sh : i * sh + KH, j * sw : j * sw + KW]  # forgot to pad x
             if win.shape[2:] == (KH, KW):
                 dw += np.tensordot(dout[:, :, i, j], win, axes=([0], [0]))
     return dx, dw, db
 
 
 # --- softmax_cross_entropy ------------------------------------------------------------------
+
 
 def loss_over_classes_too(logits, labels):
     loss, d = solutions.softmax_cross_entropy(logits, labels)

@@ -5,6 +5,7 @@ Rungs: loops (``*_naive``), one strided view (``conv2d_im2col``, ``*_windows``) 
 over random shapes, strides, paddings and dilations, square and not, float64 (to 1e-12
 relative) and float32 (to 1e-5 relative).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,12 @@ import pytest
 import cnnkit as ck
 from cnnkit import conv_output_size, pool_output_size
 
-CONV_FORWARD = [ck.conv2d_naive, ck.conv2d_im2col, ck.conv2d,
-                lambda *args: ck.conv2d_forward(*args)[0]]
+CONV_FORWARD = [
+    ck.conv2d_naive,
+    ck.conv2d_im2col,
+    ck.conv2d,
+    lambda *args: ck.conv2d_forward(*args)[0],
+]
 CONV_BACKWARD = [ck.conv2d_backward_naive, ck.conv2d_backward_im2col, ck.conv2d_backward]
 TOL = {np.float64: 1e-12, np.float32: 1e-5}
 
@@ -53,13 +58,15 @@ def test_every_convolution_rung_gives_the_same_values_and_gradients(seed, dtype)
     x, weight, bias, stride, padding, dilation, rng = _random_conv_case(seed)
     x, weight, bias = (a.astype(dtype) for a in (x, weight, bias))
     args = (stride, padding, dilation)
-    reference = ck.conv2d_naive(x.astype(np.float64), weight.astype(np.float64),
-                                bias.astype(np.float64), *args)
+    reference = ck.conv2d_naive(
+        x.astype(np.float64), weight.astype(np.float64), bias.astype(np.float64), *args
+    )
     for forward in CONV_FORWARD:
         _assert_close(forward(x, weight, bias, *args), reference.astype(dtype), dtype)
     dout = rng.normal(size=reference.shape).astype(dtype)
-    grads = ck.conv2d_backward_naive(dout.astype(np.float64), x.astype(np.float64),
-                                     weight.astype(np.float64), *args)
+    grads = ck.conv2d_backward_naive(
+        dout.astype(np.float64), x.astype(np.float64), weight.astype(np.float64), *args
+    )
     _, cache = ck.conv2d_forward(x, weight, bias, *args)
     results = [backward(dout, x, weight, *args) for backward in CONV_BACKWARD]
     results.append(ck.conv2d_backward(dout, x, weight, *args, cache=cache))
@@ -84,18 +91,34 @@ def test_the_random_cases_cover_what_they_claim():
         seen.add(padding if isinstance(padding, str) else "padding number")
         seen.add("non-square input" if x.shape[2] != x.shape[3] else "square input")
         seen.add("non-square kernel" if weight.shape[2] != weight.shape[3] else "square")
-    assert {"stride", "stride 1", "dilation", "dilation 1", "same", "valid", "padding number",
-            "non-square input", "square input", "non-square kernel"} <= seen
+    assert {
+        "stride",
+        "stride 1",
+        "dilation",
+        "dilation 1",
+        "same",
+        "valid",
+        "padding number",
+        "non-square input",
+        "square input",
+        "non-square kernel",
+    } <= seen
 
 
 POOL_RUNGS = {
-    "max": ([ck.max_pool2d_naive, ck.max_pool2d_windows, ck.max_pool2d,
-             lambda *a: ck.max_pool2d_forward(*a)[0]],
-            [ck.max_pool2d_backward_naive, ck.max_pool2d_backward_windows,
-             ck.max_pool2d_backward]),
-    "avg": ([ck.avg_pool2d_naive, ck.avg_pool2d_windows, ck.avg_pool2d],
-            [ck.avg_pool2d_backward_naive, ck.avg_pool2d_backward_windows,
-             ck.avg_pool2d_backward]),
+    "max": (
+        [
+            ck.max_pool2d_naive,
+            ck.max_pool2d_windows,
+            ck.max_pool2d,
+            lambda *a: ck.max_pool2d_forward(*a)[0],
+        ],
+        [ck.max_pool2d_backward_naive, ck.max_pool2d_backward_windows, ck.max_pool2d_backward],
+    ),
+    "avg": (
+        [ck.avg_pool2d_naive, ck.avg_pool2d_windows, ck.avg_pool2d],
+        [ck.avg_pool2d_backward_naive, ck.avg_pool2d_backward_windows, ck.avg_pool2d_backward],
+    ),
 }
 
 
@@ -113,8 +136,12 @@ def test_every_pooling_rung_gives_the_same_values_and_gradients(seed, dtype, kin
     kernel = (kh, kw)
     forwards, backwards = POOL_RUNGS[kind]
     reference = forwards[0](x, kernel, stride)
-    assert reference.shape == (2, 3, pool_output_size(h, kh, (stride or kernel)[0]),
-                               pool_output_size(w, kw, (stride or kernel)[1]))
+    assert reference.shape == (
+        2,
+        3,
+        pool_output_size(h, kh, (stride or kernel)[0]),
+        pool_output_size(w, kw, (stride or kernel)[1]),
+    )
     for forward in forwards[1:]:
         _assert_close(forward(x, kernel, stride), reference, dtype)
     dout = rng.normal(size=reference.shape).astype(dtype)
@@ -123,8 +150,7 @@ def test_every_pooling_rung_gives_the_same_values_and_gradients(seed, dtype, kin
         _assert_close(backward(dout, x, kernel, stride), expected, dtype)
     if kind == "max":
         _, cache = ck.max_pool2d_forward(x, kernel, stride)
-        _assert_close(ck.max_pool2d_backward(dout, x, kernel, stride, cache=cache), expected,
-                      dtype)
+        _assert_close(ck.max_pool2d_backward(dout, x, kernel, stride, cache=cache), expected, dtype)
 
 
 def test_rungs_accept_2d_and_3d_inputs_alike():

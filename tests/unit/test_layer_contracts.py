@@ -9,6 +9,7 @@
 
 The same cases are compared with PyTorch in tests/oracle/test_torch_oracle.py.
 """
+
 from __future__ import annotations
 
 import ast
@@ -49,10 +50,14 @@ def test_layers_and_model_import_no_private_name(module):
 def test_the_private_import_check_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
     (tmp_path / "_helpers.py").write_text("")
-    bad.write_text("from .conv import _forward, conv2d\nfrom . import _helpers, _setup\n"
-                   "from ._validate import pair\n")
-    assert private_imports(bad) == ["line 1: from .conv import _forward",
-                                    "line 2: from . import _setup"]
+    bad.write_text(
+        "from .conv import _forward, conv2d\nfrom . import _helpers, _setup\n"
+        "from ._validate import pair\n"
+    )
+    assert private_imports(bad) == [
+        "line 1: from .conv import _forward",
+        "line 2: from . import _setup",
+    ]
 
 
 # ----------------------------------------------------------------- dout shape
@@ -68,8 +73,7 @@ def _layers_and_inputs():
     yield ck.Dense(5, 3, rng=0), rng.normal(size=(2, 5))
 
 
-@pytest.mark.parametrize("layer, x", list(_layers_and_inputs()),
-                         ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("layer, x", list(_layers_and_inputs()), ids=lambda v: type(v).__name__)
 def test_backward_rejects_a_dout_of_the_wrong_shape_and_changes_nothing(layer, x):
     out = layer.forward(x)
     before = {k: v.copy() for k, v in layer.grads.items()}
@@ -94,16 +98,19 @@ def test_backward_rejects_a_dout_of_the_wrong_shape_and_changes_nothing(layer, x
     assert layer.backward(np.ones(out.shape)).shape == x.shape  # the right shape still works
 
 
-@pytest.mark.parametrize("backward, args", [
-    (ck.conv2d_backward, (np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)))),
-    (ck.conv2d_backward_im2col, (np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)))),
-    (ck.conv2d_backward_naive, (np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)))),
-    (ck.max_pool2d_backward, (np.ones((1, 1, 4, 4)), 2)),
-    (ck.max_pool2d_backward_windows, (np.ones((1, 1, 4, 4)), 2)),
-    (ck.max_pool2d_backward_naive, (np.ones((1, 1, 4, 4)), 2)),
-    (ck.avg_pool2d_backward, (np.ones((1, 1, 4, 4)), 2)),
-    (ck.avg_pool2d_backward_naive, (np.ones((1, 1, 4, 4)), 2)),
-])
+@pytest.mark.parametrize(
+    "backward, args",
+    [
+        (ck.conv2d_backward, (np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)))),
+        (ck.conv2d_backward_im2col, (np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)))),
+        (ck.conv2d_backward_naive, (np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)))),
+        (ck.max_pool2d_backward, (np.ones((1, 1, 4, 4)), 2)),
+        (ck.max_pool2d_backward_windows, (np.ones((1, 1, 4, 4)), 2)),
+        (ck.max_pool2d_backward_naive, (np.ones((1, 1, 4, 4)), 2)),
+        (ck.avg_pool2d_backward, (np.ones((1, 1, 4, 4)), 2)),
+        (ck.avg_pool2d_backward_naive, (np.ones((1, 1, 4, 4)), 2)),
+    ],
+)
 def test_backward_functions_name_dout_and_both_shapes(backward, args):
     with pytest.raises(ValueError, match=r"dout .*\(1, 1, 2, 2\), got shape \(1, 1, 3, 2\)"):
         backward(np.ones((1, 1, 3, 2)), *args)
@@ -112,8 +119,11 @@ def test_backward_functions_name_dout_and_both_shapes(backward, args):
 # ----------------------------------------------------------------- NaN
 
 
-MAX_POOL_BACKWARDS = [ck.max_pool2d_backward, ck.max_pool2d_backward_windows,
-                      ck.max_pool2d_backward_naive]
+MAX_POOL_BACKWARDS = [
+    ck.max_pool2d_backward,
+    ck.max_pool2d_backward_windows,
+    ck.max_pool2d_backward_naive,
+]
 
 
 @pytest.mark.parametrize("backward", MAX_POOL_BACKWARDS)
@@ -145,12 +155,16 @@ CONV_BACKWARDS = [ck.conv2d_backward, ck.conv2d_backward_im2col, ck.conv2d_backw
 
 
 @pytest.mark.parametrize("backward", CONV_BACKWARDS)
-@pytest.mark.parametrize("where, stride, dilation", [
-    ((7, 7), 2, 1),  # the last row/column that stride 2 drops
-    ((2, 2), 1, 3),  # a pixel inside the dilated windows that no tap reads
-])
-def test_a_nan_no_window_reads_does_not_poison_the_weight_gradient(backward, where, stride,
-                                                                   dilation):
+@pytest.mark.parametrize(
+    "where, stride, dilation",
+    [
+        ((7, 7), 2, 1),  # the last row/column that stride 2 drops
+        ((2, 2), 1, 3),  # a pixel inside the dilated windows that no tap reads
+    ],
+)
+def test_a_nan_no_window_reads_does_not_poison_the_weight_gradient(
+    backward, where, stride, dilation
+):
     rng = np.random.default_rng(0)
     x, w = rng.normal(size=(1, 1, 8, 5)), rng.normal(size=(2, 1, 3, 2))
     if dilation == 3:
@@ -195,8 +209,7 @@ def test_a_huge_stride_gives_one_window(forward):
     rng = np.random.default_rng(0)
     x, w, b = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 3, 2)), rng.normal(size=4)
     out = forward(x, w, b, stride=HUGE, padding=1)
-    np.testing.assert_allclose(out, ck.conv2d_naive(x, w, b, stride=(9, 8), padding=1),
-                               rtol=1e-12)
+    np.testing.assert_allclose(out, ck.conv2d_naive(x, w, b, stride=(9, 8), padding=1), rtol=1e-12)
     assert out.shape == (2, 4, 1, 1)
     dout = np.ones((2, 4, 1, 4))  # stride (huge, 2): one row of windows, four columns
     expected = ck.conv2d_backward_naive(dout, x, w, (9, 2), 1)
@@ -232,8 +245,10 @@ def test_explain_output_size_answers_a_huge_stride_at_once():
     assert f"padding={(HUGE - 98) // 2} on each side gives 2" in text
 
 
-@pytest.mark.parametrize("n, k, s, p", [(n, k, s, p) for n in range(3, 12) for k in (1, 2, 3)
-                                        for s in range(1, 8) for p in (0, 1)])
+@pytest.mark.parametrize(
+    "n, k, s, p",
+    [(n, k, s, p) for n in range(3, 12) for k in (1, 2, 3) for s in range(1, 8) for p in (0, 1)],
+)
 def test_explain_output_size_suggests_the_smallest_padding_that_fits(n, k, s, p):
     """Checked against a walk over every extra padding, as a learner would try them."""
     text = ck.explain_output_size(n, k, stride=s, padding=p)
@@ -263,18 +278,23 @@ def test_empty_batches_give_empty_results_of_the_right_shape():
     for kind in ("max", "avg"):
         forwards, backwards = (
             ([ck.max_pool2d, ck.max_pool2d_windows, ck.max_pool2d_naive], MAX_POOL_BACKWARDS)
-            if kind == "max" else
-            ([ck.avg_pool2d, ck.avg_pool2d_windows, ck.avg_pool2d_naive],
-             [ck.avg_pool2d_backward, ck.avg_pool2d_backward_windows,
-              ck.avg_pool2d_backward_naive]))
+            if kind == "max"
+            else (
+                [ck.avg_pool2d, ck.avg_pool2d_windows, ck.avg_pool2d_naive],
+                [
+                    ck.avg_pool2d_backward,
+                    ck.avg_pool2d_backward_windows,
+                    ck.avg_pool2d_backward_naive,
+                ],
+            )
+        )
         for forward in forwards:
             assert forward(x, 2).shape == (0, 3, 3, 3)
         for backward in backwards:
             assert backward(np.ones((0, 3, 3, 3)), x, 2).shape == x.shape
 
 
-@pytest.mark.parametrize("layer, x", list(_layers_and_inputs()),
-                         ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("layer, x", list(_layers_and_inputs()), ids=lambda v: type(v).__name__)
 def test_layers_take_an_empty_batch(layer, x):
     empty = x[:0]
     out = layer.forward(empty)

@@ -1,4 +1,5 @@
 """Layers: forward/backward agree with the functions, params/grads, shapes, dtypes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -100,8 +101,9 @@ def test_relu(rng):
     layer = ReLU()
     x = np.array([[-2.0, -0.5, 0.5, 3.0]])
     np.testing.assert_array_equal(layer.forward(x), [[0.0, 0.0, 0.5, 3.0]])
-    np.testing.assert_array_equal(layer.backward(np.array([[1.0, 2.0, 3.0, 4.0]])),
-                                  [[0.0, 0.0, 3.0, 4.0]])
+    np.testing.assert_array_equal(
+        layer.backward(np.array([[1.0, 2.0, 3.0, 4.0]])), [[0.0, 0.0, 3.0, 4.0]]
+    )
     assert layer.params == {} and layer.n_params == 0
     assert layer.output_shape((3, 4, 4)) == (3, 4, 4)
 
@@ -142,8 +144,9 @@ def test_flatten_round_trip(rng):
     assert layer.output_shape((3, 2, 4, 5)) == (3, 40)
 
 
-@pytest.mark.parametrize("make", [lambda: Conv2D(2, 3, 3, padding=1, rng=0), ReLU,
-                                  lambda: MaxPool2D(2), Flatten])
+@pytest.mark.parametrize(
+    "make", [lambda: Conv2D(2, 3, 3, padding=1, rng=0), ReLU, lambda: MaxPool2D(2), Flatten]
+)
 def test_backward_before_forward_is_a_clear_error(make):
     with pytest.raises(RuntimeError, match="before forward"):
         make().backward(np.ones((1, 2, 4, 4)))
@@ -154,10 +157,13 @@ def test_dense_backward_before_forward():
         Dense(3, 2).backward(np.ones((1, 2)))
 
 
-@pytest.mark.parametrize("make, shape", [
-    (lambda: Conv2D(2, 3, 3, padding=1, rng=0), (2, 2, 5, 5)),
-    (lambda: Dense(4, 3, rng=0), (5, 4)),
-])
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda: Conv2D(2, 3, 3, padding=1, rng=0), (2, 2, 5, 5)),
+        (lambda: Dense(4, 3, rng=0), (5, 4)),
+    ],
+)
 def test_backward_overwrites_grads(make, shape, rng):
     layer = make()
     x = rng.normal(size=shape)

@@ -1,4 +1,5 @@
 """softmax, log_softmax and softmax_cross_entropy."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -61,8 +62,10 @@ def test_cross_entropy_is_near_zero_when_confident_and_right():
 
 def test_cross_entropy_accepts_whole_float_labels():
     z = np.zeros((2, 3))
-    assert softmax_cross_entropy(z, np.array([0.0, 2.0]))[0] == softmax_cross_entropy(
-        z, np.array([0, 2]))[0]
+    assert (
+        softmax_cross_entropy(z, np.array([0.0, 2.0]))[0]
+        == softmax_cross_entropy(z, np.array([0, 2]))[0]
+    )
 
 
 def test_cross_entropy_float32(rng):

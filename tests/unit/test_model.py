@@ -1,4 +1,5 @@
 """Sequential: layers in order, params for SGD, backward without accumulation, summary."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,13 @@ from cnnkit import (
 
 def small_net():
     return Sequential(
-        Conv2D(1, 4, 3, padding=1, rng=0), ReLU(), MaxPool2D(2),
-        Conv2D(4, 6, 2, stride=2, rng=1), ReLU(), Flatten(), Dense(6 * 2 * 2, 5, rng=2),
+        Conv2D(1, 4, 3, padding=1, rng=0),
+        ReLU(),
+        MaxPool2D(2),
+        Conv2D(4, 6, 2, stride=2, rng=1),
+        ReLU(),
+        Flatten(),
+        Dense(6 * 2 * 2, 5, rng=2),
     )
 
 
@@ -84,9 +90,14 @@ def test_backward_overwrites_grads_no_accumulation(rng):
 def lenet_like():
     """conv-relu-pool-conv-relu-pool-flatten-dense for 8x8 images."""
     return Sequential(
-        Conv2D(1, 16, 3, padding=1, rng=0), ReLU(), MaxPool2D(2),
-        Conv2D(16, 32, 3, padding=1, rng=1), ReLU(), MaxPool2D(2),
-        Flatten(), Dense(32 * 2 * 2, 10, rng=2),
+        Conv2D(1, 16, 3, padding=1, rng=0),
+        ReLU(),
+        MaxPool2D(2),
+        Conv2D(16, 32, 3, padding=1, rng=1),
+        ReLU(),
+        MaxPool2D(2),
+        Flatten(),
+        Dense(32 * 2 * 2, 10, rng=2),
     )
 
 
@@ -102,8 +113,9 @@ def test_summary_rows_and_table():
     assert [tuple(r.output_shape) for r in rows] == shapes
     # Nodes are neurons (a weighted sum plus a bias): only Conv2D and Dense have them.
     has_nodes = [True, False, False, True, False, False, False, True]
-    assert [r.nodes for r in rows] == [int(np.prod(s)) if n else 0
-                                       for s, n in zip(shapes, has_nodes)]
+    assert [r.nodes for r in rows] == [
+        int(np.prod(s)) if n else 0 for s, n in zip(shapes, has_nodes)
+    ]
     assert summary.total_nodes == 16 * 8 * 8 + 32 * 4 * 4 + 10
     assert [r.params for r in rows] == params
     assert summary.total_params == sum(params) == 6090
@@ -117,7 +129,7 @@ def test_summary_rows_and_table():
         assert row.name == repr(layer)
     assert "6,090" in text and "1,024" in text and "4,640" in text
     relu_line = next(line for line in text.splitlines() if line.startswith("ReLU()"))
-    assert relu_line.split()[-2] == "-"          # a ReLU adds no nodes of its own
+    assert relu_line.split()[-2] == "-"  # a ReLU adds no nodes of its own
 
 
 def _expected_params(layer):
@@ -140,13 +152,15 @@ def test_digits_cnn_summary_agrees_with_a_forward_pass_and_the_layer_shapes():
         assert row.params == _expected_params(layer) == layer.n_params
     assert summary.rows[-1].output_shape == (10,)
     assert summary.total_params == sum(_expected_params(layer) for layer in net.layers)
-    assert summary.total_nodes == sum(out[0].size for layer, out in zip(net.layers, outs)
-                                      if isinstance(layer, (Conv2D, Dense)))
+    assert summary.total_nodes == sum(
+        out[0].size for layer, out in zip(net.layers, outs) if isinstance(layer, (Conv2D, Dense))
+    )
 
 
 def test_summary_of_rgb_input_matches_a_forward_pass(rng):
-    net = Sequential(Conv2D(3, 28, 6, stride=4, rng=0), ReLU(), Flatten(),
-                     Dense(28 * 31 * 31, 2, rng=0))
+    net = Sequential(
+        Conv2D(3, 28, 6, stride=4, rng=0), ReLU(), Flatten(), Dense(28 * 31 * 31, 2, rng=0)
+    )
     summary = net.summary((3, 128, 128))
     assert summary.rows[0].output_shape == (28, 31, 31)
     assert summary.rows[0].nodes == 28 * 31 * 31

@@ -5,6 +5,7 @@ Hypothesis draws the shapes, the values (with NaN and infinity among them where 
 accepts them), the memory layout (contiguous, Fortran order, a strided view, read-only)
 and, for ``fit``, one mistake hidden somewhere in an otherwise good call.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,12 @@ def _layout(draw, a: np.ndarray) -> np.ndarray:
 
 @st.composite
 def images(draw, n=(1, 3), c=(1, 2), hw=(3, 7), elements=FINITE, dtype=np.float64):
-    shape = (draw(st.integers(*n)), draw(st.integers(*c)), draw(st.integers(*hw)),
-             draw(st.integers(*hw)))
+    shape = (
+        draw(st.integers(*n)),
+        draw(st.integers(*c)),
+        draw(st.integers(*hw)),
+        draw(st.integers(*hw)),
+    )
     return _layout(draw, draw(hnp.arrays(dtype, shape, elements=elements)))
 
 
@@ -78,7 +83,7 @@ def test_poolings_do_not_change_their_inputs(x, k, data):
         dout = data.draw(hnp.arrays(np.float64, out.shape, elements=ANY))
         for suffix in ("", "_naive", "_windows"):
             fn = getattr(ck, f"{kind}_pool2d_backward{suffix}")
-            _unchanged(lambda f=fn: f(dout, x, k), dout, x)
+            _unchanged(lambda f=fn, g=dout: f(g, x, k), dout, x)
 
 
 @given(st.data())
@@ -92,8 +97,13 @@ def test_losses_do_not_change_their_inputs(data):
 
 
 def _net(seed=0):
-    return ck.Sequential(ck.Conv2D(1, 2, 3, rng=seed), ck.ReLU(), ck.MaxPool2D(2), ck.Flatten(),
-                         ck.Dense(8, 3, rng=seed + 1))
+    return ck.Sequential(
+        ck.Conv2D(1, 2, 3, rng=seed),
+        ck.ReLU(),
+        ck.MaxPool2D(2),
+        ck.Flatten(),
+        ck.Dense(8, 3, rng=seed + 1),
+    )
 
 
 @given(images(n=(0, 4), c=(1, 1), hw=(6, 6)), st.data())
@@ -119,11 +129,18 @@ def test_data_and_gradient_helpers_do_not_change_their_inputs(data):
     n = data.draw(st.integers(4, 12))
     X = _layout(data.draw, data.draw(hnp.arrays(np.float64, (n, 2), elements=ANY)))
     y = _layout(data.draw, np.arange(n) % 2)
-    _unchanged(lambda: ck.train_test_split(X, y, test_size=0.5, seed=data.draw(
-        st.integers(0, 9))), X, y)
+    _unchanged(
+        lambda: ck.train_test_split(X, y, test_size=0.5, seed=data.draw(st.integers(0, 9))), X, y
+    )
     a = _layout(data.draw, data.draw(hnp.arrays(np.float64, (3,), elements=ANY)))
-    b = _layout(data.draw, data.draw(hnp.arrays(np.complex128, (3,), elements=st.complex_numbers(
-        max_magnitude=5, allow_nan=False))))
+    b = _layout(
+        data.draw,
+        data.draw(
+            hnp.arrays(
+                np.complex128, (3,), elements=st.complex_numbers(max_magnitude=5, allow_nan=False)
+            )
+        ),
+    )
     _unchanged(lambda: ck.relative_error(a, b), a, b)
     x = data.draw(hnp.arrays(np.float64, (2, 3), elements=FINITE))
     layer = ck.Dense(3, 2, rng=0)
@@ -131,7 +148,7 @@ def test_data_and_gradient_helpers_do_not_change_their_inputs(data):
     _unchanged(lambda: ck.check_layer_gradients(layer, x), x)
     np.testing.assert_array_equal(layer.params["weight"], weight)  # nudged and put back
     v = x.copy()
-    ck.numerical_gradient(lambda t: float(np.sum(t ** 3)), v)
+    ck.numerical_gradient(lambda t: float(np.sum(t**3)), v)
     np.testing.assert_array_equal(v, x)  # every entry restored after its nudge
 
 

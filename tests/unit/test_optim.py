@@ -1,4 +1,5 @@
 """SGD with momentum: PyTorch's update rule, written out here by hand."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Max and average pooling: vectorised vs loops, forward and backward, and by hand."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,16 +36,19 @@ def reference_pool(x, k, s, reduce):
     out = np.empty((*x.shape[:2], oh, ow))
     for i in range(oh):
         for j in range(ow):
-            out[:, :, i, j] = reduce(x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw],
-                                     axis=(2, 3))
+            out[:, :, i, j] = reduce(
+                x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw], axis=(2, 3)
+            )
     return out
 
 
 @pytest.mark.parametrize("xshape, k, s", CASES)
 @pytest.mark.parametrize("name", ["max", "avg"])
 def test_forward_vectorised_matches_naive_and_reference(xshape, k, s, name, rng):
-    fast, slow, reduce = {"max": (max_pool2d, max_pool2d_naive, np.max),
-                          "avg": (avg_pool2d, avg_pool2d_naive, np.mean)}[name]
+    fast, slow, reduce = {
+        "max": (max_pool2d, max_pool2d_naive, np.max),
+        "avg": (avg_pool2d, avg_pool2d_naive, np.mean),
+    }[name]
     x = rng.normal(size=xshape)
     out = fast(x, k, s)
     np.testing.assert_allclose(out, slow(x, k, s), rtol=1e-13, atol=1e-13)
@@ -54,8 +58,10 @@ def test_forward_vectorised_matches_naive_and_reference(xshape, k, s, name, rng)
 @pytest.mark.parametrize("xshape, k, s", CASES)
 @pytest.mark.parametrize("name", ["max", "avg"])
 def test_backward_vectorised_matches_naive(xshape, k, s, name, rng):
-    fwd, fast, slow = {"max": (max_pool2d, max_pool2d_backward, max_pool2d_backward_naive),
-                       "avg": (avg_pool2d, avg_pool2d_backward, avg_pool2d_backward_naive)}[name]
+    fwd, fast, slow = {
+        "max": (max_pool2d, max_pool2d_backward, max_pool2d_backward_naive),
+        "avg": (avg_pool2d, avg_pool2d_backward, avg_pool2d_backward_naive),
+    }[name]
     x = rng.normal(size=xshape)
     dout = rng.normal(size=fwd(x, k, s).shape)
     dx = fast(dout, x, k, s)
@@ -123,7 +129,7 @@ def test_dropped_rows_get_no_gradient(rng):
 @pytest.mark.parametrize("ndim", [2, 3])
 def test_unbatched_inputs(ndim, rng):
     x4 = rng.normal(size=(1, 1, 6, 6))
-    x = x4.reshape(x4.shape[4 - ndim:])
+    x = x4.reshape(x4.shape[4 - ndim :])
     for fwd, bwd in [(max_pool2d, max_pool2d_backward), (avg_pool2d, avg_pool2d_backward)]:
         out = fwd(x, 2)
         assert out.ndim == ndim
@@ -138,8 +144,15 @@ def test_float32_in_float32_out(fn, rng):
     assert fn(x, 2).dtype == np.float32
 
 
-@pytest.mark.parametrize("fn", [max_pool2d_backward, avg_pool2d_backward,
-                                max_pool2d_backward_naive, avg_pool2d_backward_naive])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        max_pool2d_backward,
+        avg_pool2d_backward,
+        max_pool2d_backward_naive,
+        avg_pool2d_backward_naive,
+    ],
+)
 def test_backward_float32_in_float32_out(fn, rng):
     x = rng.normal(size=(2, 2, 6, 6)).astype(np.float32)
     dout = rng.normal(size=(2, 2, 3, 3)).astype(np.float32)

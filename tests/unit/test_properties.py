@@ -1,4 +1,5 @@
 """Property-based tests: random shapes, strides, paddings and dilations (hypothesis)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,8 +52,26 @@ def conv_cases(draw):
     w = draw(st.integers(max(1, span_w - 2 * pw), max(1, span_w - 2 * pw) + 6))
     n, c, f = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
     seed = draw(st.integers(0, 2**32 - 1))
-    return dict(n=n, c=c, f=f, h=h, w=w, kh=kh, kw=kw, stride=stride, padding=padding,
-                dilation=dilation, seed=seed, sh=sh, sw=sw, ph=ph, pw=pw, dh=dh, dw=dw, mode=mode)
+    return dict(
+        n=n,
+        c=c,
+        f=f,
+        h=h,
+        w=w,
+        kh=kh,
+        kw=kw,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        seed=seed,
+        sh=sh,
+        sw=sw,
+        ph=ph,
+        pw=pw,
+        dh=dh,
+        dw=dw,
+        mode=mode,
+    )
 
 
 def _arrays(case, with_bias=True):
@@ -127,8 +146,13 @@ def count_pool_windows(n, k, s, p, ceil_mode):
         start += s
 
 
-@given(n=st.integers(1, 30), k=st.integers(1, 10), s=st.integers(1, 8), data=st.data(),
-       ceil_mode=st.booleans())
+@given(
+    n=st.integers(1, 30),
+    k=st.integers(1, 10),
+    s=st.integers(1, 8),
+    data=st.data(),
+    ceil_mode=st.booleans(),
+)
 def test_pool_output_size_counts_windows(n, k, s, data, ceil_mode):
     p = data.draw(st.integers(0, k // 2))
     expected = count_pool_windows(n, k, s, p, ceil_mode)
@@ -151,8 +175,11 @@ def pool_cases(draw):
     ties = draw(st.booleans())
     rng = np.random.default_rng(seed)
     # with ties, values come from a small set so many windows have several maxima
-    x = rng.integers(0, 3, size=(n, c, h, w)).astype(float) if ties else rng.normal(
-        size=(n, c, h, w))
+    x = (
+        rng.integers(0, 3, size=(n, c, h, w)).astype(float)
+        if ties
+        else rng.normal(size=(n, c, h, w))
+    )
     kh_, kw_ = (kernel, kernel) if isinstance(kernel, int) else kernel
     sh_, sw_ = (kh_, kw_) if stride is None else stride
     out_hw = (pool_output_size(h, kh_, sh_), pool_output_size(w, kw_, sw_))
@@ -166,8 +193,12 @@ def test_max_pool_vectorised_equals_naive(case):
     out = max_pool2d(x, k, s)
     assert out.shape == dout.shape
     np.testing.assert_array_equal(out, max_pool2d_naive(x, k, s))
-    np.testing.assert_allclose(max_pool2d_backward(dout, x, k, s),
-                               max_pool2d_backward_naive(dout, x, k, s), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(
+        max_pool2d_backward(dout, x, k, s),
+        max_pool2d_backward_naive(dout, x, k, s),
+        rtol=1e-13,
+        atol=1e-13,
+    )
 
 
 @given(pool_cases())
@@ -176,5 +207,9 @@ def test_avg_pool_vectorised_equals_naive(case):
     out = avg_pool2d(x, k, s)
     assert out.shape == dout.shape
     np.testing.assert_allclose(out, avg_pool2d_naive(x, k, s), rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(avg_pool2d_backward(dout, x, k, s),
-                               avg_pool2d_backward_naive(dout, x, k, s), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(
+        avg_pool2d_backward(dout, x, k, s),
+        avg_pool2d_backward_naive(dout, x, k, s),
+        rtol=1e-13,
+        atol=1e-13,
+    )

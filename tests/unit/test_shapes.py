@@ -1,4 +1,5 @@
 """Output-size arithmetic: conv_output_size, pool_output_size, explain_output_size."""
+
 from __future__ import annotations
 
 import re
@@ -20,10 +21,15 @@ def count_windows(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     return count
 
 
-GRID = [(n, k, s, p, d)
-        for n in (1, 5, 8, 13) for k in (1, 2, 3, 5) for s in (1, 2, 3)
-        for p in (0, 1, 2) for d in (1, 2)
-        if d * (k - 1) + 1 <= n + 2 * p]
+GRID = [
+    (n, k, s, p, d)
+    for n in (1, 5, 8, 13)
+    for k in (1, 2, 3, 5)
+    for s in (1, 2, 3)
+    for p in (0, 1, 2)
+    for d in (1, 2)
+    if d * (k - 1) + 1 <= n + 2 * p
+]
 
 
 @pytest.mark.parametrize("n, k, s, p, d", GRID)
@@ -31,14 +37,17 @@ def test_conv_output_size_counts_window_positions(n, k, s, p, d):
     assert conv_output_size(n, k, stride=s, padding=p, dilation=d) == count_windows(n, k, s, p, d)
 
 
-@pytest.mark.parametrize("n, k, s, expected", [
-    # Worked by hand: floor((128 - 11) / 2) + 1 = floor(58.5) + 1 = 59, and so on.
-    (128, 11, 2, 59),
-    (128, 11, 6, 20),
-    (128, 6, 4, 31),
-    (28, 5, 1, 24),
-    (8, 3, 1, 6),
-])
+@pytest.mark.parametrize(
+    "n, k, s, expected",
+    [
+        # Worked by hand: floor((128 - 11) / 2) + 1 = floor(58.5) + 1 = 59, and so on.
+        (128, 11, 2, 59),
+        (128, 11, 6, 20),
+        (128, 6, 4, 31),
+        (28, 5, 1, 24),
+        (8, 3, 1, 6),
+    ],
+)
 def test_conv_output_size_course_examples(n, k, s, expected):
     assert conv_output_size(n, k, stride=s) == expected
 
@@ -53,9 +62,17 @@ def test_valid_padding_is_no_padding():
     assert conv_output_size(10, 3, padding="valid") == conv_output_size(10, 3, padding=0) == 8
 
 
-@pytest.mark.parametrize("k, d, expected", [
-    (3, 1, (1, 1)), (4, 1, (1, 2)), (2, 1, (0, 1)), (5, 2, (4, 4)), (4, 3, (4, 5)), (1, 1, (0, 0)),
-])
+@pytest.mark.parametrize(
+    "k, d, expected",
+    [
+        (3, 1, (1, 1)),
+        (4, 1, (1, 2)),
+        (2, 1, (0, 1)),
+        (5, 2, (4, 4)),
+        (4, 3, (4, 5)),
+        (1, 1, (0, 0)),
+    ],
+)
 def test_same_padding_puts_the_odd_pixel_after(k, d, expected):
     # total d*(k-1); the smaller half before (top/left), as PyTorch does.
     assert same_padding(k, d) == expected
@@ -103,9 +120,13 @@ def count_pool_windows(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
         start += s
 
 
-POOL_GRID = [(n, k, s, p)
-             for n in (1, 2, 3, 5, 7, 8, 11) for k in (1, 2, 3, 4, 5) for s in (1, 2, 3, 5)
-             for p in range(k // 2 + 1)]
+POOL_GRID = [
+    (n, k, s, p)
+    for n in (1, 2, 3, 5, 7, 8, 11)
+    for k in (1, 2, 3, 4, 5)
+    for s in (1, 2, 3, 5)
+    for p in range(k // 2 + 1)
+]
 
 
 @pytest.mark.parametrize("ceil_mode", [False, True])
@@ -179,8 +200,10 @@ def test_explain_output_size_mentions_dilation_and_same():
 def test_explain_output_size_fix_suggestion_is_right(n, k, s, p, d):
     """When pixels are dropped, the suggested symmetric padding really uses every pixel."""
     text = explain_output_size(n, k, s, p, d)
-    assert text.splitlines()[-1] == f"out = {conv_output_size(n, k, s, p, d) - 1} + 1 = " \
-                                    f"{conv_output_size(n, k, s, p, d)}"
+    assert (
+        text.splitlines()[-1] == f"out = {conv_output_size(n, k, s, p, d) - 1} + 1 = "
+        f"{conv_output_size(n, k, s, p, d)}"
+    )
     match = re.search(r"padding=(\d+) on each side gives (\d+)", text)
     if uncovered_pixels(n, k, s, p, d) == 0:
         assert match is None

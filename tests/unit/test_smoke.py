@@ -1,4 +1,5 @@
 """The package imports and every name of the public API is there."""
+
 import cnnkit
 
 PUBLIC = """conv_output_size pool_output_size explain_output_size conv2d conv2d_naive

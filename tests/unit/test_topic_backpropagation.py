@@ -1,5 +1,6 @@
 """Notebook 04 (backpropagation): its equations, figures, kernel-learning explorer and
 exercises. The explorer's pure functions are run over the whole range of every control."""
+
 from __future__ import annotations
 
 import math
@@ -38,8 +39,10 @@ LRS = _slider_lrs()
 
 # --- the written-out equations of the tiny convolution --------------------------------------
 
-@pytest.mark.parametrize("in_shape, k_shape", [((3, 3), (2, 2)), ((4, 5), (2, 3)),
-                                               ((3, 3), (3, 3)), ((2, 4), (1, 1))])
+
+@pytest.mark.parametrize(
+    "in_shape, k_shape", [((3, 3), (2, 2)), ((4, 5), (2, 3)), ((3, 3), (3, 3)), ((2, 4), (1, 1))]
+)
 def test_conv_equations_evaluate_to_the_convolution_and_its_gradients(in_shape, k_shape):
     rng = np.random.default_rng(1)
     x, w = rng.normal(size=in_shape), rng.normal(size=k_shape)
@@ -51,7 +54,7 @@ def test_conv_equations_evaluate_to_the_convolution_and_its_gradients(in_shape, 
         result = np.full(shape, np.nan)
         for line in viz.conv_equations(in_shape, k_shape, wrt):
             lhs, rhs = line.split(" = ")
-            index = tuple(int(v) for v in lhs[lhs.index("[") + 1:-1].split(","))
+            index = tuple(int(v) for v in lhs[lhs.index("[") + 1 : -1].split(","))
             result[index] = eval(rhs, {}, names)  # the equations are valid numpy code
         return result
 
@@ -78,6 +81,7 @@ def test_conv_equations_reject_bad_arguments():
 
 # --- static figures ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("highlight", [None, 1, 2, 3, 4, 5])
 def test_training_cycle_figure(highlight):
     fig = viz.plot_training_cycle(highlight)
@@ -87,8 +91,22 @@ def test_training_cycle_figure(highlight):
         assert word in texts
 
 
-@pytest.mark.parametrize("n, batch", [(1, 1), (1, 32), (31, 32), (32, 32), (33, 32), (50, 1),
-                                      (100, 7), (100, 2000), (1437, 32), (1438, 32), (1438, 64)])
+@pytest.mark.parametrize(
+    "n, batch",
+    [
+        (1, 1),
+        (1, 32),
+        (31, 32),
+        (32, 32),
+        (33, 32),
+        (50, 1),
+        (100, 7),
+        (100, 2000),
+        (1437, 32),
+        (1438, 32),
+        (1438, 64),
+    ],
+)
 def test_epoch_batches_figure_counts_iterations(n, batch):
     fig = viz.plot_epoch_batches(n, batch)
     iterations = math.ceil(n / batch)
@@ -111,8 +129,7 @@ def test_iteration_losses_figure(n_losses, per_epoch):
 
 
 def test_chain_figure_and_its_checks():
-    fig = viz.plot_chain(["w", "z", "L"], [1.0, 2.0, 4.0], [4.0, 4.0, 1.0],
-                         ["z = 2w", "L = z^2"])
+    fig = viz.plot_chain(["w", "z", "L"], [1.0, 2.0, 4.0], [4.0, 4.0, 1.0], ["z = 2w", "L = z^2"])
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     assert "dL/dw" in texts and "= 4" in texts
     with pytest.raises(ValueError):
@@ -121,8 +138,7 @@ def test_chain_figure_and_its_checks():
 
 def test_number_grids_and_step_size_figures():
     x = np.arange(9.0).reshape(3, 3)
-    fig = viz.plot_number_grids([[("x", x), ("w", x[:2, :2])], [("dx", x)]],
-                                between=[["*"]])
+    fig = viz.plot_number_grids([[("x", x), ("w", x[:2, :2])], [("dx", x)]], between=[["*"]])
     shown = [t.get_text() for t in fig.axes[0].texts]
     assert shown == [f"{v:g}" for v in x.ravel()]
     assert any(t.get_text() == "*" for t in fig.texts)
@@ -133,6 +149,7 @@ def test_number_grids_and_step_size_figures():
 
 
 # --- learning a kernel: the pure training function over every control position ----------------
+
 
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("train_on", wb.TRAINING_INPUTS)
@@ -196,10 +213,20 @@ def test_divergence_reported_only_once_reached():
     assert wb.learn_kernel(LRS[-1], d).diverged_at == d
 
 
-@pytest.mark.parametrize("kwargs", [{"lr": 0}, {"lr": -0.1}, {"lr": float("nan")},
-                                    {"lr": float("inf")}, {"steps": -1}, {"steps": 201},
-                                    {"steps": 2.5}, {"target": "Laplace"},
-                                    {"train_on": "cats"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"lr": 0},
+        {"lr": -0.1},
+        {"lr": float("nan")},
+        {"lr": float("inf")},
+        {"steps": -1},
+        {"steps": 201},
+        {"steps": 2.5},
+        {"target": "Laplace"},
+        {"train_on": "cats"},
+    ],
+)
 def test_learn_kernel_rejects_bad_values(kwargs):
     args = {"lr": 0.1, "steps": 5, **kwargs}
     with pytest.raises(ValueError):
@@ -207,6 +234,7 @@ def test_learn_kernel_rejects_bad_values(kwargs):
 
 
 # --- the explorer's drawing function and wiring ------------------------------------------------
+
 
 def _check_view(result, run):
     fig, text = result
@@ -261,6 +289,7 @@ def test_explorer_controls_and_buttons():
 
 
 # --- exercises -----------------------------------------------------------------------------------
+
 
 def test_exercises_are_registered():
     assert {"04.1", "04.2", "04.3", "04.4", "04.5"} <= set(EXERCISES)
@@ -318,6 +347,7 @@ def test_exercise_dweight():
 
 # --- momentum on a valley, and the colours ---------------------------------------------------
 
+
 def test_descent_paths_figure():
     points = np.array([[-4.0, 1.0], [-3.0, -0.5], [0.0, 0.0]])
     ax = viz.plot_descent_paths([("plain", points), ("momentum", points[::-1])], (1.0, 20.0))
@@ -330,17 +360,21 @@ def test_learning_rate_figure_says_nothing_false_about_float64():
     runs = [wb.learn_kernel(lr, wb.MAX_STEPS) for lr in (0.003, 0.3, 2.5)]
     ax = viz.plot_learning_rates(runs).axes[0]
     assert not any("float64" in t.get_text() for t in ax.texts)
-    assert min(float(np.min(r.losses)) for r in runs) > viz.LOSS_FLOOR   # nothing clipped
+    assert min(float(np.min(r.losses)) for r in runs) > viz.LOSS_FLOOR  # nothing clipped
 
 
 def test_kernel_learning_figure_uses_the_signed_colours_with_a_colour_bar():
     fig = wb.draw_kernel_learning(0.1, 5)[0]
-    signed = [ax for ax in fig.axes if ax.images and ax.images[0].get_cmap().name == "RdBu_r"
-              and ax.get_label() != "<colorbar>"]
+    signed = [
+        ax
+        for ax in fig.axes
+        if ax.images and ax.images[0].get_cmap().name == "RdBu_r" and ax.get_label() != "<colorbar>"
+    ]
     assert len(signed) >= 2
     assert all(ax.images[0].get_clim()[0] == -ax.images[0].get_clim()[1] for ax in signed)
-    assert any(ax.get_ylabel() for ax in fig.axes if not ax.images or
-               ax.get_label() == "<colorbar>")
+    assert any(
+        ax.get_ylabel() for ax in fig.axes if not ax.images or ax.get_label() == "<colorbar>"
+    )
 
 
 def test_exercise_questions_in_the_notebook_quote_the_checks_constants():

@@ -1,6 +1,7 @@
 """Notebook 07 (CNN versus dense): shifts (vectorised against loops), random shifts,
 augmented training, early stopping, the dense network, the figures, the generalisation
 explorer over every control position, and the exercises with right and wrong answers."""
+
 from __future__ import annotations
 
 import itertools
@@ -76,8 +77,12 @@ def test_random_shifts_are_seeded_and_are_real_shifts():
     assert not np.array_equal(a, cnnkit.random_shifts(X, 1, seed=4))
     kinds = set()
     for original, moved in zip(X, a):
-        matches = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
-                   if np.array_equal(cnnkit.shift_images(original[None], dy, dx)[0], moved)]
+        matches = [
+            (dy, dx)
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+            if np.array_equal(cnnkit.shift_images(original[None], dy, dx)[0], moved)
+        ]
         assert matches, "every image is one of its 9 possible shifts"
         kinds.add(matches[0])
     assert len(kinds) == 9  # 50 images draw every one of the 9 shifts
@@ -90,8 +95,19 @@ def test_fit_augmented_without_shift_equals_fit_epoch_by_epoch(tiny_data):
     X_train, X_test, y_train, y_test = tiny_data
     a, b = cnnkit.digits_mlp(seed=2), cnnkit.digits_mlp(seed=2)
     opt_a, opt_b = cnnkit.SGD(a.params(), lr=0.05), cnnkit.SGD(b.params(), lr=0.05)
-    h = cnnkit.fit_augmented(a, X_train, y_train, 3, 16, opt_a, max_shift=0, X_val=X_test,
-                             y_val=y_test, seed=5, progress="off")
+    h = cnnkit.fit_augmented(
+        a,
+        X_train,
+        y_train,
+        3,
+        16,
+        opt_a,
+        max_shift=0,
+        X_val=X_test,
+        y_val=y_test,
+        seed=5,
+        progress="off",
+    )
     for epoch in range(3):  # the same epochs, run by hand with fit's own shuffling seeds
         cnnkit.fit(b, X_train, y_train, 1, 16, opt_b, seed=10_000 * 5 + epoch, progress="off")
     assert np.array_equal(a.layers[1].params["weight"], b.layers[1].params["weight"])
@@ -103,8 +119,17 @@ def test_fit_augmented_anneal_lowers_and_restores_the_learning_rate(tiny_data):
     net = cnnkit.digits_mlp()
     opt = cnnkit.SGD(net.params(), lr=0.1)
     seen = []
-    cnnkit.fit_augmented(net, X_train, y_train, 4, 32, opt, anneal=True, progress="off",
-                         callback=lambda h: seen.append(opt.lr))
+    cnnkit.fit_augmented(
+        net,
+        X_train,
+        y_train,
+        4,
+        32,
+        opt,
+        anneal=True,
+        progress="off",
+        callback=lambda h: seen.append(opt.lr),
+    )
     assert seen == pytest.approx([0.1, 0.075, 0.05, 0.025]) and opt.lr == 0.1
 
 
@@ -129,8 +154,9 @@ def test_best_weights_restores_the_best_epoch(tiny_data):
         snapshots.append(net.layers[1].params["weight"].copy())
 
     opt = cnnkit.SGD(net.params(), lr=0.2, momentum=0.9)
-    h = cnnkit.fit(net, X_train, y_train, 6, 16, opt, X_test, y_test, progress="off",
-                   callback=record)
+    h = cnnkit.fit(
+        net, X_train, y_train, 6, 16, opt, X_test, y_test, progress="off", callback=record
+    )
     assert keeper.best_epoch == cnnkit.best_epoch(h.val_loss)
     assert keeper.restore() == keeper.best_epoch
     assert np.array_equal(net.layers[1].params["weight"], snapshots[keeper.best_epoch - 1])
@@ -210,8 +236,9 @@ def test_other_figures_are_labelled():
 # ------------------------------------------------------------------ explorer
 
 
-@pytest.mark.parametrize("network,augment", itertools.product(CHOICES["network"],
-                                                              CHOICES["augment"]))
+@pytest.mark.parametrize(
+    "network,augment", itertools.product(CHOICES["network"], CHOICES["augment"])
+)
 def test_train_network_over_network_and_augment(network, augment, tiny_data):
     model, history = wg.train_network(network, 60, augment, 0.0, 2, data=tiny_data)
     assert history.epochs == 2 and 0 <= history.val_acc[-1] <= 1
@@ -279,14 +306,31 @@ def test_explorer_unexpected_error_is_raised(small_explorer, monkeypatch):
 
 # ------------------------------------------------------------------ exercises
 
-NOT_ANSWERS = [None, "three", "", True, False, [], [1, 2], {"a": 1}, 2.5, float("nan"),
-               np.array([1.0, 2.0]), object()]
+NOT_ANSWERS = [
+    None,
+    "three",
+    "",
+    True,
+    False,
+    [],
+    [1, 2],
+    {"a": 1},
+    2.5,
+    float("nan"),
+    np.array([1.0, 2.0]),
+    object(),
+]
 
 
-@pytest.mark.parametrize("name,check", [("07.1", ex.check_dense_parameters),
-                                        ("07.2", ex.check_shift_right),
-                                        ("07.3", ex.check_best_epoch),
-                                        ("07.4", ex.check_which_overfits)])
+@pytest.mark.parametrize(
+    "name,check",
+    [
+        ("07.1", ex.check_dense_parameters),
+        ("07.2", ex.check_shift_right),
+        ("07.3", ex.check_best_epoch),
+        ("07.4", ex.check_which_overfits),
+    ],
+)
 def test_exercises_never_raise_and_explain(name, check):
     assert EXERCISES[name] is check
     bad_functions = [lambda *a: 1 / 0, lambda *a: None, lambda *a: "x", lambda *a: [[1]]]

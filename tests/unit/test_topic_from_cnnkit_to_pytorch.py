@@ -1,6 +1,7 @@
 """Notebook 11 (from cnnkit to PyTorch): the bridge against PyTorch (float64 to 1e-10, float32
 to 1e-5), the data-parallel demo, `import cnnkit` and the notebook without PyTorch, the
 figure, the layer explorer over every control position, the exercises, and `make torch`."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -52,6 +53,7 @@ def batch():
 
 # ------------------------------------------------------------------------------ without torch
 
+
 def test_import_cnnkit_works_without_torch():
     code = BLOCK_TORCH + (
         "import cnnkit, cnnkit.viz, cnnkit.widgets, cnnkit.exercises\n"
@@ -65,10 +67,16 @@ def test_import_cnnkit_works_without_torch():
         "    raise SystemExit('to_torch worked without torch')\n"
         "assert 'make torch' in cnnkit.widgets.draw_layer_twins(cnnkit.widgets.LAYER_NAMES[0],"
         " 'output')\n"
-        "print('ok')\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, "MPLBACKEND": "Agg"}, timeout=120,
-                          check=False)
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
 
@@ -84,8 +92,9 @@ def test_notebook_runs_without_torch_and_says_how_to_get_it(tmp_path):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython"), "MPLBACKEND": "Agg"}
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute(env=env)  # the kernel starts with IPYTHONDIR: its startup blocks torch
     texts = []
     for cell in nb.cells:
@@ -116,12 +125,23 @@ def test_every_torch_cell_of_the_notebook_is_guarded():
 
 # ------------------------------------------------------------------------------ the bridge
 
+
 def test_to_torch_builds_the_twin_layers_and_copies_every_weight(torch):
     model = cnnkit.digits_cnn(5)
     net = torch_bridge.to_torch(model)
     names = [type(m).__name__ for m in net]
-    assert names == ["Conv2d", "ReLU", "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU",
-                     "MaxPool2d", "Flatten", "Linear"]
+    assert names == [
+        "Conv2d",
+        "ReLU",
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d",
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d",
+        "Flatten",
+        "Linear",
+    ]
     assert net[9].weight.shape == (10, 256) and net[0].weight.shape == (16, 1, 3, 3)
     for layer, module in zip(model.layers, net):
         for name, value in layer.params.items():
@@ -132,9 +152,13 @@ def test_to_torch_builds_the_twin_layers_and_copies_every_weight(torch):
 
 
 def test_to_torch_keeps_stride_padding_and_dilation(torch, batch):
-    model = cnnkit.Sequential(cnnkit.Conv2D(1, 3, 3, stride=2, padding=2, dilation=2, rng=1),
-                              cnnkit.ReLU(), cnnkit.MaxPool2D(2, stride=1), cnnkit.Flatten(),
-                              cnnkit.Dense(3 * 3 * 3, 4, rng=2))  # 8 -conv-> 4 -pool-> 3
+    model = cnnkit.Sequential(
+        cnnkit.Conv2D(1, 3, 3, stride=2, padding=2, dilation=2, rng=1),
+        cnnkit.ReLU(),
+        cnnkit.MaxPool2D(2, stride=1),
+        cnnkit.Flatten(),
+        cnnkit.Dense(3 * 3 * 3, 4, rng=2),
+    )  # 8 -conv-> 4 -pool-> 3
     net = torch_bridge.to_torch(model)
     out = net(torch.from_numpy(batch[0])).detach().numpy()
     assert cnnkit.relative_error(model.forward(batch[0]), out) < F64
@@ -178,8 +202,9 @@ def test_side_by_side_training_keeps_equal_weights_and_learns(torch):
     model = cnnkit.digits_cnn(0)
     net = torch_bridge.to_torch(model)
     before = model.layers[0].params["weight"].copy()
-    run = torch_bridge.train_side_by_side(model, net, X, y, steps=6, batch_size=16, lr=0.05,
-                                          momentum=0.9, seed=1)
+    run = torch_bridge.train_side_by_side(
+        model, net, X, y, steps=6, batch_size=16, lr=0.05, momentum=0.9, seed=1
+    )
     assert run["difference"].shape == (6,) and run["difference"].max() < F64
     assert np.abs(run["loss_cnnkit"] - run["loss_torch"]).max() < F64
     assert not np.allclose(before, model.layers[0].params["weight"])  # it did train
@@ -227,10 +252,19 @@ def test_bridge_errors_name_the_problem(torch):
 
 
 def test_name_map_names_real_pytorch_classes(torch):
-    layer_twins = [theirs for _, theirs, _ in torch_bridge.NAME_MAP
-                   if theirs.startswith("nn.") and " " not in theirs]
-    assert {"nn.Conv2d", "nn.ReLU", "nn.MaxPool2d", "nn.Flatten", "nn.Linear",
-            "nn.Sequential"} <= set(layer_twins)
+    layer_twins = [
+        theirs
+        for _, theirs, _ in torch_bridge.NAME_MAP
+        if theirs.startswith("nn.") and " " not in theirs
+    ]
+    assert {
+        "nn.Conv2d",
+        "nn.ReLU",
+        "nn.MaxPool2d",
+        "nn.Flatten",
+        "nn.Linear",
+        "nn.Sequential",
+    } <= set(layer_twins)
     for name in layer_twins:
         assert hasattr(torch.nn, name[3:]), name
     assert hasattr(torch.autograd, "gradcheck") and hasattr(torch.optim, "SGD")
@@ -257,6 +291,7 @@ def test_ddp_demo_rejects_an_uneven_split():
 
 
 # ------------------------------------------------------------------------------ figure, explorer
+
 
 def test_plot_step_differences_is_titled_labelled_and_logarithmic():
     _, ax = plt.subplots()
@@ -308,17 +343,35 @@ RIGHT = {
     ex.check_ddp_divisor: [2, 2.0, np.int64(2), [2]],
 }
 WRONG = {  # answers as a learner would write them, and a word the diagnosis must contain
-    ex.check_pytorch_name: [("nn.Dense", "no Dense"), ("Dense", "no Dense"),
-                            ("F.linear", "function"), ("nn.Conv2d", "Conv2D"),
-                            ("nn.ReLU", "ReLU"), ("fully connected", "table"),
-                            (3, "text"), (["nn.Linear"], "text"), (None, "replace None")],
-    ex.check_linear_weight_shape: [((256, 10), "transposed"), ((10,), "bias"),
-                                   ([2560], "number of weights"), (2560, "tuple"),
-                                   ("(10, 256)", "without quotes"), ((1, 10, 256), "not it"),
-                                   ({10, 256}, "order")],
-    ex.check_ddp_divisor: [(1, "already a mean"), (64, "too small"), (32, "too small"),
-                           (3, "not it"), ("2", "without quotes"), (2.5, "whole"),
-                           ([1, 2], "2 numbers")],
+    ex.check_pytorch_name: [
+        ("nn.Dense", "no Dense"),
+        ("Dense", "no Dense"),
+        ("F.linear", "function"),
+        ("nn.Conv2d", "Conv2D"),
+        ("nn.ReLU", "ReLU"),
+        ("fully connected", "table"),
+        (3, "text"),
+        (["nn.Linear"], "text"),
+        (None, "replace None"),
+    ],
+    ex.check_linear_weight_shape: [
+        ((256, 10), "transposed"),
+        ((10,), "bias"),
+        ([2560], "number of weights"),
+        (2560, "tuple"),
+        ("(10, 256)", "without quotes"),
+        ((1, 10, 256), "not it"),
+        ({10, 256}, "order"),
+    ],
+    ex.check_ddp_divisor: [
+        (1, "already a mean"),
+        (64, "too small"),
+        (32, "too small"),
+        (3, "not it"),
+        ("2", "without quotes"),
+        (2.5, "whole"),
+        ([1, 2], "2 numbers"),
+    ],
 }
 
 
@@ -352,8 +405,23 @@ def test_exercise_solutions_pass_their_checks():
 
 
 def test_exercise_answers_of_any_type_never_raise():
-    odd = [None, ..., True, 0, -1, 1e300, float("nan"), "", "x", [], {}, set(), np.zeros((2, 2)),
-           len, object()]
+    odd = [
+        None,
+        ...,
+        True,
+        0,
+        -1,
+        1e300,
+        float("nan"),
+        "",
+        "x",
+        [],
+        {},
+        set(),
+        np.zeros((2, 2)),
+        len,
+        object(),
+    ]
     for check in RIGHT:
         for answer in odd:
             fb = check(answer)
@@ -361,6 +429,7 @@ def test_exercise_answers_of_any_type_never_raise():
 
 
 # ------------------------------------------------------------------------------ make torch
+
 
 def _course():
     spec = importlib.util.spec_from_file_location("course", ROOT / "tools" / "course.py")

@@ -1,4 +1,5 @@
 """The start notebook's helpers: environment check, digit figures, first explorer, exercises."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,13 @@ from cnnkit.widgets.index import (  # noqa: E402
 )
 
 IMAGES, LABELS = cnnkit.load_digits()
-GOOD = {"python": "3.11.7", "numpy": "2.4.0", "matplotlib": "3.11.0", "ipywidgets": "8.1.9",
-        "cnnkit": "0.1.0"}
+GOOD = {
+    "python": "3.11.7",
+    "numpy": "2.4.0",
+    "matplotlib": "3.11.0",
+    "ipywidgets": "8.1.9",
+    "cnnkit": "0.1.0",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -46,10 +52,15 @@ def _extension_folder(tmp_path):
 
 # --- every name this topic exports is reachable from its package, and not shadowed ---------
 
-@pytest.mark.parametrize("pkg, module", [
-    (viz_pkg, viz_pkg.index), (widgets_pkg, widgets_pkg.index),
-    (exercises_pkg, exercises_pkg.index),
-])
+
+@pytest.mark.parametrize(
+    "pkg, module",
+    [
+        (viz_pkg, viz_pkg.index),
+        (widgets_pkg, widgets_pkg.index),
+        (exercises_pkg, exercises_pkg.index),
+    ],
+)
 def test_exports_reach_the_package_unshadowed(pkg, module):
     for name in module.__all__:
         assert getattr(pkg, name) is getattr(module, name), name
@@ -57,10 +68,17 @@ def test_exports_reach_the_package_unshadowed(pkg, module):
 
 # --- environment check ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("3.11.7", (3, 11, 7)), ("2.0.0rc1", (2, 0, 0)), ("8.1", (8, 1)), ("1.26.4+local", (1, 26, 4)),
-    ("10", (10,)),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("3.11.7", (3, 11, 7)),
+        ("2.0.0rc1", (2, 0, 0)),
+        ("8.1", (8, 1)),
+        ("1.26.4+local", (1, 26, 4)),
+        ("10", (10,)),
+    ],
+)
 def test_version_tuple(text, expected):
     assert _version_tuple(text) == expected
 
@@ -68,8 +86,12 @@ def test_version_tuple(text, expected):
 def test_report_passes_for_good_versions_and_an_extension(tmp_path):
     report = environment_report(versions=GOOD, extension_paths=[_extension_folder(tmp_path)])
     assert report.ok
-    assert [row.name for row in report.rows] == [*MINIMUM_VERSIONS, "cnnkit", "digits data",
-                                                 "widget extension"]
+    assert [row.name for row in report.rows] == [
+        *MINIMUM_VERSIONS,
+        "cnnkit",
+        "digits data",
+        "widget extension",
+    ]
     assert str(report).endswith("Everything is ready.")
 
 
@@ -77,8 +99,11 @@ def test_report_passes_for_good_versions_and_an_extension(tmp_path):
 def test_report_flags_each_too_old_version(tmp_path, name):
     major, minor = _version_tuple(MINIMUM_VERSIONS[name])[:2]
     old = f"{major}.{minor - 1}.0" if minor else f"{major - 1}.99"
-    report = environment_report(versions={**GOOD, name: old},
-                                extension_paths=[_extension_folder(tmp_path)], check_data=False)
+    report = environment_report(
+        versions={**GOOD, name: old},
+        extension_paths=[_extension_folder(tmp_path)],
+        check_data=False,
+    )
     assert not report.ok
     assert [row.name for row in report.rows if not row.ok] == [name]
     assert f"needs {MINIMUM_VERSIONS[name]} or newer" in str(report)
@@ -106,6 +131,7 @@ def test_report_on_this_environment_finds_the_digits():
 
 # --- figures --------------------------------------------------------------------------------
 
+
 def test_plot_digit_writes_every_value_when_asked():
     fig, ax = plt.subplots()
     plot_digit(ax, IMAGES[0], "t", show_values=True, fmt="{:.1f}")
@@ -132,10 +158,11 @@ def test_gallery_shows_the_first_examples_of_each_digit(per_class):
     for digit in (0, 9):
         first = np.flatnonzero(LABELS == digit)[per_class - 1]
         top, left = (per_class - 1) * 9, digit * 9
-        assert np.array_equal(np.asarray(mosaic[top: top + 8, left: left + 8]), IMAGES[first, 0])
+        assert np.array_equal(np.asarray(mosaic[top : top + 8, left : left + 8]), IMAGES[first, 0])
 
 
 # --- the first explorer ---------------------------------------------------------------------
+
 
 # The slider covers 0 .. 1796: every 17th position and the ends without the pixel values,
 # every 199th and the ends with them (writing 64 numbers makes those figures slower).
@@ -173,6 +200,7 @@ def test_digit_explorer_follows_its_controls():
 
 # --- exercises ------------------------------------------------------------------------------
 
+
 def test_exercise_number_of_images():
     assert ex.check_number_of_images(IMAGES.shape[0])
     assert ex.check_number_of_images(float(IMAGES.shape[0]))
@@ -202,8 +230,11 @@ def test_exercise_most_common_digit():
 
 
 def test_solutions_run_and_pass():
-    for name, check in [("00.1", ex.check_number_of_images), ("00.2", ex.check_pixels_per_image),
-                        ("00.3", ex.check_most_common_digit)]:
+    for name, check in [
+        ("00.1", ex.check_number_of_images),
+        ("00.2", ex.check_pixels_per_image),
+        ("00.3", ex.check_most_common_digit),
+    ]:
         scope = {"np": np, "cnnkit": cnnkit}
         exec(exercises_pkg.EXERCISES[name].solution, scope)
         assert check(scope["answer"]), name

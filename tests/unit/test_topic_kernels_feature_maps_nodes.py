@@ -1,5 +1,6 @@
 """Notebook 02 (kernels, feature maps and nodes): classic kernels, receptive fields, the
 three explorers' pure functions over every control position, figures and exercises."""
+
 from __future__ import annotations
 
 import itertools
@@ -15,8 +16,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import cnnkit  # noqa: E402
-from cnnkit import (  # noqa: E402
-    Conv2D, MaxPool2D, ReLU, Sequential, avg_pool2d, conv2d, conv2d_naive)
+from cnnkit import Conv2D, MaxPool2D, ReLU, Sequential, avg_pool2d, conv2d, conv2d_naive  # noqa: E402
 from cnnkit.exercises import EXERCISES  # noqa: E402
 from cnnkit.exercises import kernels_feature_maps_nodes as ex  # noqa: E402
 from cnnkit.filters import KERNELS, get_kernel, stack_kernels  # noqa: E402
@@ -66,8 +66,13 @@ def test_every_kernel_is_a_read_only_float64_3x3():
 def test_kernel_sums_blurs_keep_brightness_edges_ignore_flat_regions():
     for name in ("identity", "box_blur", "gaussian_blur", "sharpen"):
         assert np.isclose(KERNELS[name].sum(), 1.0), name
-    for name in ("sobel_vertical", "sobel_horizontal", "prewitt_vertical",
-                 "prewitt_horizontal", "laplacian"):
+    for name in (
+        "sobel_vertical",
+        "sobel_horizontal",
+        "prewitt_vertical",
+        "prewitt_horizontal",
+        "laplacian",
+    ):
         assert KERNELS[name].sum() == 0.0, name
 
 
@@ -126,8 +131,11 @@ STACKS = [
     [dict(kernel_size=3, stride=2, padding=1)],
     [dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 0), dilation=(2, 1))],
     [dict(kernel_size=3), dict(kernel_size=3), dict(kernel_size=3)],
-    [dict(kernel_size=3, padding=1), dict(kernel_size=2, stride=2, pool=True),
-     dict(kernel_size=3, padding="same")],
+    [
+        dict(kernel_size=3, padding=1),
+        dict(kernel_size=2, stride=2, pool=True),
+        dict(kernel_size=3, padding="same"),
+    ],
     [dict(kernel_size=5, stride=2), dict(kernel_size=3, dilation=2)],
     [dict(kernel_size=1, stride=2), dict(kernel_size=3)],  # holes: the field is not solid
     [dict(kernel_size=4, padding="same"), dict(kernel_size=3, stride=3, pool=True)],
@@ -148,22 +156,33 @@ def test_receptive_field_matches_perturbing_each_input_pixel(stack):
             if layer.get("pool"):
                 x = avg_pool2d(x, layer["kernel_size"], layer.get("stride"))
             else:
-                x = conv2d(x, w, stride=layer.get("stride", 1), padding=layer.get("padding", 0),
-                           dilation=layer.get("dilation", 1))
+                x = conv2d(
+                    x,
+                    w,
+                    stride=layer.get("stride", 1),
+                    padding=layer.get("padding", 0),
+                    dilation=layer.get("dilation", 1),
+                )
         return x
 
     geoms = []
     for layer in stack:  # pooling: stride = kernel size, no padding
         pool = layer.get("pool", False)
-        geoms.append(conv_geometry(layer["kernel_size"],
-                                   layer.get("stride", layer["kernel_size"] if pool else 1),
-                                   0 if pool else layer.get("padding", 0),
-                                   layer.get("dilation", 1)))
+        geoms.append(
+            conv_geometry(
+                layer["kernel_size"],
+                layer.get("stride", layer["kernel_size"] if pool else 1),
+                0 if pool else layer.get("padding", 0),
+                layer.get("dilation", 1),
+            )
+        )
     out_shape, fields = _brute_force_fields(forward, input_hw, rng)
     assert output_hw(input_hw, geoms)[-1] == out_shape
     assert len(fields) == out_shape[0] * out_shape[1]  # every node sees some pixel
-    solid = all(g.dilation == (1, 1) and g.kernel_size[0] >= g.stride[0]
-                and g.kernel_size[1] >= g.stride[1] for g in geoms)
+    solid = all(
+        g.dilation == (1, 1) and g.kernel_size[0] >= g.stride[0] and g.kernel_size[1] >= g.stride[1]
+        for g in geoms
+    )
     inside = 0
     for (i, j), pixels in fields.items():
         window = receptive_field(i, j, geoms, input_hw=input_hw)
@@ -179,13 +198,15 @@ def test_receptive_field_matches_perturbing_each_input_pixel(stack):
 
 def test_receptive_field_of_a_model_with_relu_and_max_pooling():
     rng = np.random.default_rng(3)
-    model = Sequential(Conv2D(1, 2, 3, padding=1, rng=0), ReLU(), MaxPool2D(2),
-                       Conv2D(2, 1, 3, rng=1))
+    model = Sequential(
+        Conv2D(1, 2, 3, padding=1, rng=0), ReLU(), MaxPool2D(2), Conv2D(2, 1, 3, rng=1)
+    )
     for layer in model.layers:  # positive weights: a big bright pixel always gets through
         if "weight" in layer.params:
             layer.params["weight"] = np.abs(layer.params["weight"]) + 0.1
     out_shape, fields = _brute_force_fields(
-        lambda x: model.forward(x[None, None])[0, 0], (10, 11), rng)
+        lambda x: model.forward(x[None, None])[0, 0], (10, 11), rng
+    )
     for (i, j), pixels in fields.items():
         assert receptive_field(i, j, model.layers, input_hw=(10, 11)) == _bounding_window(pixels)
     assert output_hw((10, 11), model.layers)[-1] == out_shape
@@ -238,7 +259,7 @@ def test_step_state_every_position(name):
     for position in range(oh * ow):
         s = wk.step_state(position, kernel)
         assert (s.row, s.col) == divmod(position, ow)
-        np.testing.assert_array_equal(s.patch, wk.STEP_IMAGE[s.row:s.row + 3, s.col:s.col + 3])
+        np.testing.assert_array_equal(s.patch, wk.STEP_IMAGE[s.row : s.row + 3, s.col : s.col + 3])
         assert s.total == pytest.approx(full[s.row, s.col])
         filled = np.isfinite(s.output)
         assert filled.sum() == position + 1
@@ -254,7 +275,8 @@ def test_draw_step_every_control_position():
     slider = wk.step_explorer().controls["position"]
     positions = range(slider.min, slider.max + 1)
     combos = [(p, "sobel_vertical") for p in positions] + [
-        (p, name) for name in wk.STEP_KERNELS for p in (slider.min, slider.max)]
+        (p, name) for name in wk.STEP_KERNELS for p in (slider.min, slider.max)
+    ]
     for position, name in combos:
         fig, text = wk.draw_step(position, name)
         assert isinstance(fig, plt.Figure)
@@ -339,10 +361,12 @@ def test_node_state_every_node_of_every_layer():
 def test_node_field_against_perturbation():
     x0 = wk.node_input()
     for depth in (1, 2, 3):
+
         def forward(x, depth=depth):
             for name, b in list(zip(wk.NODE_KERNELS, wk.NODE_BIASES))[:depth]:
                 x = conv2d(x, get_kernel(name)) + b
             return x
+
         base = forward(x0)
         row, col = 3, 2
         changed = set()
@@ -382,9 +406,12 @@ def test_figures_are_produced():
         viz.plot_sum_of_products(patch, kernel[:2])
     img = np.random.default_rng(0).random((12, 10))
     maps = conv2d(img[None, None], stack_kernels(["sharpen", "laplacian"]))[0]
-    assert isinstance(viz.plot_feature_maps(img, maps, ["a", "b"],
-                                            kernels=stack_kernels(["sharpen", "laplacian"])[:, 0]),
-                      plt.Figure)
+    assert isinstance(
+        viz.plot_feature_maps(
+            img, maps, ["a", "b"], kernels=stack_kernels(["sharpen", "laplacian"])[:, 0]
+        ),
+        plt.Figure,
+    )
     with pytest.raises(ValueError):
         viz.plot_feature_maps(img, maps, ["a"])
     rgb = np.random.default_rng(0).random((3, 8, 9))
@@ -412,17 +439,24 @@ def test_each_solution_passes_its_check(name):
 
 
 def test_wrong_answers_get_hints():
-    assert "flipped" in ex.check_sum_of_products(
-        float(conv2d(ex.EXERCISE_PATCH, ex.EXERCISE_KERNEL[::-1, ::-1])[0, 0])).message
+    assert (
+        "flipped"
+        in ex.check_sum_of_products(
+            float(conv2d(ex.EXERCISE_PATCH, ex.EXERCISE_KERNEL[::-1, ::-1])[0, 0])
+        ).message
+    )
     assert not ex.check_sum_of_products(
-        float(conv2d(ex.EXERCISE_PATCH, ex.EXERCISE_KERNEL)[0, 0]) + 1)
+        float(conv2d(ex.EXERCISE_PATCH, ex.EXERCISE_KERNEL)[0, 0]) + 1
+    )
     assert "3 channels" in ex.check_rgb_weight_shape((16, 1, 5, 5)).message
     assert "order" in ex.check_rgb_weight_shape((3, 16, 5, 5)).message
     assert "bias" in ex.check_conv_params(32 * 16 * 9).message
     assert not ex.check_receptive_field(7)
     assert "add up to 0" in ex.check_horizontal_edge_kernel(np.ones((3, 3))).message
-    assert "column" in ex.check_horizontal_edge_kernel(
-        np.array([[-1, -1, -1], [0, 0, 0], [0, 1, 2]])).message
+    assert (
+        "column"
+        in ex.check_horizontal_edge_kernel(np.array([[-1, -1, -1], [0, 0, 0], [0, 1, 2]])).message
+    )
     assert "positive" in ex.check_horizontal_edge_kernel(-KERNELS["sobel_horizontal"]).message
     assert not ex.check_horizontal_edge_kernel(np.ones((2, 2)))
 
@@ -434,7 +468,7 @@ def test_kernels_share_one_scale_centred_on_zero_with_a_bar():
     fig = viz.plot_kernels(stack_kernels(names)[:, 0], names)
     images = [ax.images[0] for ax in fig.axes if ax.images and ax.get_label() != "<colorbar>"]
     assert len(images) == 3
-    assert {im.get_clim() for im in images} == {(-5.0, 5.0)}     # sharpen's 5 sets the scale
+    assert {im.get_clim() for im in images} == {(-5.0, 5.0)}  # sharpen's 5 sets the scale
     bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
     assert len(bars) == 1 and "weight" in bars[0].get_ylabel()
     plt.close(fig)
@@ -453,5 +487,5 @@ def test_feature_maps_signed_panels_share_one_scale_and_each_has_a_bar():
     assert len(panels) == 4 and len(bars) == 4 and all(b.get_ylabel() for b in bars)
     signed = {ax.images[0].get_clim() for ax in panels[2:]}
     assert len(signed) == 1 and next(iter(signed))[0] == -next(iter(signed))[1]
-    assert panels[1].images[0].get_clim() == (0.0, 1.0)          # the blur keeps brightness
+    assert panels[1].images[0].get_clim() == (0.0, 1.0)  # the blur keeps brightness
     plt.close(fig)

@@ -1,5 +1,6 @@
 """The network notebook's helpers: layer roles, feature-map mosaics, softmax and loss
 figures, the two explorers and the exercises."""
+
 from __future__ import annotations
 
 import itertools
@@ -50,16 +51,21 @@ def _close_figures():
     plt.close("all")
 
 
-@pytest.mark.parametrize("pkg, module", [
-    (viz_pkg, viz_pkg.layers), (widgets_pkg, widgets_pkg.layers),
-    (exercises_pkg, exercises_pkg.layers),
-])
+@pytest.mark.parametrize(
+    "pkg, module",
+    [
+        (viz_pkg, viz_pkg.layers),
+        (widgets_pkg, widgets_pkg.layers),
+        (exercises_pkg, exercises_pkg.layers),
+    ],
+)
 def test_exports_reach_the_package_unshadowed(pkg, module):
     for name in module.__all__:
         assert getattr(pkg, name) is getattr(module, name), name
 
 
 # --- layer table and roles ------------------------------------------------------------------
+
 
 def _params_from_shapes(layer) -> int:
     if isinstance(layer, Conv2D):
@@ -106,9 +112,16 @@ def test_grid_columns_fit_every_map(k):
         assert k % cols == 0
 
 
-@pytest.mark.parametrize("k, h, w, ncols, pad", [
-    (16, 8, 8, None, 1), (32, 4, 4, None, 1), (5, 3, 2, 2, 2), (1, 4, 4, None, 1), (3, 2, 2, 10, 0),
-])
+@pytest.mark.parametrize(
+    "k, h, w, ncols, pad",
+    [
+        (16, 8, 8, None, 1),
+        (32, 4, 4, None, 1),
+        (5, 3, 2, 2, 2),
+        (1, 4, 4, None, 1),
+        (3, 2, 2, 10, 0),
+    ],
+)
 def test_tile_maps_places_every_map(k, h, w, ncols, pad):
     maps = np.arange(k * h * w, dtype=float).reshape(k, h, w)
     mosaic = tile_maps(maps, ncols, pad)
@@ -118,7 +131,7 @@ def test_tile_maps_places_every_map(k, h, w, ncols, pad):
     for i in range(k):
         r, c = divmod(i, cols)
         top, left = r * (h + pad), c * (w + pad)
-        assert np.array_equal(mosaic[top: top + h, left: left + w], maps[i])
+        assert np.array_equal(mosaic[top : top + h, left : left + w], maps[i])
     assert np.isnan(mosaic).sum() == mosaic.size - k * h * w
 
 
@@ -155,6 +168,7 @@ def test_scores_figure_says_which_class_is_outlined():
     assert all(ax.get_xlabel() == "class" for ax in fig.axes)
     plt.close(fig)
 
+
 def test_layer_roles_figure_names_every_layer():
     fig = plot_layer_roles(MODEL, (1, 8, 8))
     texts = [t.get_text() for t in fig.axes[0].texts]
@@ -170,6 +184,7 @@ def test_layer_roles_figure_names_every_layer():
 
 
 # --- softmax and cross-entropy --------------------------------------------------------------
+
 
 def _softmax(scores):
     e = np.exp(np.asarray(scores, dtype=float))
@@ -189,8 +204,10 @@ def test_cross_entropy_figure_marks_the_cases():
     fig, ax = plt.subplots()
     plot_cross_entropy(ax, [("a", 0.9), ("b", 0.02)])
     labels = ax.get_legend_handles_labels()[1]
-    assert labels == [f"a: p = 0.900, loss = {-np.log(0.9):.2f}",
-                      f"b: p = 0.020, loss = {-np.log(0.02):.2f}"]
+    assert labels == [
+        f"a: p = 0.900, loss = {-np.log(0.9):.2f}",
+        f"b: p = 0.020, loss = {-np.log(0.02):.2f}",
+    ]
     low, high = ax.get_ylim()
     assert low == 0 and high > -np.log(0.02)  # every marked point is inside the plot
 
@@ -244,6 +261,7 @@ def test_softmax_explorer_follows_its_controls():
 
 
 # --- the layers explorer --------------------------------------------------------------------
+
 
 def test_pick_example_covers_every_digit_and_example():
     for digit in range(10):
@@ -318,6 +336,7 @@ def test_plot_forward_pass_works_for_another_model():
 
 # --- exercises ------------------------------------------------------------------------------
 
+
 def test_exercise_conv_layer_params():
     assert ex.check_conv_layer_params(8 * 3 * 5 * 5 + 8)
     assert "bias" in ex.check_conv_layer_params(8 * 3 * 5 * 5).message
@@ -326,8 +345,11 @@ def test_exercise_conv_layer_params():
 
 
 def test_exercise_layers_without_params():
-    right = [i for i, layer in enumerate(cnnkit.digits_cnn().layers)
-             if not isinstance(layer, (Conv2D, Dense))]
+    right = [
+        i
+        for i, layer in enumerate(cnnkit.digits_cnn().layers)
+        if not isinstance(layer, (Conv2D, Dense))
+    ]
     assert ex.check_layers_without_params(right)
     assert ex.check_layers_without_params(tuple(reversed(right)))
     assert "does have weights" in ex.check_layers_without_params([0, *right]).message
@@ -361,9 +383,13 @@ def test_exercise_cross_entropy():
 
 
 def test_solutions_run_and_pass():
-    checks = {"01.1": ex.check_conv_layer_params, "01.2": ex.check_layers_without_params,
-              "01.3": ex.check_feature_map_nodes, "01.4": ex.check_softmax_probability,
-              "01.5": ex.check_cross_entropy}
+    checks = {
+        "01.1": ex.check_conv_layer_params,
+        "01.2": ex.check_layers_without_params,
+        "01.3": ex.check_feature_map_nodes,
+        "01.4": ex.check_softmax_probability,
+        "01.5": ex.check_cross_entropy,
+    }
     for name, check in checks.items():
         scope = {"np": np, "cnnkit": cnnkit}
         exec(exercises_pkg.EXERCISES[name].solution, scope)

@@ -1,6 +1,7 @@
 """Notebook 06 (pooling and receptive fields): the window walk against the formula and
 PyTorch, the figures, the stack explorer over every control position, the network without
 pooling, and the exercises with right and wrong answers of many types."""
+
 from __future__ import annotations
 
 import itertools
@@ -32,8 +33,9 @@ def _close_figures():
 
 
 def _pool_cases():
-    for n, k, s, p, ceil in itertools.product(range(1, 13), range(1, 6), range(1, 6),
-                                              range(0, 3), (False, True)):
+    for n, k, s, p, ceil in itertools.product(
+        range(1, 13), range(1, 6), range(1, 6), range(0, 3), (False, True)
+    ):
         if p <= k // 2:
             yield n, k, s, p, ceil
 
@@ -102,15 +104,16 @@ def test_plot_pool_backward_draws_the_routes():
     viz.plot_pool_backward(np.ones((5, 5)), np.ones((3, 3)), 3, stride=1)
 
 
-@pytest.mark.parametrize("n,k,s,p,ceil", [(5, 2, 2, 1, True), (7, 2, None, 0, False),
-                                          (7, 2, None, 0, True), (1, 1, 1, 0, False)])
+@pytest.mark.parametrize(
+    "n,k,s,p,ceil",
+    [(5, 2, 2, 1, True), (7, 2, None, 0, False), (7, 2, None, 0, True), (1, 1, 1, 0, False)],
+)
 def test_plot_pool_windows_marks_kept_and_dropped(n, k, s, p, ceil):
     fig = viz.plot_pool_windows(n, k, s, p, ceil)
     texts = [t.get_text() for t in fig.axes[0].texts]
     kept = cnnkit.pool_output_size(n, k, stride=s, padding=p, ceil_mode=ceil)
     assert sum(t.startswith("window") for t in texts) == kept
-    assert sum(t.startswith("dropped") for t in texts) == (1 if (n, p, ceil) == (5, 1, True)
-                                                           else 0)
+    assert sum(t.startswith("dropped") for t in texts) == (1 if (n, p, ceil) == (5, 1, True) else 0)
     assert f"{kept} windows" in fig.axes[0].get_title()
 
 
@@ -119,7 +122,8 @@ def test_plot_shift_test_bars():
     ax = fig.axes[0]
     assert len(ax.patches) == 6
     assert sorted(round(p.get_height(), 6) for p in ax.patches) == sorted(
-        [90.0, 50.0, 98.0, 97.0, 80.0, 40.0])
+        [90.0, 50.0, 98.0, 97.0, 80.0, 40.0]
+    )
     assert ax.get_ylabel() and ax.get_title()
 
 
@@ -156,8 +160,12 @@ def test_draw_stack_over_every_control_combination():
     # ValueError with a message (shown as a friendly note), never anything else.
     drawn = refused = 0
     for size, layers, k, s, pool in itertools.product(
-            CHOICES["input_size"], CHOICES["n_layers"], CHOICES["kernel_size"],
-            CHOICES["stride"], CHOICES["pool"]):
+        CHOICES["input_size"],
+        CHOICES["n_layers"],
+        CHOICES["kernel_size"],
+        CHOICES["stride"],
+        CHOICES["pool"],
+    ):
         try:
             rows = wp.stack_rows(size, layers, k, s, pool)
         except ValueError as exc:
@@ -199,9 +207,12 @@ def test_stack_explorer_widget_moves_and_messages():
     assert "use fewer layers" in e.last_message
     e.set(n_layers=1, pool=False, node_row=31)
     assert "does not exist" in e.last_message
-    for name, control in e.controls.items():  # every control from code, over its range
-        values = getattr(control, "options", None) or range(control.min, control.max + 1) \
-            if not isinstance(control.value, bool) else (False, True)
+    for _name, control in e.controls.items():  # every control from code, over its range
+        values = (
+            getattr(control, "options", None) or range(control.min, control.max + 1)
+            if not isinstance(control.value, bool)
+            else (False, True)
+        )
         for value in values:
             control.value = value  # an unexpected error would raise here
     plt.close("all")
@@ -229,14 +240,32 @@ def test_digits_cnn_without_pooling():
 
 # ------------------------------------------------------------------ exercises
 
-NOT_ANSWERS = [None, "three", "", True, False, [], [1, 2], {"a": 1}, 2.5, float("nan"),
-               np.array([1.0, 2.0]), lambda: 3, object()]
+NOT_ANSWERS = [
+    None,
+    "three",
+    "",
+    True,
+    False,
+    [],
+    [1, 2],
+    {"a": 1},
+    2.5,
+    float("nan"),
+    np.array([1.0, 2.0]),
+    lambda: 3,
+    object(),
+]
 
 
-@pytest.mark.parametrize("name,check", [("06.1", ex.check_ceil_mode_size),
-                                        ("06.2", ex.check_overlapping_max_grad),
-                                        ("06.3", ex.check_deep_receptive_field),
-                                        ("06.4", ex.check_stack_parameters)])
+@pytest.mark.parametrize(
+    "name,check",
+    [
+        ("06.1", ex.check_ceil_mode_size),
+        ("06.2", ex.check_overlapping_max_grad),
+        ("06.3", ex.check_deep_receptive_field),
+        ("06.4", ex.check_stack_parameters),
+    ],
+)
 def test_exercises_never_raise_and_explain(name, check):
     assert EXERCISES[name] is check
     for wrong in NOT_ANSWERS:

@@ -3,6 +3,7 @@
 The explorer's controls are small, so the pure functions are checked over every
 combination of them; figures (slower) over a grid that reaches every value of every control.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -15,8 +16,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from cnnkit import conv2d, conv2d_backward, conv_output_size, explain_output_size  # noqa: E402
-from cnnkit import sample_image  # noqa: E402
+from cnnkit import (  # noqa: E402
+    conv2d,
+    conv2d_backward,
+    conv_output_size,
+    explain_output_size,
+    sample_image,  # noqa: E402
+)
 from cnnkit.exercises import EXERCISES  # noqa: E402
 from cnnkit.exercises.stride_padding_output_size import (  # noqa: E402
     DROPPED_QUESTION,
@@ -73,8 +79,13 @@ def no_figures_left_open():
 
 def test_explorer_slider_ranges_are_the_ones_tested():
     explorer = output_size_explorer()
-    for name, values in [("n", NS), ("kernel_size", KS), ("stride", SS), ("padding", PS),
-                         ("dilation", DS)]:
+    for name, values in [
+        ("n", NS),
+        ("kernel_size", KS),
+        ("stride", SS),
+        ("padding", PS),
+        ("dilation", DS),
+    ]:
         control = explorer.controls[name]
         assert (control.min, control.max) == (values[0], values[-1]), name
     assert [v for _, v in explorer.controls["mode"].options] == ["number", "valid", "same"]
@@ -109,8 +120,9 @@ def test_unread_pixels_are_exactly_those_with_no_gradient():
         x, w = np.ones((1, 1, 1, n)), np.ones((1, 1, 1, k))
         out = conv2d(x, w, stride=(1, s), padding=(0, p), dilation=(1, d))
         assert out.shape[-1] == layout.out
-        dx, _, _ = conv2d_backward(np.ones_like(out), x, w, stride=(1, s), padding=(0, p),
-                                   dilation=(1, d))
+        dx, _, _ = conv2d_backward(
+            np.ones_like(out), x, w, stride=(1, s), padding=(0, p), dilation=(1, d)
+        )
         assert tuple(np.flatnonzero(dx[0, 0, 0] == 0)) == layout.unreached_pixels
 
 
@@ -176,15 +188,17 @@ def test_report_over_every_control_position():
             text = output_size_report(n, k, s, pad, d)
         except ValueError as exc:  # only an impossible combination may fail
             message = str(exc)
-            assert ("larger than the padded input" in message
-                    or (mode == "same" and s > 1 and "stride=1" in message)), message
+            assert "larger than the padded input" in message or (
+                mode == "same" and s > 1 and "stride=1" in message
+            ), message
             continue
         assert text.startswith(explain_output_size(n, k, s, pad, d))
         layout = axis_layout(n, k, s, pad, d)
         reached = n - len(layout.unreached_pixels)
         assert text.splitlines()[-1] == (
             f"in 2-D ({n}x{n} input): {layout.out}x{layout.out} outputs; "
-            f"{n * n - reached * reached} of the {n * n} pixels are read by no window")
+            f"{n * n - reached * reached} of the {n * n} pixels are read by no window"
+        )
         if layout.unreached_pixels:
             assert f"no window reads (red): {len(layout.unreached_pixels)} " in text
         else:
@@ -192,14 +206,21 @@ def test_report_over_every_control_position():
 
 
 def test_report_two_d_count_matches_a_real_2d_gradient():
-    for n, k, s, p, d in [(10, 3, 3, 0, 1), (10, 2, 3, 0, 1), (12, 3, 2, 0, 2), (7, 3, 2, 1, 1),
-                          (16, 4, 5, 2, 3), (5, 5, 1, 0, 1)]:
+    for n, k, s, p, d in [
+        (10, 3, 3, 0, 1),
+        (10, 2, 3, 0, 1),
+        (12, 3, 2, 0, 2),
+        (7, 3, 2, 1, 1),
+        (16, 4, 5, 2, 3),
+        (5, 5, 1, 0, 1),
+    ]:
         x, w = np.ones((n, n)), np.ones((k, k))
         out = conv2d(x, w, stride=s, padding=p, dilation=d)
         dx, _, _ = conv2d_backward(np.ones_like(out), x, w, stride=s, padding=p, dilation=d)
         unread = int((dx == 0).sum())
         assert output_size_report(n, k, s, p, d).endswith(
-            f"{unread} of the {n * n} pixels are read by no window")
+            f"{unread} of the {n * n} pixels are read by no window"
+        )
 
 
 def test_report_explains_pixels_skipped_between_windows():
@@ -226,10 +247,17 @@ def _grid():
             combo = list(default)
             combo[axis] = value
             combos.add(tuple(combo))
-    combos |= {(NS[i], KS[(2 * i) % 9], SS[(5 * i) % 6], PS[(3 * i) % 5], DS[i % 3])
-               for i in range(0, 16, 2)}
-    combos |= {(16, 1, 1, 4, 1), (16, 9, 1, 4, 3), (1, 1, 6, 0, 3), (1, 1, 1, 4, 1),
-               (16, 2, 1, 4, 1)}
+    combos |= {
+        (NS[i], KS[(2 * i) % 9], SS[(5 * i) % 6], PS[(3 * i) % 5], DS[i % 3])
+        for i in range(0, 16, 2)
+    }
+    combos |= {
+        (16, 1, 1, 4, 1),
+        (16, 9, 1, 4, 3),
+        (1, 1, 6, 0, 3),
+        (1, 1, 1, 4, 1),
+        (16, 2, 1, 4, 1),
+    }
     return sorted(combos)
 
 
@@ -237,7 +265,8 @@ def _grid():
 def test_draw_output_size_makes_a_figure_or_a_friendly_error(view):
     grid = _grid()
     cases = [(combo, "number") for combo in grid] + [
-        (combo, mode) for combo in grid[::5] for mode in ("valid", "same")]
+        (combo, mode) for combo in grid[::5] for mode in ("valid", "same")
+    ]
     for (n, k, s, p, d), mode in cases:
         open_before = set(plt.get_fignums())
         try:
@@ -246,7 +275,8 @@ def test_draw_output_size_makes_a_figure_or_a_friendly_error(view):
             assert set(plt.get_fignums()) == open_before  # nothing drawn, nothing leaked
             continue
         assert isinstance(fig, plt.Figure) and text == output_size_report(
-            n, k, s, padding_argument(p, mode), d)
+            n, k, s, padding_argument(p, mode), d
+        )
         plt.close(fig)  # draw_output_size already laid it out (tight_layout draws it)
 
 
@@ -344,8 +374,7 @@ def test_exercises_are_registered_with_solutions():
 
 def test_output_size_exercise():
     q = OUTPUT_SIZE_QUESTION
-    right = len(direct_starts(q["n"], q["kernel_size"], q["stride"], q["padding"],
-                              q["padding"], 1))
+    right = len(direct_starts(q["n"], q["kernel_size"], q["stride"], q["padding"], q["padding"], 1))
     assert check_stride_output_size(right)
     assert check_stride_output_size(float(right))
     rounded_up = -(-(q["n"] + 2 * q["padding"] - q["kernel_size"]) // q["stride"]) + 1
@@ -380,8 +409,12 @@ def test_dropped_pixels_exercise():
 
 def test_output_shape_exercise():
     q = SHAPE_QUESTION
-    shape = conv2d(np.zeros(q["x_shape"]), np.zeros(q["weight_shape"]), stride=q["stride"],
-                   padding=q["padding"]).shape
+    shape = conv2d(
+        np.zeros(q["x_shape"]),
+        np.zeros(q["weight_shape"]),
+        stride=q["stride"],
+        padding=q["padding"],
+    ).shape
     assert check_conv_output_shape(shape)
     assert check_conv_output_shape(list(shape))
     n, f, h, w = shape

@@ -1,6 +1,7 @@
 """Notebook 05 (training a CNN): the digits network, the confusion matrix, the figures, the
 training explorer's pure functions over every control position, the widget itself, and the
 exercises."""
+
 from __future__ import annotations
 
 import itertools
@@ -144,7 +145,8 @@ def test_plot_history_draws_train_and_test_curves(epochs, with_test):
     ax_loss, ax_acc = fig.axes
     assert len(ax_loss.lines) == (2 if with_test and epochs else 1)
     assert list(ax_acc.lines[0].get_ydata()) == pytest.approx(
-        [100 * (0.5 + 0.04 * e) for e in range(epochs)])
+        [100 * (0.5 + 0.04 * e) for e in range(epochs)]
+    )
     assert ax_loss.get_xlim() == (0.5, 8.5)
     assert ax_acc.get_xlabel() == "epoch"
 
@@ -164,8 +166,9 @@ def test_plot_learned_kernels_one_panel_per_kernel():
     assert np.array_equal(shown[5].images[0].get_array(), weight[5, 0])
     lo, hi = shown[5].images[0].get_clim()
     assert lo == -hi  # centred on zero
-    assert len([ax for ax in viz.plot_learned_kernels(weight[:5, 0], ncols=3).axes
-                if ax.images]) == 5
+    assert (
+        len([ax for ax in viz.plot_learned_kernels(weight[:5, 0], ncols=3).axes if ax.images]) == 5
+    )
     with pytest.raises(ValueError, match="input channels"):
         viz.plot_learned_kernels(np.zeros((4, 3, 3, 3)))
 
@@ -240,8 +243,9 @@ def _fits(kernel_size: int, stride: int, n: int = 8) -> bool:
 def test_explorer_cnn_over_every_control_combination():
     x = np.zeros((2, 1, 8, 8))
     built = impossible = 0
-    for n_kernels, k, s in itertools.product(CHOICES["n_kernels"], CHOICES["kernel_size"],
-                                             CHOICES["stride"]):
+    for n_kernels, k, s in itertools.product(
+        CHOICES["n_kernels"], CHOICES["kernel_size"], CHOICES["stride"]
+    ):
         if _fits(k, s):
             model = wt.explorer_cnn(n_kernels, k, s)
             assert model.forward(x).shape == (2, 10)
@@ -271,7 +275,12 @@ def test_explorer_cnn_messages_quote_the_arithmetic():
 def test_explorer_cnn_layers_and_seed():
     model = wt.explorer_cnn(4, 3, 1, seed=5)
     assert [type(layer).__name__ for layer in model.layers] == [
-        "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense"]
+        "Conv2D",
+        "ReLU",
+        "MaxPool2D",
+        "Flatten",
+        "Dense",
+    ]
     assert isinstance(model.layers[0], Conv2D) and model.layers[0].stride == (1, 1)
     assert isinstance(model.layers[2], MaxPool2D) and isinstance(model.layers[-1], Dense)
     again = wt.explorer_cnn(4, 3, 1, seed=5)
@@ -290,8 +299,9 @@ def test_train_explorer_cnn_over_every_learning_rate(lr, tiny_data):
 @pytest.mark.parametrize("epochs", [CHOICES["epochs"][0], 2])
 def test_train_explorer_cnn_epochs_and_callback(epochs, tiny_data):
     seen = []
-    _, history = wt.train_explorer_cnn(2, 3, 2, lr=0.03, epochs=epochs, data=tiny_data,
-                                       callback=lambda h: seen.append(h.epochs))
+    _, history = wt.train_explorer_cnn(
+        2, 3, 2, lr=0.03, epochs=epochs, data=tiny_data, callback=lambda h: seen.append(h.epochs)
+    )
     assert seen == list(range(1, epochs + 1)) and history.epochs == epochs
 
 
@@ -344,10 +354,10 @@ def test_explorer_impossible_choice_shows_a_message(small_explorer):
     assert "cnnkit-message" in shown and "too small" in shown
     e.set(kernel_size=3, stride=1)
     assert e.last_message == "" and not e.button.disabled
-    assert e.view.outputs == ()        # the stale explanation is wiped from the view
+    assert e.view.outputs == ()  # the stale explanation is wiped from the view
     curves = ({"output_type": "stream", "name": "stdout", "text": "curves\n"},)
     e.view.outputs = curves
-    e.set(kernel_size=5)               # a further valid move leaves the view alone
+    e.set(kernel_size=5)  # a further valid move leaves the view alone
     assert e.view.outputs == curves
 
 
@@ -368,9 +378,12 @@ def test_explorer_unknown_control_and_unexpected_error(small_explorer, monkeypat
 
 
 def test_exercises_registered_with_notebook_names():
-    for name, check in [("05.1", ex.check_explorer_features), ("05.2", ex.check_largest_kernel),
-                        ("05.3", ex.check_accuracy_from_confusion),
-                        ("05.4", ex.check_most_confused)]:
+    for name, check in [
+        ("05.1", ex.check_explorer_features),
+        ("05.2", ex.check_largest_kernel),
+        ("05.3", ex.check_accuracy_from_confusion),
+        ("05.4", ex.check_most_confused),
+    ]:
         assert EXERCISES[name] is check
         assert not check(None) and "replace None" in check(None).message
 
@@ -392,10 +405,11 @@ def test_exercise_largest_kernel():
 
 def test_exercise_accuracy_from_confusion():
     assert ex.check_accuracy_from_confusion(lambda cm: np.trace(cm) / cm.sum())
-    assert "percentage" in ex.check_accuracy_from_confusion(
-        lambda cm: 100 * np.trace(cm) / cm.sum()).message
-    per_class = ex.check_accuracy_from_confusion(
-        lambda cm: np.mean(np.diag(cm) / cm.sum(axis=1)))
+    assert (
+        "percentage"
+        in ex.check_accuracy_from_confusion(lambda cm: 100 * np.trace(cm) / cm.sum()).message
+    )
+    per_class = ex.check_accuracy_from_confusion(lambda cm: np.mean(np.diag(cm) / cm.sum(axis=1)))
     assert not per_class and "per-class" in per_class.message
     assert not ex.check_accuracy_from_confusion(0.98)
 
@@ -428,7 +442,7 @@ def test_kernel_movement_against_a_loop_and_known_cases():
         assert math.isclose(moved["cosine"][i], dot / (size_u * size_v), rel_tol=1e-12)
         diff = math.sqrt(sum((q - p) ** 2 for p, q in zip(u, v)))
         assert math.isclose(moved["relative_change"][i], diff / size_u, rel_tol=1e-12)
-    same = viz.kernel_movement(a, 3 * a)                  # same pattern, three times as large
+    same = viz.kernel_movement(a, 3 * a)  # same pattern, three times as large
     assert np.allclose(same["cosine"], 1) and np.allclose(same["relative_change"], 2)
     assert np.allclose(viz.kernel_movement(a, -a)["cosine"], -1)
     zero = viz.kernel_movement(np.zeros((1, 3, 3)), np.ones((1, 3, 3)))
@@ -445,14 +459,14 @@ def test_plot_kernels_before_after_rows_scale_and_titles():
     b = a + 0.1 * rng.normal(size=a.shape)
     fig = viz.plot_kernels_before_after(a, b)
     panels = [ax for ax in fig.axes if ax.images]
-    assert len(panels) == 18                              # three rows of six
+    assert len(panels) == 18  # three rows of six
     assert np.array_equal(panels[6 + 2].images[0].get_array(), b[2, 0])
     assert np.allclose(panels[12 + 2].images[0].get_array(), b[2, 0] - a[2, 0])
     clims = {ax.images[0].get_clim() for ax in panels}
-    assert len(clims) == 1 and next(iter(clims))[0] == -next(iter(clims))[1]   # one scale
+    assert len(clims) == 1 and next(iter(clims))[0] == -next(iter(clims))[1]  # one scale
     cos = viz.kernel_movement(a, b)["cosine"]
     assert [ax.get_title() for ax in panels[:6]] == [f"{c:.2f}" for c in cos]
-    assert fig._suptitle.get_text() and len(fig.axes) == 19   # a title and one colour bar
+    assert fig._suptitle.get_text() and len(fig.axes) == 19  # a title and one colour bar
 
 
 def test_plot_layer_outputs_uses_ink_then_signed_colours():
@@ -475,20 +489,22 @@ def test_exercise_05_1_question_quotes_the_checks_constants():
     cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
     text = next(c for c in cells if "**05.1**" in c and c.lstrip().startswith("## Ex"))
     f = ex.FEATURES_CHOICE
-    assert (f"{f['n_kernels']} kernels of size {f['kernel_size']}x{f['kernel_size']} with "
-            f"stride {f['stride']}") in text
+    assert (
+        f"{f['n_kernels']} kernels of size {f['kernel_size']}x{f['kernel_size']} with "
+        f"stride {f['stride']}"
+    ) in text
     assert f"explorer_cnn({f['n_kernels']}, {f['kernel_size']}, {f['stride']})" in text
 
 
 def test_verdict_reads_the_gap_in_loss():
     h = _history(4)
     h.val_acc[:] = [0.9] * 4
-    h.val_loss[:] = [0.30, 0.20, 0.25, 0.30]          # lowest after epoch 2, then rising
+    h.val_loss[:] = [0.30, 0.20, 0.25, 0.30]  # lowest after epoch 2, then rising
     h.train_loss[:] = [0.5, 0.1, 0.05, 0.01]
     text = wt._verdict(h)
     assert "lowest after epoch 2 (0.200)" in text and "overfitting" in text
-    h.val_loss[:] = [0.30, 0.20, 0.15, 0.12]          # still falling, far above training
+    h.val_loss[:] = [0.30, 0.20, 0.15, 0.12]  # still falling, far above training
     text = wt._verdict(h)
     assert "12 times smaller" in text and "overfitting" not in text
-    h.train_loss[:] = [0.5, 0.3, 0.2, 0.1]            # no large gap: nothing to add
+    h.train_loss[:] = [0.5, 0.3, 0.2, 0.1]  # no large gap: nothing to add
     assert wt._verdict(h) == "Test accuracy after 4 epochs: 90.0% (test loss 0.120)."

@@ -1,6 +1,7 @@
 """Notebook 08 (what the network learned): the figures, every explorer control over its whole
 range (why explorer, drawing pad, own picture), and every exercise check with right answers
 and wrong ones of many types."""
+
 from __future__ import annotations
 
 import io
@@ -34,7 +35,7 @@ def model():
 @pytest.fixture(scope="module")
 def digits():
     X, y = cnnkit.load_digits()
-    return X[:3], y[:3]   # the index slider's whole range is these three
+    return X[:3], y[:3]  # the index slider's whole range is these three
 
 
 # ------------------------------------------------------------------ figures
@@ -47,7 +48,9 @@ def test_figures_draw():
     probs = np.full(10, 0.1)
     fig = viz.plot_why(np.zeros((1, 8, 8)), np.zeros((1, 8, 8)), np.zeros((7, 7)), probs, 3)
     assert isinstance(fig, plt.Figure)
-    fig = viz.plot_mistakes_with_saliency(np.zeros((2, 8, 8)), np.ones((2, 8, 8)), [1, 2], [3, 4], [0.9, 0.8])
+    fig = viz.plot_mistakes_with_saliency(
+        np.zeros((2, 8, 8)), np.ones((2, 8, 8)), [1, 2], [3, 4], [0.9, 0.8]
+    )
     assert isinstance(fig, plt.Figure)
 
 
@@ -57,7 +60,7 @@ def test_figures_draw():
 def test_why_view_every_control(model, digits):
     X, y = digits
     for index in range(len(X)):
-        for target in ["predicted", "true", *range(10)][index::len(X)]:
+        for target in ["predicted", "true", *range(10)][index :: len(X)]:
             fig = wt.why_view(model, X, y, index, target, patch=2)
             assert isinstance(fig, plt.Figure)
             plt.close(fig)
@@ -93,7 +96,7 @@ def test_drawing_pad_paints_every_cell_with_every_brush(model, digits):
         for cell in pad.cells[::9]:
             cell.click()
     pad.set(brush=1.0)
-    with pad.hold():                  # every cell, one redraw at the end
+    with pad.hold():  # every cell, one redraw at the end
         for i, cell in enumerate(pad.cells):
             cell.click()
             assert pad.grid.reshape(-1)[i] == 1.0
@@ -114,11 +117,11 @@ def test_drawing_pad_buttons_and_probabilities(model, digits):
     assert np.allclose(pad.grid, 1 - X[0, 0])
     pad.clear_button.click()
     assert pad.grid.sum() == 0 and pad.cells[5].style.button_color == "#ffffff"
-    for _ in range(len(X) + 2):       # wraps round the test digits
+    for _ in range(len(X) + 2):  # wraps round the test digits
         pad.load_test_digit()
     no_digits = wt.DrawingPad(model)
     assert no_digits.load_button.disabled
-    no_digits.load_test_digit()       # does nothing, no error
+    no_digits.load_test_digit()  # does nothing, no error
     assert no_digits.grid.sum() == 0
 
 
@@ -149,14 +152,22 @@ def test_own_image_every_kernel_and_picture(model):
         plt.close("all")
 
 
-@pytest.mark.parametrize("data", [b"", b"plain text", b"%PDF-1.4 not a picture",
-                                  bytes(range(256)), b"\x89PNG\r\n\x1a\n cut short"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"plain text",
+        b"%PDF-1.4 not a picture",
+        bytes(range(256)),
+        b"\x89PNG\r\n\x1a\n cut short",
+    ],
+)
 def test_own_image_not_a_picture(model, data):
     e = wt.OwnImageExplorer(model)
     e.use_bytes(data, "notes.txt")
     assert "notes.txt is not an image" in e.last_message
     assert e.controls["picture"].value == wt.UPLOAD
-    e.use_bytes(_png(np.full((20, 20), 255)), "white.png")   # a good file after a bad one
+    e.use_bytes(_png(np.full((20, 20), 255)), "white.png")  # a good file after a bad one
     assert e.last_message == ""
 
 
@@ -164,7 +175,7 @@ def test_own_image_through_the_upload_widget(model):
     e = wt.OwnImageExplorer(model)
     e._on_upload({"new": ({"name": "t.txt", "content": memoryview(b"abc")},)})
     assert "t.txt is not an image" in e.last_message
-    e._on_upload({"new": ()})   # cleared: nothing happens
+    e._on_upload({"new": ()})  # cleared: nothing happens
     e._on_upload({"new": ({"name": "p.png", "content": memoryview(_png(np.zeros((9, 9))))},)})
     assert e.last_message == "" and e.uploaded.shape == (9, 9)
 
@@ -178,16 +189,36 @@ def _never_raises(check, answers):
         assert isinstance(fb.correct, bool) and fb.message
 
 
-WRONG_TYPES = [None, "36", "abc", 3.5, -1, [1, 2], (36,), {"a": 1}, {1, 2}, np.zeros((2, 2)),
-               True, float("nan"), print, b"36", np.array([[1.0]]), [[1, 2], [3]]]
+WRONG_TYPES = [
+    None,
+    "36",
+    "abc",
+    3.5,
+    -1,
+    [1, 2],
+    (36,),
+    {"a": 1},
+    {1, 2},
+    np.zeros((2, 2)),
+    True,
+    float("nan"),
+    print,
+    b"36",
+    np.array([[1.0]]),
+    [[1, 2], [3]],
+]
 
 
 def test_08_1():
     right = cnnkit.conv_output_size(8, 3, 1) ** 2
     for answer in (right, float(right), np.int64(right), [right], np.array([right])):
         assert ex.check_occlusion_positions(answer)
-    for wrong, hint in ((6, "one row"), (64, "one position per pixel"), (25, "+ 1"),
-                        (30, "output-size")):
+    for wrong, hint in (
+        (6, "one row"),
+        (64, "one position per pixel"),
+        (25, "+ 1"),
+        (30, "output-size"),
+    ):
         fb = ex.check_occlusion_positions(wrong)
         assert not fb and hint in fb.message
     _never_raises(ex.check_occlusion_positions, WRONG_TYPES)
@@ -199,9 +230,13 @@ def test_08_2():
     right = weight[ex.LINEAR_CLASS].reshape(8, 8)
     for answer in (right, right.tolist(), right.reshape(1, 8, 8), right.reshape(64)):
         assert ex.check_linear_gradient(answer)
-    cases = [(-right, "sign"), (weight, "whole weight matrix"),
-             (weight[0].reshape(8, 8), "class 0"), (np.zeros((8, 8)), "weight[class]"),
-             (np.zeros((3, 3)), "shape")]
+    cases = [
+        (-right, "sign"),
+        (weight, "whole weight matrix"),
+        (weight[0].reshape(8, 8), "class 0"),
+        (np.zeros((8, 8)), "weight[class]"),
+        (np.zeros((3, 3)), "shape"),
+    ]
     for wrong, hint in cases:
         fb = ex.check_linear_gradient(wrong)
         assert not fb and hint in fb.message, (hint, fb.message)
@@ -215,14 +250,16 @@ def test_08_3():
 
     assert ex.check_cosine_function(right)
     assert ex.check_cosine_function(lambda a, b: cnnkit.cosine_similarity(np.ravel(a), np.ravel(b)))
-    cases = [(lambda a, b: np.sum(a * b), "dot product"),
-             (lambda a, b: np.sum(a * b) / np.linalg.norm(a), "BOTH"),
-             (lambda a, b: a * b, "one number"),
-             (lambda a, b: 1 / 0, "error"),
-             (lambda a: 1, "error"),
-             (lambda a, b: "1", "one number"),
-             (lambda a, b: None, "one number"),
-             (lambda a, b: 0.5, "cosine")]
+    cases = [
+        (lambda a, b: np.sum(a * b), "dot product"),
+        (lambda a, b: np.sum(a * b) / np.linalg.norm(a), "BOTH"),
+        (lambda a, b: a * b, "one number"),
+        (lambda a, b: 1 / 0, "error"),
+        (lambda a: 1, "error"),
+        (lambda a, b: "1", "one number"),
+        (lambda a, b: None, "one number"),
+        (lambda a, b: 0.5, "cosine"),
+    ]
     for wrong, hint in cases:
         fb = ex.check_cosine_function(wrong)
         assert not fb and hint in fb.message, (hint, fb.message)
@@ -232,8 +269,11 @@ def test_08_3():
 def test_solutions_are_right():
     import cnnkit as ck
 
-    for name, check in (("08.1", ex.check_occlusion_positions),
-                        ("08.2", ex.check_linear_gradient), ("08.3", ex.check_cosine_function)):
+    for name, check in (
+        ("08.1", ex.check_occlusion_positions),
+        ("08.2", ex.check_linear_gradient),
+        ("08.3", ex.check_cosine_function),
+    ):
         scope = {"np": np, "cnnkit": ck, "linear_model": ex.linear_model}
         exec(EXERCISES[name].solution, scope)  # noqa: S102 - the solution text itself
         assert check(scope["answer"]), name

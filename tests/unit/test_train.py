@@ -1,4 +1,5 @@
 """fit, evaluate, predict and History."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -61,8 +62,17 @@ def test_a_different_seed_shuffles_differently():
 def test_history_lengths_and_iterations():
     X, y = tiny_problem()
     net = tiny_net()
-    hist = fit(net, X[:30], y[:30], 4, 8, SGD(net.params(), lr=0.01), X_val=X[30:],
-               y_val=y[30:], progress="off")
+    hist = fit(
+        net,
+        X[:30],
+        y[:30],
+        4,
+        8,
+        SGD(net.params(), lr=0.01),
+        X_val=X[30:],
+        y_val=y[30:],
+        progress="off",
+    )
     assert isinstance(hist, History)
     assert hist.epochs == 4
     for name in ("train_loss", "train_acc", "val_loss", "val_acc", "seconds"):
@@ -123,8 +133,17 @@ def test_short_fit_on_the_digits_learns():
     X_train, X_test, y_train, y_test = train_test_split(X, y, seed=0)
     net = digits_cnn(seed=0)
     _, chance = evaluate(net, X_test, y_test)
-    hist = fit(net, X_train, y_train, 2, 32, SGD(net.params(), lr=0.05, momentum=0.9),
-               X_val=X_test, y_val=y_test, progress="off")
+    hist = fit(
+        net,
+        X_train,
+        y_train,
+        2,
+        32,
+        SGD(net.params(), lr=0.05, momentum=0.9),
+        X_val=X_test,
+        y_val=y_test,
+        progress="off",
+    )
     _, acc = evaluate(net, X_test, y_test)
     assert acc == hist.val_acc[-1]
     assert acc > 0.8  # ten classes: chance is 0.1

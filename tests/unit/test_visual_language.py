@@ -1,5 +1,6 @@
 """The course's one visual language (cnnkit/viz/_common.py): signed values on one diverging map
 centred on zero with a labelled colour bar; digits drawn as ink on paper."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -20,13 +21,16 @@ from cnnkit.viz import (  # noqa: E402
 )
 
 
-@pytest.mark.parametrize("values, limit", [
-    (np.array([[1.0, -2.0], [0.5, 0.0]]), 2.0),
-    (np.array([[3.0, 1.0]]), 3.0),          # all positive: still centred on 0
-    (np.array([[-0.25, -1.0]]), 1.0),       # all negative
-    (np.zeros((3, 3)), 1.0),                # flat zeros: a usable scale, all white
-    (np.array([[np.nan, -4.0]]), 4.0),      # NaN cells are ignored
-])
+@pytest.mark.parametrize(
+    "values, limit",
+    [
+        (np.array([[1.0, -2.0], [0.5, 0.0]]), 2.0),
+        (np.array([[3.0, 1.0]]), 3.0),  # all positive: still centred on 0
+        (np.array([[-0.25, -1.0]]), 1.0),  # all negative
+        (np.zeros((3, 3)), 1.0),  # flat zeros: a usable scale, all white
+        (np.array([[np.nan, -4.0]]), 4.0),  # NaN cells are ignored
+    ],
+)
 def test_signed_imshow_is_centred_on_zero_with_a_labelled_bar(values, limit):
     fig, ax = plt.subplots()
     im = signed_imshow(ax, values, "kernel", label="weight")
@@ -45,7 +49,7 @@ def test_a_box_blur_is_not_drawn_as_a_flat_dark_square():
     blur = np.full((3, 3), 1 / 9)
     im = signed_imshow(ax, blur, limit=1.0, colorbar=False)
     r, g, b, _ = im.cmap(im.norm(1 / 9))
-    assert r > 0.9 and g > 0.8 and b > 0.7      # close to white: a small positive weight
+    assert r > 0.9 and g > 0.8 and b > 0.7  # close to white: a small positive weight
     plt.close(fig)
 
 
@@ -59,7 +63,7 @@ def test_image_grid_symmetric_shares_one_scale_and_one_bar():
     fig = image_grid(kernels, ["blur", "edge"], symmetric=True)
     images = [a.images[0] for a in fig.axes if a.images]
     assert {im.get_clim() for im in images} == {(-1.0, 1.0)}
-    assert any(a.get_ylabel() for a in fig.axes)   # the colour bar has a label
+    assert any(a.get_ylabel() for a in fig.axes)  # the colour bar has a label
     plt.close(fig)
 
 
@@ -72,8 +76,7 @@ def test_ink_is_dark_on_white_paper():
 
 
 # Notebooks held to the course's headings (add a notebook's name when it follows them).
-HEADED = ["00_index", "01_layers", "02_kernels_feature_maps_nodes",
-          "03_stride_padding_output_size"]
+HEADED = ["00_index", "01_layers", "02_kernels_feature_maps_nodes", "03_stride_padding_output_size"]
 
 
 @pytest.mark.parametrize("name", HEADED)
@@ -83,8 +86,13 @@ def test_every_notebook_has_the_same_headings_in_order(name):
 
     path = Path(__file__).resolve().parents[2] / "notebooks" / f"{name}.ipynb"
     cells = json.loads(path.read_text())["cells"]
-    headings = [line for c in cells if c["cell_type"] == "markdown"
-                for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
+    headings = [
+        line
+        for c in cells
+        if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines()
+        if line.startswith("## ")
+    ]
     wanted = ["## Learning goals", "## Summary", "## Exercises"]
     found = [h for h in headings if h in wanted]
     assert found == wanted, headings

@@ -4,6 +4,7 @@ What a viewer without a kernel shows (GitHub, nbviewer, nbconvert HTML, JupyterL
 the notebook runs) is the ``text/html`` of the output: it must be a picture of the explorer's
 current view, never the widget's ``repr``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,15 +30,22 @@ def _figure(n: int) -> plt.Figure:
 
 
 def _explorer() -> Explorer:
-    return Explorer({"n": widgets.IntSlider(value=2, min=1, max=5, description="n"),
-                     "shape": widgets.Dropdown(options=[("square", "sq"), ("round", "rd")],
-                                               description="shape")},
-                    lambda n, shape: [_figure(n), f"{shape}: n = {n}"], title="curve")
+    return Explorer(
+        {
+            "n": widgets.IntSlider(value=2, min=1, max=5, description="n"),
+            "shape": widgets.Dropdown(
+                options=[("square", "sq"), ("round", "rd")], description="shape"
+            ),
+        },
+        lambda n, shape: [_figure(n), f"{shape}: n = {n}"],
+        title="curve",
+    )
 
 
 def _images(html_text: str) -> list[bytes]:
-    return [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([^"]+)"',
-                                                    html_text)]
+    return [
+        base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([^"]+)"', html_text)
+    ]
 
 
 def test_explorer_bundle_has_live_view_still_picture_and_short_text():
@@ -49,8 +57,8 @@ def test_explorer_bundle_has_live_view_still_picture_and_short_text():
     assert 'class="cnnkit-still"' in still and "<b>curve</b>" in still
     (png,) = _images(still)
     assert png.startswith(b"\x89PNG")
-    assert "sq: n = 2" in still                         # the text the view prints
-    assert "<b>square</b>" in still                     # a dropdown shows its label
+    assert "sq: n = 2" in still  # the text the view prints
+    assert "<b>square</b>" in still  # a dropdown shows its label
 
 
 def test_still_picture_follows_the_controls():
@@ -82,29 +90,35 @@ def test_a_friendly_message_and_a_traceback_are_shown_in_the_still_picture():
 @pytest.mark.parametrize("value, cx", [(1, 6), (3, 60), (5, 114)])
 def test_a_slider_is_drawn_with_its_handle_where_the_value_is(value, cx):
     html_text = _snapshot.control_html("n", widgets.IntSlider(value=value, min=1, max=5))
-    (svg,) = [base64.b64decode(m).decode() for m in
-              re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html_text)]
+    (svg,) = [
+        base64.b64decode(m).decode()
+        for m in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html_text)
+    ]
     assert f'cx="{cx}"' in svg and f"<b>{value}</b>" in html_text
 
 
 def test_a_log_slider_is_drawn_on_its_exponent_scale():
-    control = widgets.FloatLogSlider(value=10.0, base=10, min=-1, max=3)   # 10^1 of 10^-1..10^3
-    assert 'cx="60"' in base64.b64decode(re.search(
-        r"base64,([^\"]+)", _snapshot.control_html("lr", control)).group(1)).decode()
+    control = widgets.FloatLogSlider(value=10.0, base=10, min=-1, max=3)  # 10^1 of 10^-1..10^3
+    assert (
+        'cx="60"'
+        in base64.b64decode(
+            re.search(r"base64,([^\"]+)", _snapshot.control_html("lr", control)).group(1)
+        ).decode()
+    )
 
 
 def test_a_transparent_figure_is_stored_on_white():
     import numpy as np
     from PIL import Image
 
-    pixels = np.zeros((64, 64, 4), dtype=np.uint8)      # right half: transparent black
+    pixels = np.zeros((64, 64, 4), dtype=np.uint8)  # right half: transparent black
     pixels[:, :32, :3] = np.random.default_rng(0).integers(0, 256, (64, 32, 3))
-    pixels[:, :32, 3] = 255                             # left half: many opaque colours
+    pixels[:, :32, 3] = 255  # left half: many opaque colours
     buffer = io.BytesIO()
     Image.fromarray(pixels, "RGBA").save(buffer, format="PNG")
     small, _, _ = _snapshot.small_png(base64.b64encode(buffer.getvalue()).decode())
     image = Image.open(io.BytesIO(base64.b64decode(small)))
-    assert image.mode == "P"                            # the palette copy was kept
+    assert image.mode == "P"  # the palette copy was kept
     assert image.convert("RGB").getpixel((50, 10)) == (255, 255, 255)
 
 
@@ -134,12 +148,19 @@ def test_figures_keep_their_pixels_and_are_stored_with_few_colours():
 
 
 def test_outputs_of_every_kind_become_html():
-    html_text = _snapshot.outputs_to_html([
-        {"output_type": "stream", "name": "stdout", "text": "a < b\n"},
-        {"output_type": "display_data", "data": {"text/html": "<i>x</i>", "text/plain": "x"}},
-        {"output_type": "display_data", "data": {"text/plain": "only text"}},
-        {"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["\x1b[31mE: v\x1b[0m"]},
-    ])
+    html_text = _snapshot.outputs_to_html(
+        [
+            {"output_type": "stream", "name": "stdout", "text": "a < b\n"},
+            {"output_type": "display_data", "data": {"text/html": "<i>x</i>", "text/plain": "x"}},
+            {"output_type": "display_data", "data": {"text/plain": "only text"}},
+            {
+                "output_type": "error",
+                "ename": "E",
+                "evalue": "v",
+                "traceback": ["\x1b[31mE: v\x1b[0m"],
+            },
+        ]
+    )
     assert "a &lt; b" in html_text and "<i>x</i>" in html_text and "only text" in html_text
     assert "E: v" in html_text and "\x1b" not in html_text
 
@@ -166,16 +187,16 @@ def test_moves_made_by_a_cell_update_the_stored_picture_once_the_cell_has_run(tr
     _snapshot._pre_run_cell()
     explorer.set(n=4)
     explorer.controls["shape"].value = "rd"
-    assert handle.bundles == []                         # nothing sent while the cell runs
+    assert handle.bundles == []  # nothing sent while the cell runs
     _snapshot._post_run_cell()
-    (bundle,) = handle.bundles                          # once, for both moves
+    (bundle,) = handle.bundles  # once, for both moves
     assert "rd: n = 4" in bundle["text/html"] and WIDGET_VIEW in bundle
     _snapshot._post_run_cell()
-    assert len(handle.bundles) == 1                     # and not again
+    assert len(handle.bundles) == 1  # and not again
 
 
 def test_moves_made_in_the_browser_send_no_update(tracked):
-    explorer, handle = tracked                          # no cell is running
+    explorer, handle = tracked  # no cell is running
     explorer.controls["n"].value = 5
     _snapshot._post_run_cell()
     assert handle.bundles == []
@@ -184,11 +205,13 @@ def test_moves_made_in_the_browser_send_no_update(tracked):
 def test_progress_bar_still_picture_is_drawn_to_scale_and_holds_no_time():
     half = still_bar_html(180, 360, "epoch 1/2 loss 0.500")
     svg = base64.b64decode(re.search(r"base64,([^\"]+)", half).group(1)).decode()
-    assert 'width="150" height="14" fill="#2196f3"' in svg      # half of 300 px, in blue
+    assert 'width="150" height="14" fill="#2196f3"' in svg  # half of 300 px, in blue
     assert "180/360 epoch 1/2 loss 0.500" in half
     done = still_bar_html(360, 360)
-    assert 'width="300" height="14" fill="#5cb85c"' in base64.b64decode(
-        re.search(r"base64,([^\"]+)", done).group(1)).decode()
+    assert (
+        'width="300" height="14" fill="#5cb85c"'
+        in base64.b64decode(re.search(r"base64,([^\"]+)", done).group(1)).decode()
+    )
 
 
 def test_progress_bar_in_a_notebook_stores_its_final_state(capsys):
@@ -202,4 +225,4 @@ def test_progress_bar_in_a_notebook_stores_its_final_state(capsys):
     assert "4/4 epoch 1/1 loss 0.100" in last["text/html"]
     assert last["text/plain"] == "[progress: 4/4 steps] epoch 1/1 loss 0.100"
     assert not RAW_REPR.search(last["text/plain"])
-    assert not re.search(r"\d+\.\d+ ?s\b", last["text/html"])      # no timings stored
+    assert not re.search(r"\d+\.\d+ ?s\b", last["text/html"])  # no timings stored

@@ -1,5 +1,6 @@
 """References for the bad-input cases: PyTorch itself when it is installed, else
 cnnkit's loop versions (which the oracle tests hold equal to PyTorch)."""
+
 from __future__ import annotations
 
 import math  # noqa: F401
@@ -53,7 +54,8 @@ def ref_pool_backward(kind, dout, x, k, s=None):
         return getattr(ck, f"{kind}_pool2d_backward_naive")(dout, x, k, s)
     tx = torch.tensor(np.array(x, float), requires_grad=True)
     getattr(torch.nn.functional, f"{kind}_pool2d")(tx, k, s).backward(
-        torch.from_numpy(np.array(dout, float)))
+        torch.from_numpy(np.array(dout, float))
+    )
     return tx.grad.numpy()
 
 

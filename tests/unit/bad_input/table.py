@@ -14,18 +14,29 @@ This module holds the machinery; the cases themselves are in the modules beside 
 area of the library. ``tests/unit/test_bad_input.py`` runs them and fails if a name in
 ``cnnkit.__all__`` has no case, so a new public name must be added to one of them.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
 import cnnkit as ck
 
-CATEGORIES = ("types", "ndim", "empty", "nan/inf", "numbers", "strings", "lists",
-              "readonly/non-contiguous", "mutation")
+CATEGORIES = (
+    "types",
+    "ndim",
+    "empty",
+    "nan/inf",
+    "numbers",
+    "strings",
+    "lists",
+    "readonly/non-contiguous",
+    "mutation",
+)
 
 
 @dataclass
@@ -34,9 +45,9 @@ class Case:
     category: str
     id: str
     call: Callable[[], Any]
-    raises: Optional[type] = None  # the exact exception type expected, or None
+    raises: type | None = None  # the exact exception type expected, or None
     words: tuple[str, ...] = ()  # what the message must contain (the argument's name first)
-    check: Optional[Callable[[Any], None]] = None  # for a legal input: asserts the result
+    check: Callable[[Any], None] | None = None  # for a legal input: asserts the result
     note: str = ""
 
 
@@ -94,6 +105,7 @@ def shaped(shape, dtype=None) -> Callable[[Any], None]:
         assert np.shape(arr) == shape, (np.shape(arr), shape)
         if dtype is not None:
             assert np.asarray(arr).dtype == dtype
+
     return check
 
 
@@ -175,7 +187,8 @@ COUNT_BAD = [  # (id, value, exception, category)
     ("inf", float("inf"), TypeError, "nan/inf"),
 ]
 SCALAR_COUNT_BAD = [c for c in COUNT_BAD if c[0] != "list-of-three"] + [
-    ("list", [2], TypeError, "lists")]
+    ("list", [2], TypeError, "lists")
+]
 REAL_BAD = [
     ("zero", 0.0, ValueError, "numbers"),
     ("negative", -0.5, ValueError, "numbers"),
@@ -220,32 +233,59 @@ def from_spec(spec: Spec, pair_args: tuple = ()) -> None:
             else:
                 bad(n, cat, f"{arg}-{id_}", _with(spec, **{arg: value}), exc, f"{arg}=")
         if huge_check is None or isinstance(huge_check, str):
-            bad(n, "numbers", f"{arg}-huge", _with(spec, **{arg: 10**18}), ValueError,
-                huge_check or arg)
+            bad(
+                n,
+                "numbers",
+                f"{arg}-huge",
+                _with(spec, **{arg: 10**18}),
+                ValueError,
+                huge_check or arg,
+            )
         else:
             good(n, "numbers", f"{arg}-huge", _with(spec, **{arg: 10**18}), huge_check)
         if arg in pair_args:
             v = spec.legal().get(arg, 1)
-            good(n, "lists", f"{arg}-list-pair", _with(spec, **{arg: [v, v]}),
-                 equals(_with(spec, **{arg: (v, v)})))
+            good(
+                n,
+                "lists",
+                f"{arg}-list-pair",
+                _with(spec, **{arg: [v, v]}),
+                equals(_with(spec, **{arg: (v, v)})),
+            )
     for arg in spec.indices:
         for id_, value, exc, cat in INDEX_BAD:
             if id_ == "string" and arg in spec.words:  # the argument also takes words
                 exc, cat = ValueError, "strings"
             bad(n, cat, f"{arg}-{id_}", _with(spec, **{arg: value}), exc, f"{arg}=")
         for word in spec.words.get(arg, ()):
-            bad(n, "strings", f"{arg}-word-{word}", _with(spec, **{arg: word}), ValueError,
-                f"{arg}={word!r}")
+            bad(
+                n,
+                "strings",
+                f"{arg}-word-{word}",
+                _with(spec, **{arg: word}),
+                ValueError,
+                f"{arg}={word!r}",
+            )
     for arg, example in spec.reals.items():
         for id_, value, exc, cat in REAL_BAD:
             bad(n, cat, f"{arg}-{id_}", _with(spec, **{arg: value}), exc, f"{arg}=")
-        good(n, "numbers", f"{arg}-numpy-float", _with(spec, **{arg: np.float32(example)}),
-             equals(_with(spec, **{arg: float(np.float32(example))})))
+        good(
+            n,
+            "numbers",
+            f"{arg}-numpy-float",
+            _with(spec, **{arg: np.float32(example)}),
+            equals(_with(spec, **{arg: float(np.float32(example))})),
+        )
     for arg in spec.seeds:
         for id_, value, exc, cat in SEED_BAD:
             bad(n, cat, f"{arg}-{id_}", _with(spec, **{arg: value}), exc, f"{arg}=")
-        good(n, "numbers", f"{arg}-huge-repeats", _with(spec, **{arg: 2**100}),
-             equals(_with(spec, **{arg: 2**100})))
+        good(
+            n,
+            "numbers",
+            f"{arg}-huge-repeats",
+            _with(spec, **{arg: 2**100}),
+            equals(_with(spec, **{arg: 2**100})),
+        )
     for arg in spec.flags:
         for id_, value in (("string", "yes"), ("int", 1), ("none", None)):
             bad(n, "types", f"{arg}-{id_}", _with(spec, **{arg: value}), TypeError, f"{arg}=")
@@ -253,23 +293,46 @@ def from_spec(spec: Spec, pair_args: tuple = ()) -> None:
         clean = spec.legal()[arg]
         ref = _with(spec)
         tol = exp.get("tol", {})
-        bad(n, "types", f"{arg}-strings", _with(spec, **{arg: np.full(np.shape(clean), "a")}),
-            TypeError, arg)
+        bad(
+            n,
+            "types",
+            f"{arg}-strings",
+            _with(spec, **{arg: np.full(np.shape(clean), "a")}),
+            TypeError,
+            arg,
+        )
         if "none" in exp:
             good(n, "types", f"{arg}-none", _with(spec, **{arg: None}), exp["none"])
         else:
             bad(n, "types", f"{arg}-none", _with(spec, **{arg: None}), TypeError, arg)
         if "complex" in exp:
-            good(n, "types", f"{arg}-complex", _with(spec, **{arg: np.asarray(clean) + 1j}),
-                 exp["complex"])
+            good(
+                n,
+                "types",
+                f"{arg}-complex",
+                _with(spec, **{arg: np.asarray(clean) + 1j}),
+                exp["complex"],
+            )
         else:
-            bad(n, "types", f"{arg}-complex", _with(spec, **{arg: np.asarray(clean) + 1j}),
-                TypeError, arg)
+            bad(
+                n,
+                "types",
+                f"{arg}-complex",
+                _with(spec, **{arg: np.asarray(clean) + 1j}),
+                TypeError,
+                arg,
+            )
         bad(n, "types", f"{arg}-dict", _with(spec, **{arg: {"x": 1}}), TypeError, arg)
         if "ndim" in exp:
             for i, wrong in enumerate(exp["ndim"]):
-                bad(n, "ndim", f"{arg}-ndim-{np.ndim(wrong)}-{i}", _with(spec, **{arg: wrong}),
-                    ValueError, arg)
+                bad(
+                    n,
+                    "ndim",
+                    f"{arg}-ndim-{np.ndim(wrong)}-{i}",
+                    _with(spec, **{arg: wrong}),
+                    ValueError,
+                    arg,
+                )
         if "empty" in exp:
             value, ok = exp["empty"]
             if ok is None:
@@ -280,34 +343,74 @@ def from_spec(spec: Spec, pair_args: tuple = ()) -> None:
             for label, v in (("nan", np.nan), ("inf", np.inf)):
                 dirty = np.array(clean, dtype=float)
                 dirty.flat[0] = v
-                bad(n, "nan/inf", f"{arg}-{label}", _with(spec, **{arg: dirty}), ValueError, arg,
-                    "NaN or infinite")
+                bad(
+                    n,
+                    "nan/inf",
+                    f"{arg}-{label}",
+                    _with(spec, **{arg: dirty}),
+                    ValueError,
+                    arg,
+                    "NaN or infinite",
+                )
         elif exp.get("nan") is not None:  # a reference that handles NaN as it should
             dirty = np.array(clean, dtype=float)
             dirty.flat[0] = np.nan
-            good(n, "nan/inf", f"{arg}-nan", _with(spec, **{arg: dirty}),
-                 equals(lambda d=dirty, f=exp["nan"]: f(d), rtol=1e-9, atol=1e-12))
+            good(
+                n,
+                "nan/inf",
+                f"{arg}-nan",
+                _with(spec, **{arg: dirty}),
+                equals(lambda d=dirty, f=exp["nan"]: f(d), rtol=1e-9, atol=1e-12),
+            )
         if exp.get("lists", True):
-            good(n, "lists", f"{arg}-as-list", _with(spec, **{arg: np.asarray(clean).tolist()}),
-                 equals(ref, **tol))
+            good(
+                n,
+                "lists",
+                f"{arg}-as-list",
+                _with(spec, **{arg: np.asarray(clean).tolist()}),
+                equals(ref, **tol),
+            )
         if exp.get("views", True):
-            good(n, "readonly/non-contiguous", f"{arg}-readonly",
-                 _with(spec, **{arg: readonly(clean)}), equals(ref, **tol))
-            good(n, "readonly/non-contiguous", f"{arg}-strided",
-                 _with(spec, **{arg: strided(clean)}), equals(ref, **tol))
-            good(n, "readonly/non-contiguous", f"{arg}-fortran",
-                 _with(spec, **{arg: fortran(clean)}), equals(ref, **tol))
-            good(n, "types", f"{arg}-int", _with(spec, **{arg: np.round(clean).astype(int)}),
-                 equals(_with(spec, **{arg: np.round(clean).astype(float)}), **tol))
+            good(
+                n,
+                "readonly/non-contiguous",
+                f"{arg}-readonly",
+                _with(spec, **{arg: readonly(clean)}),
+                equals(ref, **tol),
+            )
+            good(
+                n,
+                "readonly/non-contiguous",
+                f"{arg}-strided",
+                _with(spec, **{arg: strided(clean)}),
+                equals(ref, **tol),
+            )
+            good(
+                n,
+                "readonly/non-contiguous",
+                f"{arg}-fortran",
+                _with(spec, **{arg: fortran(clean)}),
+                equals(ref, **tol),
+            )
+            good(
+                n,
+                "types",
+                f"{arg}-int",
+                _with(spec, **{arg: np.round(clean).astype(int)}),
+                equals(_with(spec, **{arg: np.round(clean).astype(float)}), **tol),
+            )
     if spec.pure and any(isinstance(v, np.ndarray) for v in spec.legal().values()):
         kw = spec.legal()
-        copies = {k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else None)
-                  for k, v in kw.items()}
+        copies = {
+            k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else None)
+            for k, v in kw.items()
+        }
 
         def unchanged(result, kw=kw, copies=copies):
             for k, c in copies.items():
                 if c is not None:
                     np.testing.assert_array_equal(kw[k], c, err_msg=f"{k} was changed")
+
         good(n, "mutation", "inputs-unchanged", lambda kw=kw: spec.call(**kw), unchanged)
     if spec.tag:
         for case in CASES[first:]:
@@ -316,6 +419,7 @@ def from_spec(spec: Spec, pair_args: tuple = ()) -> None:
 
 def _timed(fn, limit):
     import time
+
     start = time.perf_counter()
     out = fn()
     assert time.perf_counter() - start < limit, f"took longer than {limit} s"
