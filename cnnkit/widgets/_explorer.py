@@ -176,7 +176,7 @@ class Explorer(widgets.VBox):
         return (
             f'<div class="cnnkit-still" style="border-left:3px solid #ccc;padding-left:8px">'
             f"{head}<div>{controls}</div>{views}"
-            f'<br><small style="color:#555">A still picture of this explorer: run the '
+            f"<br><small>A still picture of this explorer: run the "
             f"notebook to move its controls.</small></div>"
         )
 

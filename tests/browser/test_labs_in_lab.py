@@ -81,8 +81,10 @@ def test_learner_fixes_the_stub_and_the_explorer_runs_it(chromium, tmp_path_fact
         _run_tagged(page, "lab-stub", LEARNER_CODE, "")
         seen["check"] = _run_tagged(page, "lab-check", None, "passed")
         report = lh.NotebookReport(NOTEBOOK.stem)
-        explorer = lh._Explorer(page, 0, report, lh.MOVE_TIMEOUT_S, lh.BUTTON_TIMEOUT_S)
-        kernel = next(c for c in explorer.controls() if c.name.startswith("toggle-buttons"))
+        explorer = lh.ExplorerDriver(page, 0, report, lh.MOVE_TIMEOUT_S, lh.BUTTON_TIMEOUT_S)
+        kernel = next(
+            c for c in lh.find_controls(explorer.locator) if c.name.startswith("toggle-buttons")
+        )
         seen["move"] = explorer.move(kernel, "moved after the fix")
         seen["fixed view"] = page.evaluate(view)
         assert not report.problems, report.problems
