@@ -141,20 +141,8 @@ def digits_cnn_without_pooling(
     (4096,)
     """
     seed = _whole_seed(seed, "digits_cnn_without_pooling")
-    sizes = check.shape(channels, "channels", "(16, 32, 64)")
-    if len(sizes) != 3:
-        raise ValueError(
-            f"channels={channels!r} must be three whole numbers, one per conv "
-            "layer, e.g. (16, 32, 64)"
-        )
-    c1, c2, c3 = sizes
-    return Sequential(
-        Conv2D(1, c1, 3, padding=1, rng=seed),
-        ReLU(),
-        Conv2D(c1, c2, 3, padding=1, rng=seed + 1),
-        ReLU(),
-        Conv2D(c2, c3, 3, padding=1, rng=seed + 2),
-        ReLU(),
-        Flatten(),
-        Dense(c3 * 8 * 8, 10, rng=seed + 3),
-    )
+    # The same conv layers (same seeds, so the same starting kernels) as digits_cnn, minus
+    # its poolings; the Dense layer then reads all 8x8 positions of the last maps.
+    with_pooling = digits_cnn(seed, channels).layers
+    convs = [layer for layer in with_pooling[:-2] if not isinstance(layer, MaxPool2D)]
+    return Sequential(*convs, Flatten(), Dense(convs[-2].out_channels * 8 * 8, 10, rng=seed + 3))
