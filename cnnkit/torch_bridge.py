@@ -184,6 +184,7 @@ def to_torch(model: Sequential, dtype: Any = None) -> Any:
                     stride=layer.stride,
                     padding=layer.padding,
                     dilation=layer.dilation,
+                    groups=layer.groups,
                 )
             )
         elif isinstance(layer, ReLU):

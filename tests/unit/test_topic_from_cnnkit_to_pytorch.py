@@ -164,6 +164,20 @@ def test_to_torch_keeps_stride_padding_and_dilation(torch, batch):
     assert cnnkit.relative_error(model.forward(batch[0]), out) < F64
 
 
+def test_to_torch_keeps_groups(torch, batch):
+    model = cnnkit.Sequential(
+        cnnkit.Conv2D(1, 4, 3, padding=1, rng=1),
+        cnnkit.ReLU(),
+        cnnkit.Conv2D(4, 4, 3, groups=4, rng=2),  # depthwise: one kernel per channel
+        cnnkit.Flatten(),
+        cnnkit.Dense(4 * 6 * 6, 3, rng=3),
+    )
+    net = torch_bridge.to_torch(model)
+    assert net[2].groups == 4 and net[2].weight.shape == (4, 1, 3, 3)
+    out = net(torch.from_numpy(batch[0])).detach().numpy()
+    assert cnnkit.relative_error(model.forward(batch[0]), out) < F64
+
+
 def test_compare_models_float64_and_float32(torch, batch):
     model = cnnkit.digits_cnn(1)
     same = torch_bridge.compare_models(model, torch_bridge.to_torch(model), *batch)
