@@ -37,6 +37,13 @@ from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import log_softmax, softmax, softmax_cross_entropy
 from .model import Sequential, Summary
 from .networks import DIGITS_TRAINING, digits_cnn, digits_cnn_without_pooling, digits_mlp
+from .normalization import (
+    BatchNorm2D,
+    batch_norm2d,
+    batch_norm2d_backward,
+    batch_norm2d_backward_naive,
+    batch_norm2d_naive,
+)
 from .optim import SGD
 from .own_image import read_image, resize_area, to_digit
 from .pool import (
@@ -145,4 +152,9 @@ __all__ = [
     "fit_augmented",
     "BestWeights",
     "best_epoch",
+    "BatchNorm2D",
+    "batch_norm2d",
+    "batch_norm2d_backward",
+    "batch_norm2d_naive",
+    "batch_norm2d_backward_naive",
 ]

@@ -125,6 +125,24 @@ class Sequential:
                     "Conv2D(...), ReLU() (instances, with parentheses)"
                 )
         self.layers: list[Layer] = list(layers)
+        self.training = True
+
+    def train(self, mode: bool = True) -> Sequential:
+        """Put the model in training mode (``mode=True``) or evaluation mode, as PyTorch's
+        ``model.train()``: every layer that has a ``train`` method (such as
+        :class:`BatchNorm2D`) is switched too. Other layers behave the same in both modes.
+        Returns the model."""
+        self.training = check.flag(mode, "mode")
+        for layer in self.layers:
+            if callable(getattr(layer, "train", None)):
+                layer.train(self.training)
+        return self
+
+    def eval(self) -> Sequential:
+        """Evaluation mode, as PyTorch's ``model.eval()``: batch normalisation uses its
+        running statistics. :func:`cnnkit.evaluate` and :func:`cnnkit.predict` switch to it
+        for their forward passes and switch back afterwards. Returns the model."""
+        return self.train(False)
 
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
