@@ -19,6 +19,13 @@ from .conv import (
 from .data import load_digits, sample_image, train_test_split
 from .early_stopping import BestWeights, best_epoch
 from .filters import KERNELS, get_kernel, stack_kernels
+from .global_pool import (
+    GlobalAvgPool2D,
+    global_avg_pool2d,
+    global_avg_pool2d_backward,
+    global_avg_pool2d_backward_naive,
+    global_avg_pool2d_naive,
+)
 from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
 from .interpret import (
     best_orientation_match,
@@ -157,4 +164,9 @@ __all__ = [
     "batch_norm2d_backward",
     "batch_norm2d_naive",
     "batch_norm2d_backward_naive",
+    "GlobalAvgPool2D",
+    "global_avg_pool2d",
+    "global_avg_pool2d_backward",
+    "global_avg_pool2d_naive",
+    "global_avg_pool2d_backward_naive",
 ]

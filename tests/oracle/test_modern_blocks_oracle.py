@@ -123,3 +123,30 @@ def test_one_value_per_channel_in_training_is_refused_by_both():
     ours = ck.BatchNorm2D(3).eval()
     one = np.full((1, 3, 1, 1), 2.0)
     close(ours.forward(one), theirs(torch.from_numpy(one)), TOL[np.float64])
+
+
+# ----------------------------------------------------------------- global average pooling
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (1, 8, 1, 1), (3, 2, 7, 3)])
+@pytest.mark.parametrize(
+    "forward, backward",
+    [
+        (ck.global_avg_pool2d, ck.global_avg_pool2d_backward),
+        (ck.global_avg_pool2d_naive, ck.global_avg_pool2d_backward_naive),
+    ],
+)
+def test_global_avg_pool_is_adaptive_avg_pool_1_then_flatten(dtype, shape, forward, backward):
+    tol = TOL[dtype]
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=shape).astype(dtype)
+    g = rng.normal(size=shape[:2]).astype(dtype)
+    tx = t(x, grad=True)
+    tout = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())(tx)
+    tout.backward(torch.from_numpy(g))
+    close(forward(x), tout, tol)
+    close(backward(g, x), tx.grad, tol)
+    layer = ck.GlobalAvgPool2D()
+    close(layer.forward(x), tout, tol)
+    close(layer.backward(g), tx.grad, tol)

@@ -73,6 +73,7 @@ def _layers_and_inputs():
     yield ck.Dense(5, 3, rng=0), rng.normal(size=(2, 5))
     yield ck.BatchNorm2D(3), images
     yield ck.BatchNorm2D(3).eval(), images
+    yield ck.GlobalAvgPool2D(), images
 
 
 @pytest.mark.parametrize("layer, x", list(_layers_and_inputs()), ids=lambda v: type(v).__name__)
@@ -332,8 +333,9 @@ def _bn_with_random_weights(training=True):
         (lambda: _bn_with_random_weights(True), (4, 3, 3, 2)),
         (lambda: _bn_with_random_weights(True), (2, 3, 1, 1)),  # two values per channel
         (lambda: _bn_with_random_weights(False), (2, 3, 2, 2)),
+        (ck.GlobalAvgPool2D, (2, 3, 4, 5)),
     ],
-    ids=["batch-norm-training", "batch-norm-two-values", "batch-norm-eval"],
+    ids=["batch-norm-training", "batch-norm-two-values", "batch-norm-eval", "global-avg-pool"],
 )
 def test_new_layers_pass_the_gradient_check(make, shape):
     x = np.random.default_rng(4).normal(1.0, 2.0, shape)

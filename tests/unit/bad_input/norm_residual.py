@@ -491,3 +491,143 @@ def _bn_eval_keeps():
 
 
 __all__ = ["XB", "ref_bn", "ref_bn_backward", "_fail"]
+
+
+# -- global average pooling ------------------------------------------------------------
+
+
+def ref_gap(x):
+    torch = _torch()
+    if torch is None:
+        return ck.global_avg_pool2d_naive(x)
+    return torch.nn.functional.adaptive_avg_pool2d(torch.from_numpy(np.array(x, float)), 1)[
+        :, :, 0, 0
+    ].numpy()
+
+
+def ref_gap_backward(dout, x):
+    torch = _torch()
+    if torch is None:
+        return ck.global_avg_pool2d_backward_naive(dout, x)
+    tx = torch.tensor(np.array(x, float), requires_grad=True)
+    torch.nn.functional.adaptive_avg_pool2d(tx, 1)[:, :, 0, 0].backward(
+        torch.from_numpy(np.array(dout, float))
+    )
+    return tx.grad.numpy()
+
+
+DOUTG = rand(3, 2, seed=26)
+for _name in ("global_avg_pool2d", "global_avg_pool2d_naive"):
+    from_spec(
+        Spec(
+            _name,
+            getattr(ck, _name),
+            lambda: dict(x=XB.copy()),
+            arrays={
+                "x": dict(
+                    ndim=BN_NDIM,
+                    empty=(rand(0, 2, 4, 5), shaped((0, 2))),
+                    nan=ref_gap,
+                    tol=dict(rtol=1e-12, atol=1e-14),
+                )
+            },
+        )
+    )
+    good(
+        _name,
+        "types",
+        "float32-in-float32-out",
+        lambda n=_name: getattr(ck, n)(XB.astype(np.float32)).dtype,
+        lambda r: same(r, np.dtype(np.float32)),
+    )
+    bad(
+        _name,
+        "empty",
+        "empty-map",
+        lambda n=_name: getattr(ck, n)(np.zeros((2, 3, 0, 4))),
+        ValueError,
+        "x with shape (2, 3, 0, 4)",
+        "only the batch axis",
+    )
+for _name in ("global_avg_pool2d_backward", "global_avg_pool2d_backward_naive"):
+    from_spec(
+        Spec(
+            _name,
+            getattr(ck, _name),
+            lambda: dict(dout=DOUTG.copy(), x=XB.copy()),
+            arrays={
+                "dout": dict(
+                    ndim=[rand(2), rand(3, 2, 1, 1)],
+                    empty=(rand(0, 2), None),
+                    nan=lambda d: ref_gap_backward(d, XB),
+                ),
+                "x": dict(ndim=BN_NDIM, nan=lambda d: ref_gap_backward(DOUTG, d)),
+            },
+        )
+    )
+    good(
+        _name,
+        "empty",
+        "empty-batch",
+        lambda n=_name: getattr(ck, n)(np.zeros((0, 2)), np.zeros((0, 2, 4, 5))),
+        shaped((0, 2, 4, 5)),
+    )
+from_spec(
+    Spec(
+        "GlobalAvgPool2D",
+        lambda x: ck.GlobalAvgPool2D().forward(x),
+        lambda: dict(x=XB.copy()),
+        tag="forward",
+        arrays={
+            "x": dict(
+                ndim=BN_NDIM,
+                empty=(rand(0, 2, 4, 5), shaped((0, 2))),
+                nan=ref_gap,
+                tol=dict(rtol=1e-12, atol=1e-14),
+            )
+        },
+    )
+)
+from_spec(
+    Spec(
+        "GlobalAvgPool2D",
+        lambda dout: _after_forward(ck.GlobalAvgPool2D(), XB).backward(dout),
+        lambda: dict(dout=DOUTG.copy()),
+        tag="backward",
+        arrays={"dout": dict(ndim=[rand(2), rand(3, 2, 1, 1)])},
+    )
+)
+for _id, _call, _exc, _cat, _words in (
+    (
+        "backward-before-forward",
+        lambda: ck.GlobalAvgPool2D().backward(DOUTG),
+        RuntimeError,
+        "types",
+        ("backward called before forward",),
+    ),
+    (
+        "backward-dout-like-x",
+        lambda: _after_forward(ck.GlobalAvgPool2D(), XB).backward(XB),
+        ValueError,
+        "ndim",
+        ("dout", "(3, 2)", "(3, 2, 4, 5)"),
+    ),
+    (
+        "output-shape-2d",
+        lambda: ck.GlobalAvgPool2D().output_shape((4, 4)),
+        ValueError,
+        "ndim",
+        ("(4, 4)",),
+    ),
+):
+    bad("GlobalAvgPool2D", _cat, _id, _call, _exc, *_words)
+good(
+    "GlobalAvgPool2D",
+    "numbers",
+    "output-shape",
+    lambda: (
+        ck.GlobalAvgPool2D().output_shape((8, 5, 5)),
+        ck.GlobalAvgPool2D().output_shape([2, 8, 5, 5]),
+    ),
+    lambda r: same(r, ((8,), (2, 8))),
+)
