@@ -70,6 +70,7 @@ from .pool import (
     max_pool2d_windows,
 )
 from .receptive import node_window, receptive_field, receptive_field_sizes
+from .residual import Residual
 from .shapes import conv_output_size, explain_output_size, pool_output_size
 from .strokes import BAR_ANGLES, bars_cnn, make_bars, small_digits_cnn
 from .train import History, evaluate, fit, predict, predict_proba
@@ -169,4 +170,5 @@ __all__ = [
     "global_avg_pool2d_backward",
     "global_avg_pool2d_naive",
     "global_avg_pool2d_backward_naive",
+    "Residual",
 ]

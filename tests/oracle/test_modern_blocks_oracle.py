@@ -150,3 +150,106 @@ def test_global_avg_pool_is_adaptive_avg_pool_1_then_flatten(dtype, shape, forwa
     layer = ck.GlobalAvgPool2D()
     close(layer.forward(x), tout, tol)
     close(layer.backward(g), tx.grad, tol)
+
+
+# ----------------------------------------------------------------- residual blocks
+
+
+class TorchResidual(nn.Module):
+    """The PyTorch block whose parameter names cnnkit's Residual uses."""
+
+    def __init__(self, body, shortcut=None):
+        super().__init__()
+        self.body = nn.Sequential(*body)
+        self.shortcut = shortcut
+
+    def forward(self, x):
+        return self.body(x) + (x if self.shortcut is None else self.shortcut(x))
+
+
+def _blocks(kind, dtype):
+    """(cnnkit block, torch block) of one kind; the torch weights are copied by name."""
+    td = TORCH_DTYPE[dtype]
+    if kind == "identity":
+        ours = ck.Residual(
+            ck.Conv2D(4, 4, 3, padding=1, rng=0, dtype=dtype),
+            ck.BatchNorm2D(4, dtype=dtype),
+            ck.ReLU(),
+            ck.Conv2D(4, 4, 3, padding=1, rng=1, dtype=dtype),
+            ck.BatchNorm2D(4, dtype=dtype),
+        )
+        theirs = TorchResidual(
+            [
+                nn.Conv2d(4, 4, 3, padding=1, dtype=td),
+                nn.BatchNorm2d(4, dtype=td),
+                nn.ReLU(),
+                nn.Conv2d(4, 4, 3, padding=1, dtype=td),
+                nn.BatchNorm2d(4, dtype=td),
+            ]
+        )
+    else:
+        ours = ck.Residual(
+            ck.Conv2D(4, 6, 3, stride=2, padding=1, rng=0, dtype=dtype),
+            ck.BatchNorm2D(6, dtype=dtype),
+            ck.ReLU(),
+            ck.Conv2D(6, 6, 3, padding=1, rng=1, dtype=dtype),
+            ck.BatchNorm2D(6, dtype=dtype),
+            shortcut=ck.Conv2D(4, 6, 1, stride=2, rng=2, dtype=dtype),
+        )
+        theirs = TorchResidual(
+            [
+                nn.Conv2d(4, 6, 3, stride=2, padding=1, dtype=td),
+                nn.BatchNorm2d(6, dtype=td),
+                nn.ReLU(),
+                nn.Conv2d(6, 6, 3, padding=1, dtype=td),
+                nn.BatchNorm2d(6, dtype=td),
+            ],
+            nn.Conv2d(4, 6, 1, stride=2, dtype=td),
+        )
+    rng = np.random.default_rng(7)
+    for key, p in ours.params.items():  # random batch-norm scales and shifts too
+        if ".1." in key or ".4." in key or p.ndim == 1:
+            p[...] = rng.normal(size=p.shape)
+    torch_params = dict(theirs.named_parameters())
+    assert sorted(torch_params) == sorted(ours.params)  # the same names as PyTorch
+    with torch.no_grad():
+        for key, p in ours.params.items():
+            torch_params[key].copy_(torch.from_numpy(p.copy()))
+    return ours, theirs
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["identity", "conv-shortcut"])
+def test_residual_block_matches_pytorch_in_both_modes(kind, dtype):
+    tol = TOL[dtype]
+    ours, theirs = _blocks(kind, dtype)
+    rng = np.random.default_rng(8)
+    for step in range(6):
+        if step == 5:  # the last step in evaluation mode, with the running statistics
+            ours.eval()
+            theirs.eval()
+        x = rng.normal(size=(3, 4, 6, 6)).astype(dtype)
+        out = ours.forward(x)
+        tx = t(x, grad=True)
+        theirs.zero_grad()
+        tout = theirs(tx)
+        g = rng.normal(size=out.shape).astype(dtype)
+        dx = ours.backward(g)
+        tout.backward(torch.from_numpy(g))
+        close(out, tout, tol)
+        close(dx, tx.grad, tol)
+        scale = max(float(p.grad.abs().max()) for p in theirs.parameters())
+        for name, p in theirs.named_parameters():  # every parameter gradient
+            if name in ("body.0.bias", "body.3.bias") and ours.training:
+                # a conv bias right before batch norm in training mode: the batch mean takes
+                # it away again, so its gradient is 0 and both are rounding noise; compared
+                # against the scale of the block's gradients
+                assert np.abs(ours.grads[name] - p.grad.numpy()).max() < tol * scale
+                assert float(p.grad.abs().max()) < tol * scale
+            else:
+                close(ours.grads[name], p.grad, tol)
+    for name, buffer in theirs.named_buffers():  # running statistics after 5 training steps
+        if "running" in name:
+            prefix, stat = name.rsplit(".", 1)
+            layer = dict(ours._parts())[prefix]
+            close(getattr(layer, stat), buffer, tol)

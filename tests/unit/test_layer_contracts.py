@@ -74,6 +74,8 @@ def _layers_and_inputs():
     yield ck.BatchNorm2D(3), images
     yield ck.BatchNorm2D(3).eval(), images
     yield ck.GlobalAvgPool2D(), images
+    yield ck.Residual(ck.Conv2D(3, 3, 3, padding=1, rng=0), ck.BatchNorm2D(3)), images
+    yield ck.Residual(ck.Conv2D(3, 4, 3, 2, 1, rng=0), shortcut=ck.Conv2D(3, 4, 1, 2)), images
 
 
 @pytest.mark.parametrize("layer, x", list(_layers_and_inputs()), ids=lambda v: type(v).__name__)
@@ -334,8 +336,31 @@ def _bn_with_random_weights(training=True):
         (lambda: _bn_with_random_weights(True), (2, 3, 1, 1)),  # two values per channel
         (lambda: _bn_with_random_weights(False), (2, 3, 2, 2)),
         (ck.GlobalAvgPool2D, (2, 3, 4, 5)),
+        (
+            lambda: ck.Residual(
+                ck.Conv2D(3, 3, 3, padding=1, rng=0),
+                ck.ReLU(),
+                ck.Conv2D(3, 3, 3, padding=1, rng=1),
+            ),
+            (2, 3, 4, 4),
+        ),
+        (
+            lambda: ck.Residual(
+                ck.Conv2D(3, 5, 3, stride=2, padding=1, rng=0),
+                ck.BatchNorm2D(5).eval(),  # evaluation mode: the conv bias counts
+                shortcut=ck.Conv2D(3, 5, 1, stride=2, rng=1),
+            ),
+            (2, 3, 5, 5),
+        ),
     ],
-    ids=["batch-norm-training", "batch-norm-two-values", "batch-norm-eval", "global-avg-pool"],
+    ids=[
+        "batch-norm-training",
+        "batch-norm-two-values",
+        "batch-norm-eval",
+        "global-avg-pool",
+        "residual-identity",
+        "residual-conv-shortcut",
+    ],
 )
 def test_new_layers_pass_the_gradient_check(make, shape):
     x = np.random.default_rng(4).normal(1.0, 2.0, shape)

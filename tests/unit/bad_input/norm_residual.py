@@ -10,7 +10,7 @@ import numpy as np
 
 import cnnkit as ck
 
-from .references import _torch
+from .references import _torch, ref_conv
 from .table import Spec, _fail, bad, equals, from_spec, good, rand, readonly, same, shaped
 
 XB = rand(3, 2, 4, 5, seed=20)  # (N, C, H, W)
@@ -631,3 +631,179 @@ good(
     ),
     lambda r: same(r, ((8,), (2, 8))),
 )
+
+
+# -- residual blocks -------------------------------------------------------------------
+
+
+def _block():
+    return ck.Residual(ck.Conv2D(2, 2, 3, padding=1, rng=0), ck.ReLU())
+
+
+def ref_block(x):
+    """relu(conv(x)) + x, with the reference convolution."""
+    conv = ck.Conv2D(2, 2, 3, padding=1, rng=0)
+    return np.maximum(ref_conv(x, conv.params["weight"], conv.params["bias"], padding=1), 0) + x
+
+
+from_spec(
+    Spec(
+        "Residual",
+        lambda x: _block().forward(x),
+        lambda: dict(x=XB.copy()),
+        tag="forward",
+        arrays={
+            "x": dict(
+                ndim=BN_NDIM,
+                empty=(rand(0, 2, 4, 5), shaped((0, 2, 4, 5))),
+                nan=ref_block,
+                tol=dict(rtol=1e-10, atol=1e-12),
+            )
+        },
+    )
+)
+from_spec(
+    Spec(
+        "Residual",
+        lambda dout: _after_forward(_block(), XB).backward(dout),
+        lambda: dict(dout=DOUTB.copy()),
+        tag="backward",
+        arrays={"dout": dict(ndim=[rand(2, 4, 5), rand(3, 2, 4, 5, 1)])},
+    )
+)
+for _id, _call, _exc, _cat, _words in (
+    (
+        "no-layers",
+        lambda: ck.Residual(),
+        ValueError,
+        "empty",
+        ("Residual() has no layers",),
+    ),
+    (
+        "layers-in-a-list",
+        lambda: ck.Residual([ck.ReLU()]),
+        TypeError,
+        "lists",
+        ("Residual(*layers)",),
+    ),
+    ("a-class", lambda: ck.Residual(ck.ReLU), TypeError, "types", ("layer 0", "instances")),
+    ("a-function", lambda: ck.Residual(ck.conv2d), TypeError, "types", ("not a cnnkit layer",)),
+    (
+        "shortcut-string",
+        lambda: ck.Residual(ck.ReLU(), shortcut="conv"),
+        TypeError,
+        "strings",
+        ("shortcut='conv'", "Conv2D(in, out, 1)"),
+    ),
+    (
+        "shortcut-a-class",
+        lambda: ck.Residual(ck.ReLU(), shortcut=ck.Conv2D),
+        TypeError,
+        "types",
+        ("shortcut=",),
+    ),
+    (
+        "shortcut-list",
+        lambda: ck.Residual(ck.ReLU(), shortcut=[ck.Conv2D(2, 2, 1)]),
+        TypeError,
+        "lists",
+        ("shortcut=[",),
+    ),
+    (
+        "channels-change-without-shortcut",
+        lambda: ck.Residual(ck.Conv2D(2, 3, 3, stride=2, padding=1)).forward(XB),
+        ValueError,
+        "ndim",
+        ("(3, 3, 2, 3)", "(3, 2, 4, 5)", "shortcut=Conv2D(2, 3, kernel_size=1, stride=2)"),
+    ),
+    (
+        "shortcut-of-the-wrong-size",
+        lambda: ck.Residual(ck.Conv2D(2, 3, 1), shortcut=ck.Conv2D(2, 3, 1, stride=2)).forward(XB),
+        ValueError,
+        "numbers",
+        ("(3, 3, 4, 5)", "(3, 3, 2, 3)", "change the shortcut or the body"),
+    ),
+    (
+        "output-shape-mismatch",
+        lambda: ck.Residual(ck.Conv2D(2, 2, 3)).output_shape((2, 4, 5)),
+        ValueError,
+        "numbers",
+        ("(2, 2, 3)", "(2, 4, 5)", "padding"),
+    ),
+    (
+        "summary-names-the-block",
+        lambda: ck.Sequential(ck.Residual(ck.Conv2D(2, 2, 3))).summary((2, 4, 5)),
+        ValueError,
+        "numbers",
+        ("layer 0 (Residual(Conv2D(2, 2, kernel_size=3)))", "(2, 4, 5)"),
+    ),
+    (
+        "forward-names-the-inner-layer",
+        lambda: _block().forward(rand(3, 5, 4, 5)),
+        ValueError,
+        "ndim",
+        ("layer 0 (Conv2D(2, 2, kernel_size=3, padding=1))", "channels"),
+    ),
+    (
+        "backward-before-forward",
+        lambda: _block().backward(DOUTB),
+        RuntimeError,
+        "types",
+        ("backward called before forward",),
+    ),
+    (
+        "backward-wrong-dout",
+        lambda: _after_forward(_block(), XB).backward(DOUTB[:, :1]),
+        ValueError,
+        "ndim",
+        ("dout", "(3, 2, 4, 5)", "(3, 1, 4, 5)"),
+    ),
+    ("train-mode-string", lambda: _block().train("no"), TypeError, "strings", ("mode='no'",)),
+):
+    bad("Residual", _cat, _id, _call, _exc, *_words)
+good(
+    "Residual",
+    "numbers",
+    "summary-rows-inside",
+    lambda: [
+        (r.name, r.output_shape, r.params)
+        for r in ck.Sequential(_block()).summary((2, 4, 5)).rows[0].parts
+    ],
+    lambda r: same(
+        r,
+        [
+            ("body.0 Conv2D(2, 2, kernel_size=3, padding=1)", (2, 4, 5), 2 * 2 * 9 + 2),
+            ("body.1 ReLU()", (2, 4, 5), 0),
+            ("shortcut: identity, x itself", (2, 4, 5), 0),
+        ],
+    ),
+)
+good(
+    "Residual",
+    "mutation",
+    "failed-backward-keeps-grads",
+    lambda: _failed_backward_keeps(),
+    lambda r: same(r, True),
+)
+good(
+    "Residual",
+    "types",
+    "float32-block",
+    lambda: (
+        ck.Residual(ck.Conv2D(2, 2, 1, dtype=np.float32), ck.BatchNorm2D(2, dtype=np.float32))
+        .forward(XB.astype(np.float32))
+        .dtype
+    ),
+    lambda r: same(r, np.dtype(np.float32)),
+)
+
+
+def _failed_backward_keeps():
+    block = _after_forward(_block(), XB)
+    block.backward(DOUTB)
+    before = {k: v.copy() for k, v in block.grads.items()}
+    try:
+        block.backward(DOUTB[:2])
+    except ValueError:
+        pass
+    return all(np.array_equal(block.grads[k], v) for k, v in before.items())
