@@ -150,6 +150,8 @@ class Residual(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x, "x")
+        for key, layer, name in self._named():  # an inner array replaced since: follow it
+            self.params[key] = layer.params[name]
         out = self.body.forward(x)  # the path through the layers
         skip = self._shortcut_output(x)  # the path around them
         self._check_shapes(out.shape, skip.shape, x.shape)

@@ -94,6 +94,13 @@ def test_params_are_the_inner_layers_arrays_with_pytorch_names():
     assert "body.1.body.3.weight" in nested.params and "shortcut.0.weight" in nested.params
 
 
+def test_the_block_follows_an_inner_array_that_was_replaced():
+    block = basic_block()
+    block.body[0].params["weight"] = np.zeros((4, 4, 3, 3))
+    block.forward(np.ones((2, 4, 3, 3)))
+    assert block.params["body.0.weight"] is block.body[0].params["weight"]
+
+
 def test_backward_refreshes_the_grads_and_sgd_updates_the_inner_layers():
     block = down_block()
     net = ck.Sequential(block, ck.GlobalAvgPool2D(), ck.Dense(6, 3, rng=9))
