@@ -25,6 +25,13 @@ from .conv_transpose import (
 from .data import load_digits, sample_image, train_test_split
 from .early_stopping import BestWeights, best_epoch
 from .filters import KERNELS, get_kernel, stack_kernels
+from .global_pool import (
+    GlobalAvgPool2D,
+    global_avg_pool2d,
+    global_avg_pool2d_backward,
+    global_avg_pool2d_backward_naive,
+    global_avg_pool2d_naive,
+)
 from .gradcheck import check_layer_gradients, numerical_gradient, relative_error
 from .interpret import (
     best_orientation_match,
@@ -43,6 +50,13 @@ from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU
 from .losses import log_softmax, softmax, softmax_cross_entropy
 from .model import Sequential, Summary
 from .networks import DIGITS_TRAINING, digits_cnn, digits_cnn_without_pooling, digits_mlp
+from .normalization import (
+    BatchNorm2D,
+    batch_norm2d,
+    batch_norm2d_backward,
+    batch_norm2d_backward_naive,
+    batch_norm2d_naive,
+)
 from .optim import SGD
 from .own_image import read_image, resize_area, to_digit
 from .pool import (
@@ -62,6 +76,7 @@ from .pool import (
     max_pool2d_windows,
 )
 from .receptive import node_window, receptive_field, receptive_field_sizes
+from .residual import Residual
 from .shapes import (
     conv_output_size,
     conv_transpose_output_size,
@@ -162,4 +177,15 @@ __all__ = [
     "fit_augmented",
     "BestWeights",
     "best_epoch",
+    "BatchNorm2D",
+    "batch_norm2d",
+    "batch_norm2d_backward",
+    "batch_norm2d_naive",
+    "batch_norm2d_backward_naive",
+    "GlobalAvgPool2D",
+    "global_avg_pool2d",
+    "global_avg_pool2d_backward",
+    "global_avg_pool2d_naive",
+    "global_avg_pool2d_backward_naive",
+    "Residual",
 ]

@@ -11,7 +11,7 @@ import numpy as np
 from . import _validate as check
 from .layers import Conv2D, Dense, Layer
 
-__all__ = ["Sequential", "Summary", "SummaryRow", "computes_nodes"]
+__all__ = ["Sequential", "Summary", "SummaryRow", "computes_nodes", "layer_row"]
 
 
 def computes_nodes(layer: Layer) -> bool:
@@ -42,6 +42,22 @@ class SummaryRow:
     output_shape: tuple[int, ...]
     nodes: int
     params: int
+    parts: tuple[SummaryRow, ...] = ()  # the layers inside a block (see Residual), indented
+
+
+def layer_row(index: int, name: str, layer: Layer, input_shape: tuple[int, ...]) -> SummaryRow:
+    """The summary row of one layer for ``input_shape``. A block that contains layers (it has
+    a ``summary_parts(input_shape)`` method, as :class:`Residual`) gets their rows as its
+    ``parts``, and its nodes are theirs."""
+    shape = tuple(int(s) for s in layer.output_shape(input_shape))
+    parts: tuple[SummaryRow, ...] = ()
+    if callable(getattr(layer, "summary_parts", None)):
+        parts = tuple(layer.summary_parts(input_shape))
+    if parts:
+        nodes = sum(p.nodes for p in parts)
+    else:
+        nodes = math.prod(shape) if computes_nodes(layer) else 0
+    return SummaryRow(index, name, shape, nodes, layer.n_params, parts)
 
 
 @dataclass(frozen=True)
@@ -67,8 +83,13 @@ class Summary:
         header = ("layer", "output shape", "nodes", "parameters")
         body = [("input", _shape(self.input_shape), "-", "0")]
         body += [
-            (r.name, _shape(r.output_shape), f"{r.nodes:,}" if r.nodes else "-", f"{r.params:,}")
-            for r in self.rows
+            (
+                "  " * depth + r.name,
+                _shape(r.output_shape),
+                f"{r.nodes:,}" if r.nodes else "-",
+                f"{r.params:,}",
+            )
+            for r, depth in _with_parts(self.rows)
         ]
         total = ("total", "", f"{self.total_nodes:,}", f"{self.total_params:,}")
         widths = [max(len(row[i]) for row in [header, *body, total]) for i in range(4)]
@@ -93,6 +114,13 @@ class Summary:
 
     def _repr_pretty_(self, printer, cycle) -> None:  # shown as the table in notebooks
         printer.text(str(self))
+
+
+def _with_parts(rows: tuple[SummaryRow, ...], depth: int = 0) -> Iterator[tuple[SummaryRow, int]]:
+    """Every row, each followed by the rows of the layers inside it, one level deeper."""
+    for r in rows:
+        yield r, depth
+        yield from _with_parts(r.parts, depth + 1)
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -125,6 +153,24 @@ class Sequential:
                     "Conv2D(...), ReLU() (instances, with parentheses)"
                 )
         self.layers: list[Layer] = list(layers)
+        self.training = True
+
+    def train(self, mode: bool = True) -> Sequential:
+        """Put the model in training mode (``mode=True``) or evaluation mode, as PyTorch's
+        ``model.train()``: every layer that has a ``train`` method (such as
+        :class:`BatchNorm2D`) is switched too. Other layers behave the same in both modes.
+        Returns the model."""
+        self.training = check.flag(mode, "mode")
+        for layer in self.layers:
+            if callable(getattr(layer, "train", None)):
+                layer.train(self.training)
+        return self
+
+    def eval(self) -> Sequential:
+        """Evaluation mode, as PyTorch's ``model.eval()``: batch normalisation uses its
+        running statistics. :func:`cnnkit.evaluate` and :func:`cnnkit.predict` switch to it
+        for their forward passes and switch back afterwards. Returns the model."""
+        return self.train(False)
 
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
@@ -184,12 +230,13 @@ class Sequential:
         input_shape = check.shape(input_shape, "input_shape", "(1, 8, 8)")
         shape, rows = input_shape, []
         for i, layer in enumerate(self.layers):
+            name = getattr(layer, "summary_name", None) or repr(layer)
             try:
-                shape = tuple(int(s) for s in layer.output_shape(shape))
+                row = layer_row(i, name, layer, shape)
             except ValueError as exc:
                 raise ValueError(f"layer {i} ({layer!r}) cannot take input {shape}: {exc}") from exc
-            nodes = math.prod(shape) if computes_nodes(layer) else 0
-            rows.append(SummaryRow(i, repr(layer), shape, nodes, layer.n_params))
+            shape = row.output_shape
+            rows.append(row)
         return Summary(input_shape, tuple(rows))
 
 

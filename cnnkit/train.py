@@ -7,7 +7,8 @@ One *iteration* is one minibatch: forward pass, loss, backward pass, weight upda
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,6 +106,21 @@ def _check_data(
     return X, check.labels(y, label_name, len(X), n_classes)
 
 
+@contextmanager
+def _evaluation_mode(model: Sequential) -> Iterator[None]:
+    """Run the block in evaluation mode, then give every layer back the mode it had (as a
+    PyTorch user writes ``model.eval()`` and later ``model.train()``)."""
+    before = [(layer, layer.training) for layer in model.layers if hasattr(layer, "training")]
+    was_training = getattr(model, "training", True)
+    model.eval()
+    try:
+        yield
+    finally:
+        for layer, mode in before:
+            layer.train(mode)
+        model.training = was_training
+
+
 def _batches(n: int, batch_size: int, order: np.ndarray | None = None):
     idx = np.arange(n) if order is None else order
     for start in range(0, n, batch_size):
@@ -119,9 +135,10 @@ def predict_proba(model: Sequential, X: np.ndarray, batch_size: int = 512) -> np
     model = _check_model(model)
     X, _ = _check_inputs(model, X)
     batch_size = check.count(batch_size, "batch_size")
-    if len(X) == 0:
-        return softmax(model.forward(X))
-    return np.concatenate([softmax(model.forward(X[b])) for b in _batches(len(X), batch_size)])
+    with _evaluation_mode(model):
+        if len(X) == 0:
+            return softmax(model.forward(X))
+        return np.concatenate([softmax(model.forward(X[b])) for b in _batches(len(X), batch_size)])
 
 
 def predict(model: Sequential, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -131,9 +148,10 @@ def predict(model: Sequential, X: np.ndarray, batch_size: int = 512) -> np.ndarr
     batch_size = check.count(batch_size, "batch_size")
     if len(X) == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.concatenate(
-        [model.forward(X[b]).argmax(axis=1) for b in _batches(len(X), batch_size)]
-    )
+    with _evaluation_mode(model):
+        return np.concatenate(
+            [model.forward(X[b]).argmax(axis=1) for b in _batches(len(X), batch_size)]
+        )
 
 
 def evaluate(
@@ -143,16 +161,20 @@ def evaluate(
 
     Every argument is checked first: finite ``X`` that fits the model, one label in
     0..K-1 per example, a whole-number ``batch_size`` >= 1. An empty ``X`` is an error.
+
+    Runs the model in evaluation mode (see :meth:`Sequential.eval`), as :func:`predict` and
+    :func:`predict_proba` do, and gives every layer back its mode afterwards.
     """
     model = _check_model(model)
     X, y = _check_data(model, X, y)
     batch_size = check.count(batch_size, "batch_size")
     total_loss, correct = 0.0, 0
-    for b in _batches(len(X), batch_size):
-        logits = model.forward(X[b])
-        loss, _ = softmax_cross_entropy(logits, y[b])
-        total_loss += loss * len(b)
-        correct += int((logits.argmax(axis=1) == y[b]).sum())
+    with _evaluation_mode(model):
+        for b in _batches(len(X), batch_size):
+            logits = model.forward(X[b])
+            loss, _ = softmax_cross_entropy(logits, y[b])
+            total_loss += loss * len(b)
+            correct += int((logits.argmax(axis=1) == y[b]).sum())
     return total_loss / len(X), correct / len(X)
 
 
@@ -198,6 +220,9 @@ def fit(
     -------
     History
 
+    The model is put in training mode first (:meth:`Sequential.train`) and stays in it; the
+    validation set is evaluated in evaluation mode.
+
     Every argument is checked before the first step (all labels against the model's
     classes, the validation set, the optimizer, the seed, the callback), so a call that
     fails leaves the model's weights and the optimizer's state as they were.
@@ -221,6 +246,7 @@ def fit(
     progress = progress_mode(progress)
     check.callable_or_none(callback, "callback", "lambda history: print(history)")
     history = History()
+    model.train()  # batch normalisation uses each batch's statistics while it learns
     per_epoch = -(-len(X) // batch_size)
     bar = ProgressBar(epochs * per_epoch, progress)
     for epoch in range(1, epochs + 1):

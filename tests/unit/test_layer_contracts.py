@@ -73,6 +73,11 @@ def _layers_and_inputs():
     yield ck.Dense(5, 3, rng=0), rng.normal(size=(2, 5))
     yield ck.Conv2D(3, 6, 3, groups=3, rng=0), images  # depthwise, channel multiplier 2
     yield ck.ConvTranspose2D(3, 4, 3, stride=2, padding=1, output_padding=1, rng=0), images
+    yield ck.BatchNorm2D(3), images
+    yield ck.BatchNorm2D(3).eval(), images
+    yield ck.GlobalAvgPool2D(), images
+    yield ck.Residual(ck.Conv2D(3, 3, 3, padding=1, rng=0), ck.BatchNorm2D(3)), images
+    yield ck.Residual(ck.Conv2D(3, 4, 3, 2, 1, rng=0), shortcut=ck.Conv2D(3, 4, 1, 2)), images
 
 
 @pytest.mark.parametrize("layer, x", list(_layers_and_inputs()), ids=lambda v: type(v).__name__)
@@ -311,3 +316,72 @@ def test_only_the_batch_axis_may_be_empty():
         ck.conv2d(np.ones((1, 0, 5, 5)), np.ones((1, 0, 3, 3)))
     with pytest.raises(ValueError, match="only the batch axis N may be 0"):
         ck.max_pool2d(np.ones((2, 1, 0, 4)), 2)
+
+
+# ----------------------------------------------------------------- gradient checks
+
+
+def _bn_with_random_weights(training=True):
+    rng = np.random.default_rng(3)
+    layer = ck.BatchNorm2D(3, eps=1e-3)
+    layer.params["weight"][...] = rng.normal(size=3)
+    layer.params["bias"][...] = rng.normal(size=3)
+    layer.running_mean[...] = rng.normal(size=3)
+    layer.running_var[...] = rng.uniform(0.5, 2.0, 3)
+    return layer if training else layer.eval()
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda: _bn_with_random_weights(True), (4, 3, 3, 2)),
+        (lambda: _bn_with_random_weights(True), (2, 3, 1, 1)),  # two values per channel
+        (lambda: _bn_with_random_weights(False), (2, 3, 2, 2)),
+        (ck.GlobalAvgPool2D, (2, 3, 4, 5)),
+        (
+            lambda: ck.Residual(
+                ck.Conv2D(3, 3, 3, padding=1, rng=0),
+                ck.ReLU(),
+                ck.Conv2D(3, 3, 3, padding=1, rng=1),
+            ),
+            (2, 3, 4, 4),
+        ),
+        (
+            lambda: ck.Residual(
+                ck.Conv2D(3, 5, 3, stride=2, padding=1, rng=0),
+                ck.BatchNorm2D(5).eval(),  # evaluation mode: the conv bias counts
+                shortcut=ck.Conv2D(3, 5, 1, stride=2, rng=1),
+            ),
+            (2, 3, 5, 5),
+        ),
+    ],
+    ids=[
+        "batch-norm-training",
+        "batch-norm-two-values",
+        "batch-norm-eval",
+        "global-avg-pool",
+        "residual-identity",
+        "residual-conv-shortcut",
+    ],
+)
+def test_new_layers_pass_the_gradient_check(make, shape):
+    x = np.random.default_rng(4).normal(1.0, 2.0, shape)
+    errors = ck.check_layer_gradients(make(), x)
+    assert set(errors) >= {"x"} and max(errors.values()) < 1e-6, errors
+
+
+def test_the_gradient_check_catches_a_batch_norm_backward_without_the_statistics_terms():
+    """A classic mistake, backward as if the batch mean and variance were constants: the
+    check must fail in training mode (and passes in evaluation mode, where it is right)."""
+
+    class Wrong(ck.BatchNorm2D):
+        def backward(self, dout):
+            x_hat = self._cache.x_hat
+            self.grads["weight"] = (dout * x_hat).sum(axis=(0, 2, 3))
+            self.grads["bias"] = dout.sum(axis=(0, 2, 3))
+            scale = self.params["weight"] * self._cache.inv_std
+            return dout * scale.reshape(1, -1, 1, 1)
+
+    x = np.random.default_rng(5).normal(size=(4, 3, 2, 2))
+    assert ck.check_layer_gradients(Wrong(3), x)["x"] > 1e-2
+    assert ck.check_layer_gradients(Wrong(3).eval(), x)["x"] < 1e-6

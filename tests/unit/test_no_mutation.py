@@ -126,6 +126,42 @@ def test_losses_do_not_change_their_inputs(data):
     _unchanged(lambda: ck.softmax_cross_entropy(z, y), z, y)
 
 
+@given(images(n=(2, 3), elements=ANY), st.data())
+def test_batch_norm_changes_only_the_running_statistics_and_only_in_training(x, data):
+    """batch_norm2d is the one function that changes an argument: with training=True it
+    updates running_mean and running_var in place (as PyTorch); nothing else, ever."""
+    c = x.shape[1]
+    w = data.draw(hnp.arrays(np.float64, (c,), elements=ANY))
+    b = data.draw(hnp.arrays(np.float64, (c,), elements=ANY))
+    rm = data.draw(hnp.arrays(np.float64, (c,), elements=FINITE))
+    rv = data.draw(hnp.arrays(np.float64, (c,), elements=st.floats(0.1, 10)))
+    for fn in (ck.batch_norm2d, ck.batch_norm2d_naive):
+        _unchanged(lambda f=fn: f(x, w, b, rm, rv, training=False), x, w, b, rm, rv)
+        _unchanged(lambda f=fn: f(x, w, b), x, w, b)
+        moving_m, moving_v, clean = rm.copy(), rv.copy(), np.where(np.isfinite(x), x, 0.0)
+        _unchanged(
+            lambda f=fn, m=moving_m, v=moving_v, c=clean: f(c, w, b, m, v, momentum=0.0),
+            clean,
+            w,
+            b,
+        )
+        # momentum 0 keeps the estimates (for finite x: 0 * NaN is NaN, in PyTorch too)
+        np.testing.assert_array_equal(moving_m, rm)
+        np.testing.assert_array_equal(moving_v, rv)
+    dout = data.draw(hnp.arrays(np.float64, x.shape, elements=ANY))
+    for fn in (ck.batch_norm2d_backward, ck.batch_norm2d_backward_naive):
+        for training in (True, False):
+            _unchanged(lambda f=fn, t=training: f(dout, x, w, rm, rv, t), dout, x, w, rm, rv)
+
+
+def test_batch_norm_in_training_does_change_the_running_statistics():
+    """The other side: the in-place update happens (so the check above can fail)."""
+    x = np.arange(24.0).reshape(2, 3, 2, 2)
+    rm, rv = np.zeros(3), np.ones(3)
+    ck.batch_norm2d(x, None, None, rm, rv)
+    assert not np.array_equal(rm, np.zeros(3)) and not np.array_equal(rv, np.ones(3))
+
+
 def _net(seed=0):
     return ck.Sequential(
         ck.Conv2D(1, 2, 3, rng=seed),

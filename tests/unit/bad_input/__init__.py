@@ -15,6 +15,7 @@ from . import (  # noqa: F401  # noqa: F401
     interpret,
     layers_model,
     modern_conv,
+    norm_residual,
     shapes_labels,
     training,
 )
