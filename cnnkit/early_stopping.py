@@ -63,6 +63,7 @@ class BestWeights:
         self.best_epoch = 0
         self.best_loss = math.inf
         self._saved: list[dict[str, np.ndarray]] = []
+        self._stats: list[np.ndarray] = []
 
     def __call__(self, history: History) -> None:
         if not history.val_loss:
@@ -73,6 +74,7 @@ class BestWeights:
             self._saved = [
                 {k: v.copy() for k, v in params.items()} for params, _ in self.model.params()
             ]
+            self._stats = [s.copy() for s in _running_statistics(self.model)]
 
     def restore(self) -> int:
         """Put the best epoch's weights back into the model; returns that epoch."""
@@ -81,4 +83,22 @@ class BestWeights:
         for (params, _), saved in zip(self.model.params(), self._saved):
             for k, v in saved.items():
                 params[k][...] = v
+        for now, saved in zip(_running_statistics(self.model), self._stats):
+            now[...] = saved
         return self.best_epoch
+
+
+def _running_statistics(layer) -> list[np.ndarray]:
+    """Every batch-norm running mean and variance inside ``layer``, in a fixed order.
+
+    They are not parameters (nothing learns them), but evaluation uses them, so the best
+    epoch's model is its weights together with these."""
+    found = []
+    if isinstance(getattr(layer, "running_mean", None), np.ndarray):
+        found += [layer.running_mean, layer.running_var]
+    for inner in getattr(layer, "layers", ()):  # Sequential
+        found += _running_statistics(inner)
+    for part in ("body", "shortcut"):  # Residual
+        if getattr(layer, part, None) is not None:
+            found += _running_statistics(getattr(layer, part))
+    return found

@@ -208,6 +208,37 @@ def _history(epochs: int) -> History:
     return h
 
 
+def test_best_weights_restores_batch_norm_running_statistics_too(tiny_data):
+    X_train, X_test, y_train, y_test = tiny_data
+    bn = cnnkit.BatchNorm2D(4)
+    inner_bn = cnnkit.BatchNorm2D(4)
+    net = cnnkit.Sequential(
+        cnnkit.Conv2D(1, 4, 3, padding=1, rng=0),
+        bn,
+        cnnkit.ReLU(),
+        cnnkit.Residual(cnnkit.Conv2D(4, 4, 3, padding=1, rng=1), inner_bn),
+        cnnkit.GlobalAvgPool2D(),
+        cnnkit.Dense(4, 10, rng=2),
+    )
+    keeper = cnnkit.BestWeights(net)
+    stats = []
+
+    def record(history):
+        keeper(history)
+        stats.append([s.copy() for s in (bn.running_mean, inner_bn.running_var)])
+
+    opt = cnnkit.SGD(net.params(), lr=0.1, momentum=0.9)
+    h = cnnkit.fit(
+        net, X_train, y_train, 4, 16, opt, X_test, y_test, progress="off", callback=record
+    )
+    best = keeper.restore()
+    assert best < h.epochs  # else the statistics would already be that epoch's
+    assert np.array_equal(bn.running_mean, stats[best - 1][0])
+    assert np.array_equal(inner_bn.running_var, stats[best - 1][1])
+    # with the weights and the statistics of that epoch, evaluation gives that epoch's loss
+    assert np.isclose(cnnkit.evaluate(net, X_test, y_test)[0], h.val_loss[best - 1])
+
+
 def test_plot_overfitting_lines_gap_and_best_epoch():
     h = _history(8)
     fig = viz.plot_overfitting(h, best_epoch=4, total_epochs=10, title="t")
