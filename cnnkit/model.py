@@ -110,6 +110,12 @@ class Summary:
             "-    : no nodes of its own: the input is data; ReLU, pooling and Flatten",
             "       transform the nodes of the layer before them",
         ]
+        if any(r.name.startswith("BatchNorm2D") for r, _ in _with_parts(self.rows)):
+            notes.append(
+                "       BatchNorm2D has none either: its 2 parameters per channel scale and"
+                " shift"
+            )
+            notes.append("       each value the layer before it computed")
         return "\n".join([fmt(header), rule, *map(fmt, body), rule, fmt(total), *notes])
 
     def _repr_pretty_(self, printer, cycle) -> None:  # shown as the table in notebooks

@@ -179,3 +179,12 @@ def test_summary_names_the_layer_that_does_not_fit():
 def test_sequential_rejects_non_layers():
     with pytest.raises(TypeError, match=r"layer 1 .*ReLU\(\)"):
         Sequential(Conv2D(1, 2, 3), ReLU)
+
+
+def test_summary_says_why_batch_norm_has_parameters_but_no_nodes():
+    import cnnkit as ck
+
+    with_bn = ck.Sequential(ck.Conv2D(1, 4, 3, rng=0), ck.BatchNorm2D(4), ck.ReLU())
+    text = str(with_bn.summary((1, 8, 8)))
+    assert "BatchNorm2D has none either" in text
+    assert "BatchNorm2D has none" not in str(ck.digits_cnn().summary((1, 8, 8)))
