@@ -16,6 +16,7 @@ from .conv import (
     conv2d_im2col,
     conv2d_naive,
 )
+from .conv_algorithms import conv2d_fft, conv2d_winograd
 from .data import load_digits, sample_image, train_test_split
 from .early_stopping import BestWeights, best_epoch
 from .filters import KERNELS, get_kernel, stack_kernels
@@ -73,6 +74,8 @@ __all__ = [
     "conv2d_im2col",
     "conv2d_backward_im2col",
     "conv2d_forward",
+    "conv2d_winograd",
+    "conv2d_fft",
     "ConvCache",
     "max_pool2d",
     "max_pool2d_backward",
