@@ -9,9 +9,12 @@ sliders to it.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import ipywidgets as widgets
@@ -30,6 +33,7 @@ __all__ = [
     "count_multiplications",
     "memory_bytes",
     "time_call",
+    "blas_threads",
     "peak_matmul_gflops",
     "time_algorithms",
     "draw_costs",
@@ -126,6 +130,46 @@ def memory_bytes(layer: LayerShape, itemsize: int = 4) -> dict[str, int | None]:
     return {name: None if v is None else v * itemsize for name, v in sizes.items()}
 
 
+def _openblas() -> tuple[Any, str] | None:
+    """numpy's own OpenBLAS library and its symbol prefix, or None (another BLAS)."""
+    folder = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    for lib in sorted(folder.glob("*openblas*.so*")) if folder.is_dir() else []:
+        try:
+            handle = ctypes.CDLL(str(lib))
+        except OSError:  # pragma: no cover - a library that cannot be loaded here
+            continue
+        for get, put in (
+            ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+            ("openblas_get_num_threads", "openblas_set_num_threads"),
+        ):
+            if hasattr(handle, get) and hasattr(handle, put):
+                return handle, get + "|" + put
+    return None
+
+
+@contextmanager
+def blas_threads(n: int = 1) -> Iterator[int | None]:
+    """Run the block with numpy's matrix products on ``n`` threads, then restore the count.
+
+    On a machine shared with other programs, a matrix product split over two threads waits
+    for the slower one, and a product of 0.1 ms can take 10 ms now and then: timings on one
+    thread are steadier. Yields the number of threads numpy's BLAS used before, or None
+    (and changes nothing) when numpy's BLAS is not the OpenBLAS it ships with.
+    """
+    found = _openblas()
+    if found is None:
+        yield None
+        return
+    handle, names = found
+    get, put = (getattr(handle, name) for name in names.split("|"))
+    before = int(get())
+    put(int(n))
+    try:
+        yield before
+    finally:
+        put(before)
+
+
 class Timing(NamedTuple):
     """Seconds per call: the median of the repeats, and the fastest and slowest."""
 
@@ -143,7 +187,11 @@ def _ms(seconds: float) -> str:
 
 
 def time_call(
-    fn: Callable[[], Any], repeats: int = 7, budget: float = 0.5, warmup: int = 1
+    fn: Callable[[], Any],
+    repeats: int = 7,
+    budget: float = 0.5,
+    warmup: int = 1,
+    threads: int | None = 1,
 ) -> Timing:
     """Time ``fn()`` robustly: after ``warmup`` calls, ``repeats`` rounds, each the mean of
     as many calls as fit in about ``budget / repeats`` seconds; the median round is the
@@ -156,6 +204,11 @@ def time_call(
         Rounds (at least 1); an odd number gives a true median.
     budget : float
         Seconds to spend in total, roughly (a slow ``fn`` is still called ``repeats`` times).
+    warmup : int
+        Calls before timing (the first call of a function often pays for memory set-up).
+    threads : int or None
+        numpy's matrix products run on this many threads while timing (see
+        :func:`blas_threads`); None leaves numpy's setting alone.
 
     Returns
     -------
@@ -167,6 +220,9 @@ def time_call(
     >>> t.fastest <= t.median <= t.slowest
     True
     """
+    if threads is not None:
+        with blas_threads(threads):
+            return time_call(fn, repeats, budget, warmup, threads=None)
     for _ in range(warmup):
         fn()
     start = time.perf_counter()
@@ -188,8 +244,9 @@ def peak_matmul_gflops(
     """The machine's matrix-product speed: GFLOP/s of numpy's ``a @ b`` on (size, size).
 
     A product of two n x n matrices does n^3 multiplications and as many additions:
-    2 n^3 floating-point operations. Measured with :func:`time_call`, from the fastest
-    round (the least disturbed by other programs): the best this machine's numpy can do.
+    2 n^3 floating-point operations. Measured with :func:`time_call` (on one BLAS thread,
+    as every timing of the notebook), from the fastest round (the least disturbed by other
+    programs): the best this machine's numpy can do on one core.
     """
     rng = np.random.default_rng(0)
     a = rng.random((size, size)).astype(dtype)
