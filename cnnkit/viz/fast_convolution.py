@@ -15,13 +15,25 @@ from ._common import signed_imshow
 __all__ = ["plot_costs", "plot_gflops", "plot_winograd_tiles", "plot_fft_steps"]
 
 #: One colour per algorithm, the same in every figure of the notebook.
-COLOURS = {"loop": "#8c959f", "im2col": "#0969da", "winograd": "#1a7f37", "fft": "#bf3989"}
+COLOURS = {
+    "loop": "#8c959f",
+    "im2col": "#0969da",
+    "winograd": "#1a7f37",
+    "fft": "#bf3989",
+    "conv2d": "#0a3069",
+    "PyTorch": "#bc4c00",
+}
+
+
+def _colour(name: str) -> str:
+    """An algorithm's colour; a name such as "loop (scaled)" takes its first word's."""
+    return COLOURS.get(name, COLOURS.get(name.split(" ")[0], "#57606a"))
 
 
 def _bars(ax: plt.Axes, values: Mapping[str, float | None], title: str, xlabel: str) -> None:
     names = list(values)
     shown = [values[n] or 0 for n in names]
-    ax.barh(names, shown, color=[COLOURS.get(n, "#57606a") for n in names])
+    ax.barh(names, shown, color=[_colour(n) for n in names])
     for i, (name, v) in enumerate(zip(names, shown)):
         ax.text(v, i, "  n/a" if values[name] is None else f" {v:.3g}", va="center", fontsize=8)
     positive = [v for v in shown if v > 0]
@@ -88,7 +100,7 @@ def plot_gflops(
     """
     names = list(gflops)
     values = [gflops[n] for n in names]
-    ax.barh(names, values, color=[COLOURS.get(n, "#57606a") for n in names])
+    ax.barh(names, values, color=[_colour(n) for n in names])
     for i, v in enumerate(values):
         ax.text(v, i, f" {v:.3g} ({v / peak:.0%} of peak)", va="center", fontsize=8)
     ax.axvline(peak, ls="--", color="#cf222e", label=f"matrix-product peak {peak:.3g} GFLOP/s")
@@ -97,33 +109,61 @@ def plot_gflops(
     ax.invert_yaxis()
     ax.set_xlabel("GFLOP/s (useful operations per second, log scale)")
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False)
     return ax
 
 
-def plot_winograd_tiles(ax: plt.Axes, out_h: int, out_w: int, show: int = 2) -> plt.Axes:
+def plot_winograd_tiles(ax: plt.Axes, out_h: int, out_w: int, show: int = 3) -> plt.Axes:
     """The padded input as a grid, with ``show`` of Winograd's 4x4 tiles drawn on it.
 
-    Each tile (4x4 input pixels) gives a 2x2 block of outputs; neighbouring tiles start 2
-    pixels apart, so they overlap by 2. The output blocks are shaded.
+    Each tile (4x4 input pixels, outlined) gives a 2x2 block of outputs (shaded);
+    neighbouring tiles start 2 pixels apart, so they overlap by 2. The tiles are drawn in
+    the order (0, 0), (0, 1), (1, 0), then the last one (whose block may stick out of an
+    odd-sized output: the hatched pixels are zeros, and those outputs are cropped), then
+    the rest row by row. Each drawn tile's outline has the gid ``"tile"``.
     """
     th, tw = -(-out_h // 2), -(-out_w // 2)
     h, w = 2 * th + 2, 2 * tw + 2
-    ax.set_xlim(0, w)
-    ax.set_ylim(h, 0)
+    ax.set_xlim(-0.2, w + 0.2)
+    ax.set_ylim(h + 0.2, -0.2)
     for i in range(h + 1):
-        ax.axhline(i, color="#d0d7de", lw=0.6)
+        ax.plot([0, w], [i, i], color="#d0d7de", lw=0.6)
     for j in range(w + 1):
-        ax.axvline(j, color="#d0d7de", lw=0.6)
+        ax.plot([j, j], [0, h], color="#d0d7de", lw=0.6)
+    # pixels that only exist because the last tile needs them (beyond out + 2): zeros
+    for x0, y0, width, height in (
+        (out_w + 2, 0, w - out_w - 2, h),
+        (0, out_h + 2, w, h - out_h - 2),
+    ):
+        if width > 0 and height > 0:
+            ax.add_patch(
+                Rectangle((x0, y0), width, height, fill=False, hatch="///", ec="#8c959f", lw=0)
+            )
+    order = [(0, 0), (0, 1), (1, 0), (th - 1, tw - 1)]
+    order += [(r, c) for r in range(th) for c in range(tw)]
+    seen: list[tuple[int, int]] = []
+    for rc in order:
+        if rc not in seen and 0 <= rc[0] < th and 0 <= rc[1] < tw:
+            seen.append(rc)
     colours = ["#0969da", "#bf3989", "#1a7f37", "#9a6700"]
-    for t in range(min(show, th * tw)):
-        r, c = divmod(t, tw)
-        colour = colours[t % len(colours)]
-        ax.add_patch(Rectangle((2 * c, 2 * r), 4, 4, fill=False, ec=colour, lw=2.5))
-        ax.add_patch(Rectangle((2 * c + 0.1, 2 * r + 0.1), 1.8, 1.8, color=colour, alpha=0.25))
+    styles = ["-", "--", ":", "-."]
+    for t, (r, c) in enumerate(seen[: max(0, show)]):
+        colour, inset = colours[t % 4], 0.1 + 0.08 * (t % 4)
+        ax.add_patch(
+            Rectangle(
+                (2 * c + inset, 2 * r + inset),
+                4 - 2 * inset,
+                4 - 2 * inset,
+                fill=False,
+                ec=colour,
+                lw=2.2,
+                ls=styles[t % 4],
+                gid="tile",
+            )
+        )
+        ax.add_patch(Rectangle((2 * c + 1.05, 2 * r + 1.05), 1.9, 1.9, color=colour, alpha=0.3))
     ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.axis("off")
     ax.set_title(
         f"{th} x {tw} tiles of 4x4 pixels for a {out_h}x{out_w} output\n"
         "(each tile gives the shaded 2x2 block of outputs)",

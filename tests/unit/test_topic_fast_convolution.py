@@ -198,7 +198,17 @@ def test_plot_winograd_tiles_counts_tiles(oh, ow, tiles):
     fig, ax = plt.subplots()
     plot_winograd_tiles(ax, oh, ow, show=50)
     assert f"{oh}x{ow} output" in ax.get_title()
-    assert len(ax.patches) == 2 * tiles  # each tile: its outline and its shaded block
+    assert len([p for p in ax.patches if p.get_gid() == "tile"]) == tiles
+    outlines = {(p.get_x() // 2, p.get_y() // 2) for p in ax.patches if p.get_gid() == "tile"}
+    assert len(outlines) == tiles  # every tile once
+
+
+def test_plot_winograd_tiles_hatches_the_zeros_of_an_odd_output():
+    fig, ax = plt.subplots()
+    plot_winograd_tiles(ax, 7, 8, show=2)
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 1  # rows beyond 7 + 2 only; 8 columns fill their tiles
+    assert [p.get_gid() for p in ax.patches].count("tile") == 2
 
 
 def test_plot_fft_steps():
