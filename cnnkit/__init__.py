@@ -16,6 +16,7 @@ from .conv import (
     conv2d_im2col,
     conv2d_naive,
 )
+from .conv_algorithms import conv2d_fft, conv2d_winograd
 from .conv_transpose import (
     ConvTranspose2D,
     conv_transpose2d,
@@ -99,6 +100,8 @@ __all__ = [
     "conv2d_im2col",
     "conv2d_backward_im2col",
     "conv2d_forward",
+    "conv2d_winograd",
+    "conv2d_fft",
     "ConvCache",
     # transposed convolution
     "conv_transpose_output_size",

@@ -112,8 +112,7 @@ class Summary:
         ]
         if any(r.name.startswith("BatchNorm2D") for r, _ in _with_parts(self.rows)):
             notes.append(
-                "       BatchNorm2D has none either: its 2 parameters per channel scale and"
-                " shift"
+                "       BatchNorm2D has none either: its 2 parameters per channel scale and shift"
             )
             notes.append("       each value the layer before it computed")
         return "\n".join([fmt(header), rule, *map(fmt, body), rule, fmt(total), *notes])

@@ -6,6 +6,7 @@ Each notebook's checks live in their own module and are all importable from here
 from . import (
     backpropagation,
     cnn_versus_dense,
+    fast_convolution,
     from_cnnkit_to_pytorch,
     index,
     kernels_feature_maps_nodes,
@@ -18,6 +19,7 @@ from . import (
 from ._core import EXERCISES, Exercise, Feedback, exercise, show_solution
 from .backpropagation import *  # noqa: F401,F403
 from .cnn_versus_dense import *  # noqa: F401,F403
+from .fast_convolution import *  # noqa: F401,F403
 from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .kernels_feature_maps_nodes import *  # noqa: F401,F403
@@ -38,6 +40,7 @@ _TOPICS = (
     pooling_and_receptive_fields,
     cnn_versus_dense,
     what_the_network_learned,
+    fast_convolution,
     from_cnnkit_to_pytorch,
 )
 __all__ = ["EXERCISES", "Exercise", "Feedback", "exercise", "show_solution"] + [

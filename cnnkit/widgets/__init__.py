@@ -8,6 +8,7 @@ control values to it, and shows a friendly message for impossible combinations.
 from . import (
     backpropagation,
     cnn_versus_dense,
+    fast_convolution,
     from_cnnkit_to_pytorch,
     index,
     kernels_feature_maps_nodes,
@@ -21,6 +22,7 @@ from . import (
 from ._explorer import Explorer, friendly_message
 from .backpropagation import *  # noqa: F401,F403
 from .cnn_versus_dense import *  # noqa: F401,F403
+from .fast_convolution import *  # noqa: F401,F403
 from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .kernels_feature_maps_nodes import *  # noqa: F401,F403
@@ -43,6 +45,7 @@ _TOPICS = (
     pooling_and_receptive_fields,
     cnn_versus_dense,
     what_the_network_learned,
+    fast_convolution,
     from_cnnkit_to_pytorch,
 )
 __all__ = ["Explorer", "friendly_message"] + [name for mod in _TOPICS for name in mod.__all__]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  # noqa: F401
     augment,
+    conv_algorithms,
     conv_pool_softmax,
     helpers,
     images,
