@@ -38,6 +38,7 @@ def _integer(answer: object, what: str) -> int:
 
 @exercise(
     "07.1",
+    expects="one whole number of parameters, such as 500",
     solution="""
 # every one of the 256 hidden nodes has a weight for each of the 64 pixels, and a bias
 answer = 64 * 256 + 256      # = cnnkit.Dense(64, 256).n_params = 16,640
@@ -67,6 +68,7 @@ def check_dense_parameters(answer: object) -> tuple[bool, str]:
 
 @exercise(
     "07.2",
+    expects="a function of one 2-D image, given by its name without ()",
     solution="""
 def shift_right(image):
     out = np.zeros_like(image)
@@ -116,6 +118,7 @@ def check_shift_right(answer: object) -> tuple[bool, str]:
 
 @exercise(
     "07.3",
+    expects="a function of a list of losses, given by its name without ()",
     solution="""
 def early_stop_epoch(val_loss):
     # the epoch (counted from 1) with the lowest validation loss
@@ -187,6 +190,7 @@ OVERFITTING_RUNS = {
 
 @exercise(
     "07.4",
+    expects='one letter in quotes: "a", "b" or "c"',
     solution="""
 # b: its training loss goes to almost 0 (it memorises the training images) while its test
 # loss turns up after epoch 4 and the gap keeps growing. a is still learning (both losses

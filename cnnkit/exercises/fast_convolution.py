@@ -154,6 +154,8 @@ def check_im2col_bytes(answer: Any) -> tuple[bool, str]:
     expects="one whole number, such as 12",
     solution=f"""
 # One tile per 2x2 block of outputs; a last, half block still needs a whole tile:
+import math
+
 answer = math.ceil({_OH4} / 2) * math.ceil({_OW4} / 2)   # = {math.ceil(_OH4 / 2)} * \
 {math.ceil(_OW4 / 2)} = {_TILES4}
 """,

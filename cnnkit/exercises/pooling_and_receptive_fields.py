@@ -40,6 +40,7 @@ def _integer(answer: object, what: str) -> int:
 
 @exercise(
     "06.1",
+    expects="one whole number, the output size, such as 4",
     solution="""
 # ceil: ceil((5 + 2*1 - 2) / 2) + 1 = ceil(2.5) + 1 = 4 windows, starting at -1, 1, 3, 5.
 # The last one starts at 5, in the right padding (the real pixels are 0..4): PyTorch drops it.
@@ -74,6 +75,7 @@ OVERLAP_X = np.array([[1.0, 2.0, 0.0], [3.0, 9.0, 4.0], [0.0, 5.0, 1.0]])
 
 @exercise(
     "06.2",
+    expects="a 3x3 array of numbers, the gradient reaching each input pixel",
     solution="""
 # All four 2x2 windows (stride 1) contain the 9 in the centre, and it is their maximum:
 # each window sends its gradient of 1 to it, and overlapping windows add up.
@@ -121,6 +123,7 @@ def _digits_third_conv_field() -> int:
 
 @exercise(
     "06.3",
+    expects="one whole number of pixels, such as 9",
     solution="""
 # conv 3x3: 3; conv 3x3: 3 + 2 = 5; max pool 2x2: 5 + 1 = 6, and from here one step is
 # 2 input pixels; conv 3x3: 6 + 2*2 = 10.
@@ -154,6 +157,7 @@ def check_deep_receptive_field(answer: object) -> tuple[bool, str]:
 
 @exercise(
     "06.4",
+    expects="one whole number of parameters, such as 500",
     solution="""
 # Three 3x3 conv layers, 8 -> 8 channels each: 3 * (3*3*8*8 + 8) = 3 * 584 = 1752
 # One 7x7 conv layer, 8 -> 8 channels:        7*7*8*8 + 8      = 3144
