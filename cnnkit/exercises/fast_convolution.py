@@ -153,7 +153,8 @@ def check_im2col_bytes(answer: Any) -> tuple[bool, str]:
     "10.4",
     expects="one whole number, such as 12",
     solution=f"""
-# One tile per 2x2 block of outputs; a last, half block still needs a whole tile:
+# In one channel of one image: one tile per 2x2 block of outputs; a last, half
+# block still needs a whole tile:
 import math
 
 answer = math.ceil({_OH4} / 2) * math.ceil({_OW4} / 2)   # = {math.ceil(_OH4 / 2)} * \
@@ -161,7 +162,7 @@ answer = math.ceil({_OH4} / 2) * math.ceil({_OW4} / 2)   # = {math.ceil(_OH4 / 2
 """,
 )
 def check_winograd_tiles(answer: Any) -> tuple[bool, str]:
-    """10.4: how many 4x4 tiles F(2x2, 3x3) needs for a 7x10 output."""
+    """10.4: how many 4x4 tiles F(2x2, 3x3) cuts from one channel for a 7x10 output."""
     value = as_whole_number(answer, "the number of tiles")
     if value == _TILES4:
         return True, (

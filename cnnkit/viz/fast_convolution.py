@@ -1,5 +1,5 @@
 """Figures for notebook 10 (how convolution is computed fast): what each algorithm costs,
-the speed it reaches against the machine's peak, Winograd's tiles and the FFT's steps."""
+the speed it reaches against numpy's matrix-product speed, Winograd's tiles and the FFT's steps."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 
 from ._common import signed_imshow
 
-__all__ = ["plot_costs", "plot_gflops", "plot_winograd_tiles", "plot_fft_steps"]
+__all__ = ["percent", "plot_costs", "plot_gflops", "plot_winograd_tiles", "plot_fft_steps"]
 
 #: One colour per algorithm, the same in every figure of the notebook.
 COLOURS = {
@@ -23,6 +24,15 @@ COLOURS = {
     "conv2d": "#0a3069",
     "PyTorch": "#bc4c00",
 }
+
+
+def percent(ratio: float) -> str:
+    """``ratio`` as a percentage with two significant digits: 0.0006 -> "0.06%", 1.54 -> "154%".
+
+    Whole percents from 10% up (no "1.5e+02%"), so a small share never reads as "0%".
+    """
+    value = 100 * float(ratio)
+    return f"{value:.0f}%" if abs(value) >= 10 else f"{value:.2g}%"
 
 
 def _colour(name: str) -> str:
@@ -85,27 +95,40 @@ def plot_gflops(
     ax: plt.Axes,
     gflops: Mapping[str, float],
     peak: float,
-    title: str = "Speed reached against the machine's matrix-product peak",
+    title: str = "Speed reached, against numpy's matrix-product speed",
 ) -> plt.Axes:
-    """Horizontal bars of GFLOP/s per algorithm, with the peak as a dashed line.
+    """Horizontal bars of GFLOP/s per algorithm, with a reference speed as a dashed line.
 
     Parameters
     ----------
     ax : Axes
     gflops : mapping of algorithm name to float
         The *useful* rate: the direct method's 2 N F OH OW C K K operations divided by the
-        measured time (so an algorithm that skips multiplications can pass the peak).
+        measured time (so an algorithm that skips multiplications can pass the reference).
     peak : float
-        :func:`~cnnkit.widgets.peak_matmul_gflops`.
+        The reference, :func:`~cnnkit.widgets.peak_matmul_gflops`: numpy's speed on a
+        512x512 matrix product, not a limit of the processor (PyTorch can pass it).
     """
     names = list(gflops)
     values = [gflops[n] for n in names]
     ax.barh(names, values, color=[_colour(n) for n in names])
     for i, v in enumerate(values):
-        ax.text(v, i, f" {v:.3g} ({v / peak:.0%} of peak)", va="center", fontsize=8)
-    ax.axvline(peak, ls="--", color="#cf222e", label=f"matrix-product peak {peak:.3g} GFLOP/s")
+        ax.text(
+            v,
+            i,
+            f" {v:.3g} ({percent(v / peak)} of the reference)",
+            va="center",
+            fontsize=8,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8},
+        )
+    ax.axvline(
+        peak,
+        ls="--",
+        color="#cf222e",
+        label=f"reference: numpy's 512x512 matrix product, {peak:.3g} GFLOP/s",
+    )
     ax.set_xscale("log")
-    ax.set_xlim(min(min(values), peak) / 3, max(max(values), peak) * 12)
+    ax.set_xlim(min(min(values), peak) / 3, max(max(values), peak) * 20)
     ax.invert_yaxis()
     ax.set_xlabel("GFLOP/s (useful operations per second, log scale)")
     ax.set_title(title, fontsize=10)
@@ -113,23 +136,33 @@ def plot_gflops(
     return ax
 
 
-def plot_winograd_tiles(ax: plt.Axes, out_h: int, out_w: int, show: int = 3) -> plt.Axes:
+def plot_winograd_tiles(
+    ax: plt.Axes, out_h: int, out_w: int, show: int = 3, padding: int = 1
+) -> plt.Axes:
     """The padded input as a grid, with ``show`` of Winograd's 4x4 tiles drawn on it.
 
-    Each tile (4x4 input pixels, outlined) gives a 2x2 block of outputs (shaded);
-    neighbouring tiles start 2 pixels apart, so they overlap by 2. The tiles are drawn in
-    the order (0, 0), (0, 1), (1, 0), then the last one (whose block may stick out of an
-    odd-sized output: the hatched pixels are zeros, and those outputs are cropped), then
-    the rest row by row. Each drawn tile's outline has the gid ``"tile"``.
+    Each tile (4x4 input pixels, outlined) gives a 2x2 block of outputs (shaded, drawn on
+    the pixel at the centre of each output's 3x3 window); neighbouring tiles start 2 pixels
+    apart, so they overlap by 2. The ring of ``padding`` zeros around the image is filled
+    grey. The tiles are drawn in the order (0, 0), (0, 1), (1, 0), then the last one (whose
+    block may stick out of an odd-sized output: the hatched pixels are extra zeros, and the
+    outputs they give, crossed in red, are cropped), then the rest row by row. Each drawn
+    tile's outline has the gid ``"tile"``, each cropped output the gid ``"cropped"``.
     """
     th, tw = -(-out_h // 2), -(-out_w // 2)
     h, w = 2 * th + 2, 2 * tw + 2
     ax.set_xlim(-0.2, w + 0.2)
     ax.set_ylim(h + 0.2, -0.2)
+    pad_colour, crop_colour = "#d8dee4", "#cf222e"
+    p = max(0, int(padding))
+    for i in range(out_h + 2):
+        for j in range(out_w + 2):
+            if min(i, j) < p or i >= out_h + 2 - p or j >= out_w + 2 - p:
+                ax.add_patch(Rectangle((j, i), 1, 1, color=pad_colour, lw=0))
     for i in range(h + 1):
-        ax.plot([0, w], [i, i], color="#d0d7de", lw=0.6)
+        ax.plot([0, w], [i, i], color="#afb8c1", lw=0.6)
     for j in range(w + 1):
-        ax.plot([j, j], [0, h], color="#d0d7de", lw=0.6)
+        ax.plot([j, j], [0, h], color="#afb8c1", lw=0.6)
     # pixels that only exist because the last tile needs them (beyond out + 2): zeros
     for x0, y0, width, height in (
         (out_w + 2, 0, w - out_w - 2, h),
@@ -162,11 +195,39 @@ def plot_winograd_tiles(ax: plt.Axes, out_h: int, out_w: int, show: int = 3) -> 
             )
         )
         ax.add_patch(Rectangle((2 * c + 1.05, 2 * r + 1.05), 1.9, 1.9, color=colour, alpha=0.3))
+        for i in (2 * r, 2 * r + 1):  # output (i, j) sits on pixel (i + 1, j + 1)
+            for j in (2 * c, 2 * c + 1):
+                if i >= out_h or j >= out_w:
+                    for corners in (((0.2, 0.2), (0.8, 0.8)), ((0.2, 0.8), (0.8, 0.2))):
+                        ax.plot(
+                            [j + 1 + corners[0][0], j + 1 + corners[1][0]],
+                            [i + 1 + corners[0][1], i + 1 + corners[1][1]],
+                            color=crop_colour,
+                            lw=1.6,
+                            gid="cropped",
+                        )
     ax.set_aspect("equal")
     ax.axis("off")
+    handles = [
+        Patch(
+            color=pad_colour,
+            label=f"padding ({p} pixel of zeros)" if p == 1 else f"padding ({p} pixels of zeros)",
+        ),
+        Patch(fill=False, hatch="///", ec="#8c959f", label="extra zeros for the last tiles"),
+        Patch(color=colours[0], alpha=0.3, label="a tile's 2x2 block of outputs"),
+        Line2D([], [], color=crop_colour, marker="x", ls="", label="outputs cropped"),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
     ax.set_title(
-        f"{th} x {tw} tiles of 4x4 pixels for a {out_h}x{out_w} output\n"
-        "(each tile gives the shaded 2x2 block of outputs)",
+        f"{th * tw} tiles ({th} down x {tw} across) for a {out_h}x{out_w} output\n"
+        f"(each 4x4 tile gives the shaded 2x2 block; {min(show, th * tw)} of them drawn)",
         fontsize=10,
     )
     return ax

@@ -384,3 +384,61 @@ def test_solutions_are_registered_and_name_the_answer():
         ("10.4", "= 20"),
     ):
         assert right in EXERCISES[name].solution, (name, EXERCISES[name].solution)
+
+
+# ------------------------------------------------------ review fixes: bytes, percent, figures
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fft_memory_is_the_bytes_of_the_arrays_numpy_returns(dtype):
+    layer = LayerShape(2, 3, 4, 7, 9, 3, 1)
+    xp = np.zeros((2, 3, 9, 11), dtype)
+    kernels = np.zeros((4, 3, 3, 3), dtype)
+    spectrum_x = np.fft.rfft2(xp)
+    spectrum_w = np.fft.rfft2(kernels, s=(9, 11))
+    product = np.zeros((2, 4, *spectrum_x.shape[-2:]), spectrum_x.dtype)
+    inverse = np.fft.irfft2(product, s=(9, 11))
+    by_hand = spectrum_x.nbytes + spectrum_w.nbytes + product.nbytes + inverse.nbytes
+    assert memory_bytes(layer, itemsize=np.dtype(dtype).itemsize)["fft"] == by_hand
+    assert fc.fft_itemsizes(dtype) == (spectrum_x.itemsize, inverse.itemsize)
+
+
+@pytest.mark.parametrize(
+    "ratio, text",
+    [(0.0006, "0.06%"), (0.021, "2.1%"), (0.2071, "21%"), (1.54, "154%"), (0, "0%")],
+)
+def test_percent_keeps_two_significant_digits(ratio, text):
+    from cnnkit.viz.fast_convolution import percent
+
+    assert percent(ratio) == text
+
+
+def test_peak_statistic_is_median_or_fastest():
+    fast = peak_matmul_gflops(size=32, repeats=3, budget=0.02, statistic="fastest")
+    assert fast > 0
+    with pytest.raises(ValueError, match="statistic='best'"):
+        peak_matmul_gflops(size=32, statistic="best")
+
+
+def test_plot_gflops_calls_it_a_reference_not_a_peak():
+    fig, ax = plt.subplots()
+    plot_gflops(ax, {"loop": 0.0006, "im2col": 20.0}, peak=100.0)
+    assert "reference" in ax.get_legend().get_texts()[0].get_text()
+    assert any("0.0006%" in t.get_text() for t in ax.texts)  # not "0%"
+
+
+def test_plot_winograd_tiles_marks_padding_and_cropped_outputs():
+    fig, ax = plt.subplots()
+    plot_winograd_tiles(ax, 7, 7, show=4)
+    # the last tile's block covers outputs 6..7 x 6..7; 7 is past a 7x7 output: 3 cropped,
+    # each drawn as a cross of two lines
+    assert len([line for line in ax.get_lines() if line.get_gid() == "cropped"]) == 3 * 2
+    assert "16 tiles (4 down x 4 across)" in ax.get_title()
+    grey = [p for p in ax.patches if p.get_gid() is None and not p.get_hatch() and p.get_fill()]
+    ring = 9 * 9 - 7 * 7  # a 7x7 image padded by 1 to 9x9
+    assert len(grey) - 4 == ring  # minus the 4 shaded output blocks
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("padding" in label for label in labels) and "outputs cropped" in labels
+    fig, ax = plt.subplots()
+    plot_winograd_tiles(ax, 8, 8, show=16)
+    assert not [line for line in ax.get_lines() if line.get_gid() == "cropped"]
