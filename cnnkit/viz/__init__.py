@@ -2,8 +2,8 @@
 Figure; none calls ``plt.show()``. One module per notebook topic, all importable from here."""
 
 from . import (
+    _alt_text,
     _common,
-    alt_text,
     backpropagation,
     cnn_versus_dense,
     from_cnnkit_to_pytorch,
@@ -15,8 +15,8 @@ from . import (
     training_a_cnn,
     what_the_network_learned,
 )
+from ._alt_text import *  # noqa: F401,F403
 from ._common import *  # noqa: F401,F403
-from .alt_text import *  # noqa: F401,F403
 from .backpropagation import *  # noqa: F401,F403
 from .cnn_versus_dense import *  # noqa: F401,F403
 from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
@@ -42,7 +42,7 @@ _TOPICS = (
     what_the_network_learned,
     from_cnnkit_to_pytorch,
 )
-__all__ = [name for mod in _TOPICS for name in mod.__all__] + alt_text.__all__
+__all__ = [name for mod in _TOPICS for name in mod.__all__] + _alt_text.__all__
 
 # In a notebook, every figure shown gets a text alternative from its titles.
-alt_text.register_figure_alt_text()
+_alt_text.register_figure_alt_text()

@@ -57,8 +57,8 @@ FIGURE_RC = {
 
 def setup_notebook(dpi: int = 80) -> None:
     """The course's common settings: fixed figure dpi, white figures, short numpy printing,
-    and a text alternative for every figure shown (see :mod:`cnnkit.viz.alt_text`)."""
-    from .alt_text import register_figure_alt_text
+    and a text alternative for every figure shown (see :func:`register_figure_alt_text`)."""
+    from ._alt_text import register_figure_alt_text
 
     register_figure_alt_text()
     plt.rcParams.update(

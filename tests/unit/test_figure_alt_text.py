@@ -1,7 +1,8 @@
 """Every figure a notebook shows carries a text alternative that says what it shows.
 
-JupyterLab draws a plain PNG output with no alt text, so :mod:`cnnkit.viz.alt_text` shows
-every matplotlib figure also as ``text/html``: the same PNG in an ``<img>`` whose alt is
+JupyterLab draws a plain PNG output with no alt text, so, once
+:func:`cnnkit.viz.register_figure_alt_text` has run, IPython shows every matplotlib figure
+also as ``text/html``: the same PNG in an ``<img>`` whose alt is
 built from the figure's titles. The first tests drive that printer through IPython's own
 display formatter; the last ones read the stored outputs of every notebook.
 """
@@ -33,9 +34,11 @@ class _Shell:
 
     def __init__(self, retina: bool = False) -> None:
         self.display_formatter = DisplayFormatter()
+        self.drawn = 0
         png = self.display_formatter.formatters["image/png"]
 
         def printer(fig):
+            self.drawn += 1
             data = print_figure(fig, "png", bbox_inches="tight", base64=True)
             return (data, {"width": 123, "height": 45}) if retina and data else data
 
@@ -64,9 +67,21 @@ def test_a_figure_shows_as_an_img_with_its_titles_as_alt():
     tag = data["text/html"]
     assert IMG.fullmatch(tag), tag[:120]
     assert SRC.search(tag).group(1) == data["image/png"]  # the same picture, not a second one
+    assert shell.drawn == 1  # drawn once for both
     alt = html.unescape(ALT.search(tag).group(1))
     assert alt == 'Figure: Input & "kernel"; input image; feature map'
     assert "&quot;" in tag and "&amp;" in tag  # escaped inside the attribute
+
+
+def test_registering_twice_keeps_one_printer_and_draws_once():
+    shell = _Shell()
+    register_figure_alt_text(shell)
+    register_figure_alt_text(shell)
+    fig = _titled_figure()
+    data, _ = shell.display_formatter.format(fig)
+    again, _ = shell.display_formatter.format(fig)  # shown a second time: drawn again
+    plt.close(fig)
+    assert shell.drawn == 2 and again["image/png"] == data["image/png"]
 
 
 def test_a_retina_figure_keeps_its_display_width():

@@ -15,7 +15,10 @@ of a notebook's author.
 
 from __future__ import annotations
 
+import base64
 import html
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -41,11 +44,27 @@ def figure_img(fig: plt.Figure, png: str, width: int | None = None) -> str:
     return f'<img src="data:image/png;base64,{png}" alt="{alt}"{size}>'
 
 
-def _html_of_figure(shell: Any) -> Any:
+#: The PNG just drawn for a figure's <img>, handed to the PNG printer that asks next, so a
+#: figure is drawn once and the <img> and the stored PNG are the same picture.
+_DRAWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _png_once(draw: Callable[[plt.Figure], Any]) -> Callable[[plt.Figure], Any]:
+    """IPython's PNG printer for a Figure, reusing the PNG the <img> was made from."""
+
+    def printer(fig: plt.Figure) -> Any:
+        return _DRAWN.pop(fig) if fig in _DRAWN else draw(fig)
+
+    printer.draw = draw  # type: ignore[attr-defined]
+    return printer
+
+
+def _html_of_figure(png_printer: Callable[[plt.Figure], Any]) -> Callable[[plt.Figure], Any]:
     """IPython's ``text/html`` printer for a Figure: the PNG IPython shows, with an alt."""
 
     def printer(fig: plt.Figure) -> str | None:
-        drawn = shell.display_formatter.formatters["image/png"](fig)
+        drawn = png_printer.draw(fig)  # type: ignore[attr-defined]
+        _DRAWN[fig] = drawn
         width = None
         if isinstance(drawn, tuple):  # a retina PNG comes with its size in metadata
             drawn, metadata = drawn
@@ -53,8 +72,6 @@ def _html_of_figure(shell: Any) -> Any:
         if not drawn:  # an empty figure shows nothing, as with the PNG alone
             return None
         if isinstance(drawn, bytes):
-            import base64
-
             drawn = base64.b64encode(drawn).decode("ascii")
         return figure_img(fig, drawn, width)
 
@@ -94,7 +111,15 @@ def register_figure_alt_text(shell: Any = None) -> bool:
 
 
 def _register(shell: Any) -> None:
-    shell.display_formatter.formatters["text/html"].for_type(plt.Figure, _html_of_figure(shell))
+    formatters = shell.display_formatter.formatters
+    try:
+        png_printer = formatters["image/png"].lookup_by_type(plt.Figure)
+    except KeyError:  # no PNG printer for figures (not the inline backend): nothing to add
+        return
+    if not hasattr(png_printer, "draw"):
+        png_printer = _png_once(png_printer)
+        formatters["image/png"].for_type(plt.Figure, png_printer)
+    formatters["text/html"].for_type(plt.Figure, _html_of_figure(png_printer))
 
 
 def _load_inline_backend() -> None:
