@@ -115,7 +115,8 @@ def test_axe_finds_no_serious_violation_in_the_notebook(ran_notebook):
 
 def test_every_figure_in_the_notebook_has_a_text_alternative(ran_notebook):
     """Figures shown with plt.show() reach JupyterLab as HTML <img> with an alt from their
-    titles (cnnkit.viz.register_figure_alt_text), so none is left to the image renderer, which gives none."""
+    titles (cnnkit.viz.register_figure_alt_text), so none is left to JupyterLab's image
+    renderer, which gives none."""
     page, report = ran_notebook
     alts = page.evaluate(
         """() => [...document.querySelectorAll(

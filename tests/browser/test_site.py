@@ -170,7 +170,8 @@ def test_every_explorer_shows_its_picture(site, server, page):
 
 def test_every_figure_has_a_text_alternative_from_its_titles(site, server, page):
     """Each picture in a notebook's outputs says what it shows: its alt text comes from the
-    figure's titles (cnnkit.viz.register_figure_alt_text), never a file name or a bare "Figure"."""
+    figure's titles (cnnkit.viz.register_figure_alt_text), never a file name or a bare
+    "Figure"."""
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     seen, bad = 0, []
     for notebook in notebooks:
