@@ -49,7 +49,7 @@ def check_number_of_images(answer: object) -> tuple[bool, str]:
     question="How many pixel values make up one image?",
     solution="""
 images, labels = cnnkit.load_digits()
-c, h, w = images.shape[1:]    # one image is (C, H, W) = (1, 8, 8)
+c, h, w = images.shape[1:]    # the shape of one image: (C, H, W)
 answer = c * h * w            # or images[0].size
 """,
 )

@@ -178,8 +178,8 @@ _K_LAST, _STEP_LAST = _KERNELS[-1], _STEPS[-1]
 last layer? Work it out, then check with `receptive_field_sizes`.""",
     solution=f"""
 from cnnkit.receptive import receptive_field_sizes
-# layer by layer the field grows {" -> ".join(map(str, _SIZES))}: each layer adds
-# (kernel - 1) x (the product of the strides before it) = {", ".join(f"+{a}" for a in _ADDED)}
+# from 1 pixel, each layer adds (kernel - 1) x (the product of the strides before it):
+# {", ".join(f"+{a}" for a in _ADDED)}, so the field grows {" -> ".join(map(str, _SIZES))}
 answer = receptive_field_sizes({list(RECEPTIVE_STACK)})[-1][0]    # {_SIZES[-1]}
 """,
 )

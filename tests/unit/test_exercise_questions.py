@@ -41,6 +41,9 @@ NOTEBOOKS = {
 }
 #: Constants that no question quotes: the notebook prints them in a cell of their own.
 PRINTED = {"EXERCISE_PATCH", "EXERCISE_KERNEL"}
+#: Numbers a question states on purpose without the answer depending on them (02.2 asks
+#: for a weight shape, which does not depend on the image size), so its solution stays.
+DISTRACTORS = {"RGB_QUESTION": ("image_side",)}
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 
 
@@ -104,6 +107,16 @@ def _constant_numbers(source: str) -> list[tuple[str, ast.Constant]]:
     return found
 
 
+def _key_of(source: str, node: ast.Constant) -> str | None:
+    """The dict key ``node`` is the value of, if any."""
+    for sub in ast.walk(ast.parse(source)):
+        if isinstance(sub, ast.Dict):
+            for key, value in zip(sub.keys, sub.values):
+                if (value.lineno, value.col_offset) == (node.lineno, node.col_offset):
+                    return key.value if isinstance(key, ast.Constant) else None
+    return None
+
+
 def _replace(source: str, node: ast.Constant, text: str) -> str:
     lines = source.splitlines(keepends=True)
     line = lines[node.lineno - 1]
@@ -111,15 +124,15 @@ def _replace(source: str, node: ast.Constant, text: str) -> str:
     return "".join(lines)
 
 
-def _questions_with(module, source: str) -> dict[str, str] | None:
-    """The questions a copy of ``module`` writes from ``source`` (None if it cannot load)."""
+def _exercises_with(module, source: str) -> dict | None:
+    """The exercises a copy of ``module`` writes from ``source`` (None if it cannot load)."""
     saved = dict(EXERCISES)
     spec = importlib.util.spec_from_loader(f"{exercises.__name__}._probe", loader=None)
     copy = importlib.util.module_from_spec(spec)
     copy.__package__ = exercises.__name__
     try:
         exec(compile(source, module.__file__, "exec"), copy.__dict__)
-        return {name: EXERCISES[name].question for name in EXERCISES if name in saved}
+        return {name: EXERCISES[name] for name in EXERCISES if name in saved}
     except ValueError:  # a changed number the check itself rejects (a kernel too large)
         return None
     finally:
@@ -131,20 +144,25 @@ def _questions_with(module, source: str) -> dict[str, str] | None:
 def test_changing_a_constant_changes_the_question(prefix):
     module = MODULES[prefix]
     source = Path(module.__file__).read_text()
-    before = {name: EXERCISES[name].question for name in _names(prefix)}
+    before = {name: EXERCISES[name] for name in _names(prefix)}
     numbers = _constant_numbers(source)
     assert numbers, f"no question constants found in {module.__name__}"
     for constant, node in numbers:
         for new in (node.value + 100, node.value + 1):
-            after = _questions_with(module, _replace(source, node, repr(new)))
+            after = _exercises_with(module, _replace(source, node, repr(new)))
             if after is not None:
                 break
         assert after is not None, f"{constant}: no changed value loads"
-        changed = [name for name in before if after[name] != before[name]]
+        changed = [name for name in before if after[name].question != before[name].question]
         assert changed, f"changing {node.value} in {constant} leaves every question as it was"
         shown = {repr(new), f"{new:g}"}
-        assert any(s in after[name] for name in changed for s in shown), (
+        assert any(s in after[name].question for name in changed for s in shown), (
             f"{constant}: the question does not state the new value {new}"
+        )
+        if _key_of(source, node) in DISTRACTORS.get(constant, ()):
+            continue
+        assert all(after[name].solution != before[name].solution for name in changed), (
+            f"{constant}: a question changed with {node.value} -> {new}, its solution did not"
         )
 
 
