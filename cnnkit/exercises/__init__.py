@@ -16,7 +16,7 @@ from . import (
     training_a_cnn,
     what_the_network_learned,
 )
-from ._core import EXERCISES, Exercise, Feedback, exercise, show_solution
+from ._core import EXERCISES, Exercise, Feedback, Question, exercise, show_question, show_solution
 from .backpropagation import *  # noqa: F401,F403
 from .cnn_versus_dense import *  # noqa: F401,F403
 from .fast_convolution import *  # noqa: F401,F403
@@ -43,6 +43,12 @@ _TOPICS = (
     fast_convolution,
     from_cnnkit_to_pytorch,
 )
-__all__ = ["EXERCISES", "Exercise", "Feedback", "exercise", "show_solution"] + [
-    name for mod in _TOPICS for name in mod.__all__
-]
+__all__ = [
+    "EXERCISES",
+    "Exercise",
+    "Feedback",
+    "Question",
+    "exercise",
+    "show_question",
+    "show_solution",
+] + [name for mod in _TOPICS for name in mod.__all__]

@@ -29,6 +29,8 @@ __all__ = [
     "Exercise",
     "exercise",
     "show_solution",
+    "show_question",
+    "Question",
     "EXERCISES",
     "AnswerError",
     "describe",
@@ -90,6 +92,7 @@ class Exercise:
     checker: Callable[..., tuple[bool, str]]
     solution: str
     expects: str = "the answer the question asks for"
+    question: str = ""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Feedback:
         if not args and not kwargs or args and all(a is None or a is ... for a in args):
@@ -116,17 +119,22 @@ EXERCISES: dict[str, Exercise] = {}
 
 
 def exercise(
-    name: str, solution: str, expects: str | None = None
+    name: str, solution: str, expects: str | None = None, question: str = ""
 ) -> Callable[[Callable[..., tuple[bool, str]]], Exercise]:
     """Decorator: turn ``checker(answer) -> (ok, message)`` into a registered exercise.
 
-    Write ``solution`` with the question's constants (an f-string), so that it can never
-    disagree with the question. ``expects`` says what kind of answer the question wants.
+    Write ``question`` and ``solution`` with the question's constants (f-strings), so that
+    neither can disagree with the check; the notebook shows the question with
+    :func:`show_question`. ``expects`` says what kind of answer the question wants.
     """
 
     def wrap(checker: Callable[..., tuple[bool, str]]) -> Exercise:
         ex = Exercise(
-            name, checker, solution.strip(), expects or "the answer the question asks for"
+            name,
+            checker,
+            solution.strip(),
+            expects or "the answer the question asks for",
+            " ".join(question.split()),
         )
         EXERCISES[name] = ex
         return ex
@@ -141,6 +149,33 @@ def show_solution(name: str) -> None:
         print(f"There is no exercise called {name!r}. Known: {', '.join(sorted(EXERCISES))}.")
         return
     print(EXERCISES[key].solution)
+
+
+@dataclass(frozen=True)
+class Question:
+    """An exercise's question as a notebook shows it: Markdown, with the exercise's name."""
+
+    name: str
+    text: str
+
+    def __repr__(self) -> str:
+        return f"{self.name} {self.text}".replace("`", "").replace("**", "")
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self.name}** {self.text}"
+
+
+def show_question(name: str) -> Question:
+    """The question of the exercise called ``name``, written from its constants.
+
+    A notebook shows it by ending a cell with ``show_question("03.1")``, so the numbers in
+    the question are always those the check uses.
+    """
+    key = str(name).strip()
+    if key not in EXERCISES or not EXERCISES[key].question:
+        known = ", ".join(sorted(k for k, ex in EXERCISES.items() if ex.question))
+        raise ValueError(f"no question is written for exercise {name!r}; written: {known}")
+    return Question(key, EXERCISES[key].question)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
 @exercise(
     "00.1",
     expects="one whole number, such as 100",
+    question="How many images does the digits data set hold? (Hint: `len` or `.shape`.)",
     solution="""
 images, labels = cnnkit.load_digits()
 answer = len(images)          # the first axis counts the images (N)
@@ -45,9 +46,10 @@ def check_number_of_images(answer: object) -> tuple[bool, str]:
 @exercise(
     "00.2",
     expects="one whole number, such as 100",
+    question="How many pixel values make up one image?",
     solution="""
 images, labels = cnnkit.load_digits()
-c, h, w = images.shape[1:]    # one image is (C, H, W) = (1, 8, 8)
+c, h, w = images.shape[1:]    # the shape of one image: (C, H, W)
 answer = c * h * w            # or images[0].size
 """,
 )
@@ -65,6 +67,8 @@ def check_pixels_per_image(answer: object) -> tuple[bool, str]:
 @exercise(
     "00.3",
     expects="one digit, 0 to 9",
+    question="""Which digit has the most images in the data set?
+(Hint: `np.bincount(labels)` counts how often each digit appears.)""",
     solution="""
 images, labels = cnnkit.load_digits()
 counts = np.bincount(labels)  # how many images of each digit 0..9

@@ -47,6 +47,7 @@ _NF, _NK, _NS = (
     NODES_QUESTION["side"],
 )
 _OUT = _NS - _NK + 1
+_SCORES = ", ".join(repr(float(s)) for s in SOFTMAX_SCORES)
 
 
 def _params_layer() -> Conv2D:
@@ -56,6 +57,9 @@ def _params_layer() -> Conv2D:
 @exercise(
     "01.1",
     expects="one whole number, such as 100",
+    question=f"""How many learnable parameters has the layer `Conv2D({_C}, {_F}, kernel_size={_K})`
+({_C} input channels{", such as a colour image," if _C == 3 else ""} and {_F} kernels of size
+{_K}x{_K})? Work it out from the shapes first; then you may check with `.n_params`.""",
     solution=f"""
 # A Conv2D({_C}, {_F}, kernel_size={_K}) layer has {_F} kernels, each of shape ({_C}, {_K}, {_K}),
 # and one bias per kernel.
@@ -64,7 +68,7 @@ answer = {_F} * {_C} * {_K} * {_K} + {_F}    # = {_F * _C * _K * _K + _F} \
 """,
 )
 def check_conv_layer_params(answer: object) -> tuple[bool, str]:
-    """How many learnable parameters has ``Conv2D(3, 8, kernel_size=5)``?"""
+    """01.1: the learnable parameters of one conv layer (CONV_LAYER_QUESTION)."""
     layer = _params_layer()
     right = layer.n_params
     weights = layer.params["weight"].size
@@ -85,6 +89,8 @@ def check_conv_layer_params(answer: object) -> tuple[bool, str]:
 @exercise(
     "01.2",
     expects="a list of layer positions, such as [1, 2]",
+    question="""Which layers of `cnnkit.digits_cnn()` have **no** learnable parameters? Answer
+with a list of their positions in `model.layers`, counting from 0.""",
     solution="""
 model = cnnkit.digits_cnn()
 answer = [i for i, layer in enumerate(model.layers) if layer.n_params == 0]
@@ -119,6 +125,9 @@ def check_layers_without_params(answer: object) -> tuple[bool, str]:
 @exercise(
     "01.3",
     expects="one whole number, such as 100",
+    question=f"""A layer `Conv2D(1, {_NF}, kernel_size={_NK})` (no padding, stride 1) receives one
+gray image of {_NS}x{_NS} pixels. How many nodes does its output have? (A {_NK}x{_NK} kernel
+fits {_NS} - {_NK} + 1 times along each side.)""",
     solution=f"""
 # Conv2D(1, {_NF}, kernel_size={_NK}) on a {_NS}x{_NS} image, no padding, stride 1:
 # each map is ({_NS} - {_NK} + 1) x ({_NS} - {_NK} + 1) = {_OUT} x {_OUT}, and there are {_NF} maps.
@@ -127,7 +136,7 @@ answer = {_NF} * {_OUT} * {_OUT}    # = {_NF * _OUT * _OUT}
 """,
 )
 def check_feature_map_nodes(answer: object) -> tuple[bool, str]:
-    """How many nodes has the output of ``Conv2D(1, 6, kernel_size=5)`` on a 1x28x28 image?"""
+    """01.3: the nodes of one conv layer's output (NODES_QUESTION)."""
     shape = Conv2D(1, _NF, _NK, rng=0).output_shape((1, _NS, _NS))
     right = int(np.prod(shape))
     value = as_whole_number(answer, "the number of nodes")
@@ -147,14 +156,16 @@ def check_feature_map_nodes(answer: object) -> tuple[bool, str]:
 @exercise(
     "01.4",
     expects="one number between 0 and 1, such as 0.5",
+    question=f"""An output layer gives the scores `[{_SCORES}]`. What probability does softmax
+give the first class? (Two decimals are enough.)""",
     solution=f"""
-scores = np.array([{", ".join(repr(s) for s in SOFTMAX_SCORES)}])
+scores = np.array([{_SCORES}])
 answer = np.exp(scores[0]) / np.exp(scores).sum()   # = cnnkit.softmax(scores)[0], \
 about {float(softmax(np.array(SOFTMAX_SCORES))[0]):.2f}
 """,
 )
 def check_softmax_probability(answer: object) -> tuple[bool, str]:
-    """Scores [2.0, 1.0, 0.1]: what probability does softmax give the first class (2 decimals)?"""
+    """01.4: the probability softmax gives the first of SOFTMAX_SCORES (2 decimals)."""
     scores = np.array(SOFTMAX_SCORES)
     right = float(softmax(scores)[0])
     value = as_number(answer, "the probability")
@@ -171,13 +182,15 @@ def check_softmax_probability(answer: object) -> tuple[bool, str]:
 @exercise(
     "01.5",
     expects="one positive number, such as 0.7",
+    question=f"""For one image, the network gives the right class a probability of
+{CROSS_ENTROPY_P:g}. What is the cross-entropy loss for this image?""",
     solution=f"""
 # The loss for one example is -ln(probability of the right class).
 answer = -np.log({CROSS_ENTROPY_P})    # about {float(-np.log(CROSS_ENTROPY_P)):.3f}
 """,
 )
 def check_cross_entropy(answer: object) -> tuple[bool, str]:
-    """The network gives the right class probability 0.25: what is the cross-entropy loss?"""
+    """01.5: the cross-entropy loss when the right class has probability CROSS_ENTROPY_P."""
     right = float(-np.log(CROSS_ENTROPY_P))
     value = as_number(answer, "the loss")
     if abs(value - right) <= 0.005:

@@ -52,6 +52,8 @@ _RIGHT4 = (_XS[0], _WS[0], _H4, _W4)
 @exercise(
     "03.1",
     expects="one whole number, such as 20",
+    question=f"""An input is {_N1} pixels wide. A convolution with a {_K1}-pixel kernel, stride
+{_S1} and padding {_P1} runs over it. How wide is the output?""",
     solution=f"""
 # n={_N1}, k={_K1}, s={_S1}, p={_P1}:
 # out = floor(({_N1} + 2*{_P1} - {_K1}) / {_S1}) + 1 = floor({_ROOM1} / {_S1}) + 1 \
@@ -61,7 +63,7 @@ answer = ({_N1} + 2 * {_P1} - {_K1}) // {_S1} + 1
 """,
 )
 def check_stride_output_size(answer: Any) -> tuple[bool, str]:
-    """03.1: the output size of a 48-pixel axis, 5-pixel kernel, stride 3, padding 3."""
+    """03.1: the output size along one axis for OUTPUT_SIZE_QUESTION."""
     q = OUTPUT_SIZE_QUESTION
     value = as_whole_number(answer, "the output size")
     right = conv_output_size(q["n"], q["kernel_size"], q["stride"], q["padding"])
@@ -86,6 +88,8 @@ def check_stride_output_size(answer: Any) -> tuple[bool, str]:
 @exercise(
     "03.2",
     expects="one whole number of zeros per side, such as 1",
+    question=f"""A {_N2}×{_N2} image goes through a {_K2}×{_K2} kernel at stride 1. How much
+padding (on each side) keeps the output {_N2}×{_N2}?""",
     solution=f"""
 # At stride 1, out = n + 2p - k + 1. For out = n we need 2p = k - 1 = {_K2 - 1}, \
 so p = {_P2} on each side.
@@ -95,7 +99,7 @@ and cnnkit.conv_output_size({_N2}, {_K2}, padding={_P2}) -> {conv_output_size(_N
 """,
 )
 def check_keep_size_padding(answer: Any) -> tuple[bool, str]:
-    """03.2: the padding on each side that keeps a 32x32 input 32x32 under a 5x5 kernel."""
+    """03.2: the padding on each side that keeps the size, for KEEP_SIZE_QUESTION."""
     q = KEEP_SIZE_QUESTION
     value = as_whole_number(answer, "the padding on each side")
     if value < 0:
@@ -118,6 +122,8 @@ def check_keep_size_padding(answer: Any) -> tuple[bool, str]:
 @exercise(
     "03.3",
     expects="one whole number of pixels, such as 1",
+    question=f"""A row of {_N3} pixels, a {_K3}-pixel kernel, stride {_S3}, no padding. How many
+pixels at the end of the row does no window read?""",
     solution=f"""
 # room = n - k = {_N3} - {_K3} = {_ROOM3} pixels; \
 {_ROOM3} = {_S3}*{_ROOM3 // _S3} + {_ROOM3 % _S3}, so the windows take {_ROOM3 // _S3} steps
@@ -129,7 +135,7 @@ answer = ({_N3} - {_K3}) % {_S3}
 """,
 )
 def check_dropped_pixels(answer: Any) -> tuple[bool, str]:
-    """03.3: how many pixels at the end of a 100-pixel row a 5-pixel kernel at stride 4 drops."""
+    """03.3: how many pixels at the end of the row no window reads, for DROPPED_QUESTION."""
     q = DROPPED_QUESTION
     value = as_whole_number(answer, "a number of pixels")
     n, k, s = q["n"], q["kernel_size"], q["stride"]
@@ -150,6 +156,9 @@ def check_dropped_pixels(answer: Any) -> tuple[bool, str]:
 @exercise(
     "03.4",
     expects="a shape: a tuple of four whole numbers, such as (1, 2, 3, 4)",
+    question=f"""`x` has shape {_XS} and `weight` has shape {_WS}. What is the shape of
+`conv2d(x, weight, stride={_S4}, padding={_P4})`? Answer with a tuple of four numbers, and
+check it by running the convolution afterwards.""",
     solution=f"""
 # One output channel per kernel: {_WS[0]}. Height and width:
 # floor(({_XS[2]} + 2*{_P4} - {_WS[2]}) / {_S4}) + 1 \
@@ -160,7 +169,7 @@ answer = cnnkit.conv2d(np.zeros({_XS}), np.zeros({_WS}), stride={_S4}, padding={
 """,
 )
 def check_conv_output_shape(answer: Any) -> tuple[bool, str]:
-    """03.4: the shape of conv2d's output for x (2, 3, 64, 64), weight (16, 3, 5, 5), s=2, p=2."""
+    """03.4: the shape of conv2d's output for SHAPE_QUESTION."""
     q = SHAPE_QUESTION
     got = as_shape(answer, "the output's shape")
     if len(got) != 4:

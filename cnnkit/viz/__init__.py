@@ -2,6 +2,7 @@
 Figure; none calls ``plt.show()``. One module per notebook topic, all importable from here."""
 
 from . import (
+    _alt_text,
     _common,
     backpropagation,
     cnn_versus_dense,
@@ -15,6 +16,7 @@ from . import (
     training_a_cnn,
     what_the_network_learned,
 )
+from ._alt_text import *  # noqa: F401,F403
 from ._common import *  # noqa: F401,F403
 from .backpropagation import *  # noqa: F401,F403
 from .cnn_versus_dense import *  # noqa: F401,F403
@@ -43,4 +45,7 @@ _TOPICS = (
     fast_convolution,
     from_cnnkit_to_pytorch,
 )
-__all__ = [name for mod in _TOPICS for name in mod.__all__]
+__all__ = [name for mod in _TOPICS for name in mod.__all__] + _alt_text.__all__
+
+# In a notebook, every figure shown gets a text alternative from its titles.
+_alt_text.register_figure_alt_text()

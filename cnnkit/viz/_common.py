@@ -15,6 +15,7 @@ One visual language for every notebook:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import matplotlib.pyplot as plt
@@ -55,7 +56,11 @@ FIGURE_RC = {
 
 
 def setup_notebook(dpi: int = 80) -> None:
-    """The course's common settings: fixed figure dpi, white figures, short numpy printing."""
+    """The course's common settings: fixed figure dpi, white figures, short numpy printing,
+    and a text alternative for every figure shown (see :func:`register_figure_alt_text`)."""
+    from ._alt_text import register_figure_alt_text
+
+    register_figure_alt_text()
     plt.rcParams.update(
         {
             "figure.dpi": dpi,
@@ -73,8 +78,9 @@ def describe_figure(fig: plt.Figure) -> str:
 
     The figure's own title (``suptitle``) and the title of each of its axes, in order,
     joined by "; ". Axes without a title (a colour bar, say) are described by their
-    label when they have one and skipped otherwise; a figure with no title at all is
-    described by its number of panels.
+    label when they have one and skipped otherwise; a title of symbols only ("k=3, s=2")
+    is followed by what the axes plot ("output size against input size"). A figure with no
+    title at all is described by its number of panels.
 
     Examples
     --------
@@ -96,6 +102,9 @@ def describe_figure(fig: plt.Figure) -> str:
             label = (ax.get_ylabel() or ax.get_xlabel()).strip()
             title = label if ax.get_label() == "<colorbar>" else ""
             title = f"colour bar: {title}" if title else ""
+        elif not re.search(r"[A-Za-z]{3,}", title) and ax.get_xlabel() and ax.get_ylabel():
+            # a title of symbols only ("k=3, s=2"): say what the axes plot, too
+            title += f" ({ax.get_ylabel().strip()} against {ax.get_xlabel().strip()})"
         if title:
             parts.append(" ".join(title.split()))
     if not parts:

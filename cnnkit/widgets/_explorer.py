@@ -34,7 +34,14 @@ from IPython.display import HTML
 from ..viz._common import describe_figure
 from . import _snapshot
 
-__all__ = ["Explorer", "friendly_message", "show", "show_error", "figure_output"]
+__all__ = [
+    "Explorer",
+    "friendly_message",
+    "show",
+    "show_error",
+    "figure_output",
+    "train_in_view",
+]
 
 
 #: Keyboard focus shown on every control of an explorer, in light and dark themes alike:
@@ -188,6 +195,41 @@ class Explorer(widgets.VBox):
 
     def _ipython_display_(self) -> None:
         _snapshot.track_display(self)
+
+
+def train_in_view(
+    explorer: Explorer,
+    train: Callable[[Callable[[Any], None]], tuple[Any, Any]],
+    live: Callable[[Any], Any],
+    final: Callable[[Any], Any],
+) -> dict[str, Any]:
+    """Press Train on a training explorer: train with live curves, then show the final view.
+
+    Shared by the explorers with a Train button (they have a ``progress`` output for the
+    progress bar). ``train(callback)`` trains and returns ``(model, history)``, calling
+    ``callback(history)`` after every epoch; the view then shows ``live(history)``, and at the
+    end ``final(history)``. A failure is shown in the view and raised again. Returns (and keeps
+    in ``explorer.last_result``) ``{"model", "history", "test_acc", "values"}``.
+    """
+    values = explorer.values()
+    explorer.last_result = None
+    explorer.progress.clear_output()
+    try:
+        with explorer.progress:
+            model, history = train(lambda history: show(explorer.view, live(history)))
+        show(explorer.view, final(history))
+    except Exception as exc:
+        show_error(explorer.view, exc)
+        _snapshot.changed(explorer)
+        raise
+    explorer.last_result = {
+        "model": model,
+        "history": history,
+        "test_acc": history.val_acc[-1],
+        "values": values,
+    }
+    _snapshot.changed(explorer)
+    return explorer.last_result
 
 
 def show(view: widgets.Output, result: Any) -> None:

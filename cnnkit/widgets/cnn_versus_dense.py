@@ -32,8 +32,7 @@ from ..networks import DIGITS_TRAINING, digits_cnn, digits_mlp
 from ..optim import SGD
 from ..train import History
 from ..viz.cnn_versus_dense import plot_overfitting
-from . import _snapshot
-from ._explorer import Explorer, show, show_error
+from ._explorer import Explorer, show, train_in_view
 
 __all__ = [
     "GENERALISATION_CHOICES",
@@ -259,42 +258,29 @@ class GeneralisationExplorer(Explorer):
     def train(self) -> dict[str, Any]:
         """Press Train: train with live curves, then show the verdict."""
         v = self.values()
-        self.last_result = None
-        self.progress.clear_output()
-        try:
 
-            def live(history: History) -> None:
-                show(self.view, plot_overfitting(history, total_epochs=v["epochs"]))
-
-            with self.progress:
-                model, history = train_network(
-                    v["network"],
-                    v["n_train"],
-                    v["augment"],
-                    v["weight_decay"],
-                    v["epochs"],
-                    seed=self.seed,
-                    data=self._data,
-                    progress="auto",
-                    callback=live,
-                )
-            best = best_epoch(history.val_loss)
-            show(
-                self.view,
-                [plot_overfitting(history, best_epoch=best), textwrap.fill(_verdict(history), 90)],
+        def run(callback: Callable[[History], None]) -> tuple[Sequential, History]:
+            return train_network(
+                v["network"],
+                v["n_train"],
+                v["augment"],
+                v["weight_decay"],
+                v["epochs"],
+                seed=self.seed,
+                data=self._data,
+                progress="auto",
+                callback=callback,
             )
-        except Exception as exc:
-            show_error(self.view, exc)
-            _snapshot.changed(self)
-            raise
-        self.last_result = {
-            "model": model,
-            "history": history,
-            "test_acc": history.val_acc[-1],
-            "values": v,
-        }
-        _snapshot.changed(self)
-        return self.last_result
+
+        return train_in_view(
+            self,
+            run,
+            live=lambda history: plot_overfitting(history, total_epochs=v["epochs"]),
+            final=lambda history: [
+                plot_overfitting(history, best_epoch=best_epoch(history.val_loss)),
+                textwrap.fill(_verdict(history), 90),
+            ],
+        )
 
 
 def generalisation_explorer(**values: Any) -> GeneralisationExplorer:

@@ -33,7 +33,7 @@ from ..shapes import conv_output_size
 from ..train import History, fit
 from ..viz.training_a_cnn import plot_history
 from . import _snapshot
-from ._explorer import Explorer, friendly_message, show, show_error
+from ._explorer import Explorer, friendly_message, show, train_in_view
 
 __all__ = [
     "EXPLORER_CHOICES",
@@ -337,37 +337,28 @@ class TrainingExplorer(Explorer):
             self._view_has_message = True
             _snapshot.changed(self)
             return None
-        try:
 
-            def live(history: History) -> None:
-                show(self.view, plot_history(history, total_epochs=v["epochs"]))
+        def run(callback: Callable[[History], None]) -> tuple[Sequential, History]:
+            return train_explorer_cnn(
+                v["n_kernels"],
+                v["kernel_size"],
+                v["stride"],
+                v["lr"],
+                v["epochs"],
+                seed=self.seed,
+                data=self._data,
+                progress="auto",
+                callback=callback,
+            )
 
-            with self.progress:
-                model, history = train_explorer_cnn(
-                    v["n_kernels"],
-                    v["kernel_size"],
-                    v["stride"],
-                    v["lr"],
-                    v["epochs"],
-                    seed=self.seed,
-                    data=self._data,
-                    progress="auto",
-                    callback=live,
-                )
-            show(self.view, [plot_history(history), textwrap.fill(_verdict(history), 90)])
-        except Exception as exc:
-            show_error(self.view, exc)
-            _snapshot.changed(self)
-            raise
+        result = train_in_view(
+            self,
+            run,
+            live=lambda history: plot_history(history, total_epochs=v["epochs"]),
+            final=lambda history: [plot_history(history), textwrap.fill(_verdict(history), 90)],
+        )
         self.last_message = ""
-        self.last_result = {
-            "model": model,
-            "history": history,
-            "test_acc": history.val_acc[-1],
-            "values": v,
-        }
-        _snapshot.changed(self)
-        return self.last_result
+        return result
 
 
 def training_explorer(**values: Any) -> TrainingExplorer:

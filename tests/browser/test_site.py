@@ -168,6 +168,26 @@ def test_every_explorer_shows_its_picture(site, server, page):
     assert not missing, "\n".join(missing)
 
 
+def test_every_figure_has_a_text_alternative_from_its_titles(site, server, page):
+    """Each picture in a notebook's outputs says what it shows: its alt text comes from the
+    figure's titles (cnnkit.viz.register_figure_alt_text), never a file name or a bare
+    "Figure"."""
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
+    seen, bad = 0, []
+    for notebook in notebooks:
+        page.goto(urljoin(server, f"notebooks/{notebook.stem}.html"), wait_until="load")
+        alts = page.eval_on_selector_all(
+            "div.cell_output img", "els => els.map(e => e.getAttribute('alt'))"
+        )
+        seen += len(alts)
+        for alt in alts:
+            words = (alt or "").removeprefix("Figure:").strip()
+            if not words or words == "Figure" or words.endswith(".png") or "no titles" in words:
+                bad.append(f"{notebook.name}: an image with alt {alt!r}")
+    assert seen >= 50, f"only {seen} images found in the notebooks' outputs"
+    assert not bad, "\n".join(bad[:20])
+
+
 def test_math_is_typeset_from_the_site_itself(server, page):
     page.goto(urljoin(server, "notebooks/01_layers.html"), wait_until="load")
     page.wait_for_function(
