@@ -49,10 +49,19 @@ def _tap_view(buf: np.ndarray, a: ConvArgs, writeable: bool = False) -> np.ndarr
     )
 
 
-def _padded_channels_first(a: ConvArgs, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """A zero buffer (C, N*Hp*Wp) and its (C, N, H, W) view of the input's pixels."""
+def _padded_channels_first(
+    a: ConvArgs, name: str, once: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """A zero buffer (C, N*Hp*Wp) and its (C, N, H, W) view of the input's pixels.
+
+    ``once``: zeroed only when first made, for callers that write nothing but the pixels.
+    """
     (n, c, h, w), ((pt, pb), (pl, pr)) = a.x.shape, a.pads
-    buf = scratch.zeros(name, (c, n * (h + pt + pb) * (w + pl + pr)), a.x.dtype)
+    shape = (c, n * (h + pt + pb) * (w + pl + pr))
+    if once:  # the pixels' place is part of the key: a buffer never holds old pixels
+        buf = scratch.zeros_once(f"{name} {a.x.shape} {a.pads}", shape, a.x.dtype)
+    else:
+        buf = scratch.zeros(name, shape, a.x.dtype)
     image = buf.reshape(c, n, h + pt + pb, w + pl + pr)[:, :, pt : pt + h, pl : pl + w]
     return buf, image
 
@@ -62,7 +71,8 @@ def tuned_forward(a: ConvArgs, reuse: np.ndarray | None = None) -> tuple[np.ndar
 
     ``reuse``: columns of an earlier call, overwritten when their shape and dtype fit.
     """
-    buf, image = _padded_channels_first(a, "conv padded x")
+    # Only the pixels are written: the padding stays zero from the buffer's first use.
+    buf, image = _padded_channels_first(a, "conv padded x", once=True)
     image[...] = a.x.transpose(1, 0, 2, 3)
     windows = _tap_view(buf, a)  # (C, KH, KW, N, OH, OW)
     # A layer's columns from its last batch are overwritten, not allocated again: 1.2x on
@@ -140,16 +150,20 @@ def _dx_flat(dout: np.ndarray, a: ConvArgs) -> np.ndarray:
     f, _, kh, kw = a.weight.shape
     hp, wp, (oh, ow) = h + pt + pb, w + pl + pr, a.out_hw
     flat = n * hp * wp
-    dgrid = scratch.zeros("conv flat dgrid", (f, n, hp, wp), a.x.dtype)
+    # 0 where there is no node, written when the buffer is made (the key fixes OH, OW)
+    dgrid = scratch.zeros_once(f"conv flat dgrid {a.out_hw}", (f, n, hp, wp), a.x.dtype)
     dgrid[:, :, :oh, :ow] = dout.transpose(1, 0, 2, 3)
     dcols = scratch.empty("conv flat dcols", (c * kh * kw, flat), a.x.dtype)
     np.matmul(a.weight.reshape(f, -1).T, dgrid.reshape(f, flat), out=dcols)
     dcols = dcols.reshape(c, kh, kw, flat)
-    # The last taps of the last image read past the grid: zeros kept after it.
-    dbuf = scratch.zeros("conv flat dx", (c, flat + (kh - 1) * wp + kw - 1), a.x.dtype)
+    # The last taps of the last image reach past the grid: room for them after it.
+    dbuf = scratch.empty("conv flat dx", (c, flat + (kh - 1) * wp + kw - 1), a.x.dtype)
+    dbuf[:, :flat] = dcols[:, 0, 0]  # tap (0, 0) sets, the others add: no zeroing pass
+    dbuf[:, flat:] = 0
     for i in range(kh):
         for j in range(kw):
-            dbuf[:, i * wp + j : i * wp + j + flat] += dcols[:, i, j]
+            if i or j:
+                dbuf[:, i * wp + j : i * wp + j + flat] += dcols[:, i, j]
     dx = np.empty(a.x.shape, dtype=a.x.dtype)
     image = dbuf[:, :flat].reshape(c, n, hp, wp)[:, :, pt : pt + h, pl : pl + w]
     dx[...] = image.transpose(1, 0, 2, 3)
