@@ -296,7 +296,7 @@ def _targets(rows: list[dict]) -> list[str]:
             kind = "convolution fwd+bwd" if row["kind"] == "conv" else "max pool fwd+bwd"
             for peer in PEER_NAMES:
                 if peer not in row["round_times"]:
-                    reason = row["errors"].get(peer, "not run")
+                    reason = row["errors"].get(peer, "not run (run.py --no-peers)")
                     lines.append(
                         f"| {kind} {row['shape']}: ahead of {peer} | - | not measured: "
                         f"{reason.replace('|', '/')} | |"

@@ -276,11 +276,15 @@ def _progress(row: dict) -> str:
 
 def _machine_facts(threads: int, load_before, load_after, seconds: float, rounds: int) -> dict:
     """Versions, CPU and BLAS, read in a fresh process with the benchmark's environment."""
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[var] = str(threads)  # as the workers had them
     probe = subprocess.run(
         [sys.executable, str(HERE / "machine.py")],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     facts = json.loads(probe.stdout)
     facts.update(
