@@ -380,7 +380,11 @@ def write_report(rows: list[dict], machine: dict, out: Path) -> str:
         "(the forward passes of B and C, everything on C) the ratio is mostly the two "
         "libraries' matrix kernels (see the BLAS line above). numpy's element-wise steps "
         "(column copy, col2im, pooling) run on one thread whatever the thread count, so "
-        "a second thread helps PyTorch more than cnnkit.",
+        "a second thread helps PyTorch more than cnnkit. On a loaded machine OpenBLAS's two "
+        "threads wait for each other whenever the system takes one of them off a core, so "
+        "cnnkit's larger products (B, C, training) slow down far more than PyTorch's: there "
+        "the ranges are wide, and the one-thread run, whose ranges are tight, is the one to "
+        "read.",
         "",
     ]
     others = sorted(p.parent.name for p in out.glob("*/README.md"))
