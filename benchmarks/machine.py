@@ -77,6 +77,35 @@ def _torch_facts() -> dict:
     }
 
 
+def _thread_pools() -> dict:
+    """Which BLAS and OpenMP libraries numpy and PyTorch loaded, as threadpoolctl sees them
+    (the library, its version, the CPU type its kernels were picked for, its threads)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return {"thread_pools": "threadpoolctl not installed (make bench installs it)"}
+    seen = {}
+    for owner in ("numpy", "torch"):
+        try:
+            __import__(owner)
+        except ImportError:
+            continue
+        for pool in threadpool_info():
+            path = pool.get("filepath", "")
+            if path in seen:
+                continue
+            who = "torch" if "torch" in path else "numpy" if "numpy" in path else "other"
+            text = f"{pool.get('internal_api')} {pool.get('version') or ''}".strip()
+            if pool.get("architecture"):
+                text += f", kernels for {pool['architecture']}"
+            text += f", {pool.get('num_threads')} threads ({os.path.basename(path)})"
+            seen[path] = (who, text)
+    pools: dict[str, list[str]] = {}
+    for who, text in seen.values():
+        pools.setdefault(who, []).append(text)
+    return {"thread_pools": {who: "; ".join(texts) for who, texts in pools.items()}}
+
+
 if __name__ == "__main__":
     facts = {
         "cpu": _cpu_model(),
@@ -85,5 +114,6 @@ if __name__ == "__main__":
         "numpy": np.__version__,
         "numpy_blas": _numpy_blas(),
         **_torch_facts(),
+        **_thread_pools(),
     }
     print(json.dumps(facts))

@@ -6,6 +6,10 @@
   and float64: ``conv2d_naive`` (loops), ``conv2d`` / ``Conv2D``, and PyTorch;
 - max pooling (2x2, stride 2) forward + backward on those convolutions' feature maps;
 - training the course's digits network, in cnnkit and in PyTorch from the same start;
+- the numpy peers chainer and numpy-ml (``peers.py``; ``make bench`` installs them) on float32
+  convolution forward + backward and pooling, each checked against PyTorch before it is timed;
+- one large float32 matrix product in numpy and in PyTorch: the machine's peak rate, against
+  which the GFLOP/s each implementation reaches on each shape can be read;
 
 then writes ``benchmarks/results/README.md`` (the table) and ``benchmarks/results/speed.png``
 (a bar chart) and prints the table.
@@ -19,9 +23,12 @@ How it measures, so that the ratios mean something on a shared, noisy machine:
   a round's value is its fastest call (the one least disturbed by other programs), and a
   figure is the median over the rounds;
 - the cnnkit / PyTorch ratio is the median over rounds of the two values of the same round,
-  so that slow and fast moments of the machine hit both sides alike.
+  so that slow and fast moments of the machine hit both sides alike; every time is reported
+  with its lowest and highest round;
+- after each worker's turn the run pauses briefly, so that the idle BLAS threads of one
+  worker (OpenBLAS spins about 0.1 s after a call) never share the cores with the next.
 
-Usage: ``python benchmarks/run.py [--rounds 7] [--threads 2] [--quick]``.
+Usage: ``python benchmarks/run.py [--rounds 7] [--threads 2] [--quick] [--no-peers]``.
 """
 
 from __future__ import annotations
@@ -37,11 +44,21 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from peers import PEERS  # noqa: E402
 from report import write_report  # noqa: E402
 from shapes import CONV_SHAPES, NAIVE_BATCH  # noqa: E402
 
 #: Seconds of calls one implementation gets per round (the repeat count is set from this).
 ROUND_SECONDS = 0.06
+#: A worker whose call takes longer than this many seconds is timed in SLOW_ROUNDS rounds only.
+SLOW_SECONDS = 0.3
+SLOW_ROUNDS = 3
+#: Seconds of pause after each worker's turn (see compare).
+SETTLE_SECONDS = 0.15
+
+
+class PeerError(RuntimeError):
+    """A worker could not time a case (a peer not installed, or not agreeing with PyTorch)."""
 
 
 class Worker:
@@ -67,7 +84,10 @@ class Worker:
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError(f"the {self.impl} worker stopped while timing {case}")
-        return json.loads(line)
+        answer = json.loads(line)
+        if "error" in answer:
+            raise PeerError(answer["error"])
+        return answer
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -80,17 +100,40 @@ def compare(
     rounds: int,
     warm_up: bool = True,
     repeats: int | None = None,
+    errors: dict[str, str] | None = None,
 ) -> dict[str, dict]:
-    """Alternating rounds of ``case`` on every worker; per-round values and extra info."""
+    """Alternating rounds of ``case`` on every worker; per-round values and extra info.
+
+    A worker slower than SLOW_SECONDS a call (the numpy peers on the larger shapes) takes
+    part in the first SLOW_ROUNDS rounds only. A worker that cannot time the case is left
+    out, its reason in ``errors``.
+    """
     counts = {}
-    for name, worker in workers.items():
-        first = min(worker.time(case, 1, warm_up)["times"])  # also sets the case up
-        counts[name] = repeats or max(3, min(200, round(ROUND_SECONDS / max(first, 1e-7))))
+    for name, worker in list(workers.items()):
+        try:
+            first = min(worker.time(case, 1, warm_up)["times"])  # also sets the case up
+        except PeerError as error:
+            if errors is None:
+                raise
+            errors[name] = str(error)
+            workers = {k: v for k, v in workers.items() if k != name}
+            continue
+        counts[name] = repeats or max(
+            1 if first > SLOW_SECONDS else 3, min(200, round(ROUND_SECONDS / max(first, 1e-7)))
+        )
+        if first > SLOW_SECONDS:
+            counts[name] = -counts[name]  # marks a slow worker
     result = {name: {"rounds": [], "best": float("inf"), "info": None} for name in workers}
     names = list(workers)
     for r in range(rounds):
         for name in names if r % 2 == 0 else names[::-1]:
-            answer = workers[name].time(case, counts[name], warm_up)
+            if counts[name] < 0 and r >= SLOW_ROUNDS:
+                continue
+            answer = workers[name].time(case, abs(counts[name]), warm_up)
+            # OpenBLAS's threads spin for about 0.1 s after a call before they sleep: let
+            # them stop before the next worker is timed, so no worker is timed while
+            # another one's idle threads take the cores.
+            time.sleep(SETTLE_SECONDS)
             # A round's value is its fastest call: the call least disturbed by other
             # programs on a shared machine (the median over rounds then guards against luck).
             result[name]["rounds"].append(min(answer["times"]))
@@ -110,6 +153,7 @@ def main() -> None:
     parser.add_argument("--naive-rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="fewer rounds, no float64 training")
+    parser.add_argument("--no-peers", action="store_true", help="leave out chainer and numpy-ml")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     rounds = 3 if args.quick else args.rounds
@@ -118,13 +162,20 @@ def main() -> None:
 
     workers = {name: Worker(name, args.threads) for name in ("cnnkit", "torch")}
     naive = {"naive": Worker("naive", args.threads)}
+    peers = {} if args.no_peers else {name: Worker(name, args.threads) for name in PEERS}
     rows: list[dict] = []
     try:
+        # The machine's peak: numpy's and PyTorch's rate on one large square product.
+        timed = compare(workers, ["peak", "float32"], rounds)
+        rows.append(_row("peak", "matmul", "float32", "fwd", timed))
+        print(_progress(rows[-1]), flush=True)
         for dtype in ("float32", "float64"):
             for shape in CONV_SHAPES:
                 for mode in ("fwd", "fwd+bwd"):
                     case = ["conv", shape, dtype, mode]
-                    timed = compare(workers, case, rounds)
+                    with_peers = peers if (dtype, mode) == ("float32", "fwd+bwd") else {}
+                    errors: dict[str, str] = {}
+                    timed = compare({**workers, **with_peers}, case, rounds, errors=errors)
                     slow = compare(
                         naive, case, rounds=1 if args.quick else args.naive_rounds, repeats=1
                     )
@@ -137,11 +188,16 @@ def main() -> None:
                             mode,
                             timed,
                             naive=[t * scale for t in slow["naive"]["rounds"]],
+                            errors=errors,
                         )
                     )
                     print(_progress(rows[-1]), flush=True)
-                timed = compare(workers, ["pool", shape, dtype], rounds)
-                rows.append(_row("pool", shape, dtype, "fwd+bwd", timed))
+                errors = {}
+                with_peers = peers if dtype == "float32" else {}
+                timed = compare(
+                    {**workers, **with_peers}, ["pool", shape, dtype], rounds, errors=errors
+                )
+                rows.append(_row("pool", shape, dtype, "fwd+bwd", timed, errors=errors))
                 print(_progress(rows[-1]), flush=True)
         for dtype in ("float32",) if args.quick else ("float32", "float64"):
             timed = compare(
@@ -154,7 +210,7 @@ def main() -> None:
             rows.append(_row("train", "digits", dtype, "train", timed))
             print(_progress(rows[-1]), flush=True)
     finally:
-        for worker in (*workers.values(), *naive.values()):
+        for worker in (*workers.values(), *naive.values(), *peers.values()):
             worker.close()
 
     machine = _machine_facts(
@@ -165,7 +221,14 @@ def main() -> None:
     print(table)
 
 
-def _row(kind: str, shape: str, dtype: str, mode: str, timed: dict, naive=None) -> dict:
+def _spread(values: list[float]) -> dict:
+    """Median, lowest and highest of one implementation's rounds."""
+    return {"median": statistics.median(values), "low": min(values), "high": max(values)}
+
+
+def _row(
+    kind: str, shape: str, dtype: str, mode: str, timed: dict, naive=None, errors=None
+) -> dict:
     ours, torch = timed["cnnkit"]["rounds"], timed["torch"]["rounds"]
     row = {
         "kind": kind,
@@ -182,10 +245,19 @@ def _row(kind: str, shape: str, dtype: str, mode: str, timed: dict, naive=None) 
         "rounds": len(ours),
         # The fastest single call of each: what an idle machine would show, about.
         "best_ratio": timed["cnnkit"]["best"] / timed["torch"]["best"],
+        # Every implementation's time: median, lowest and highest round.
+        "times": {name: _spread(t["rounds"]) for name, t in timed.items()},
+        # Every implementation's time / PyTorch's time in the same round: median, low, high.
+        "ratios": {
+            name: _spread([a / b for a, b in zip(t["rounds"], torch)]) for name, t in timed.items()
+        },
+        "round_times": {name: t["rounds"] for name, t in timed.items()},
+        "errors": errors or {},
     }
     if naive is not None:
         row["naive"] = statistics.median(naive)
         row["speedup"] = row["naive"] / row["cnnkit"]
+        row["times"]["naive"] = _spread(naive)
     if kind == "train":
         row["info"] = {name: timed[name]["info"] for name in timed}
     return row
@@ -204,11 +276,15 @@ def _progress(row: dict) -> str:
 
 def _machine_facts(threads: int, load_before, load_after, seconds: float, rounds: int) -> dict:
     """Versions, CPU and BLAS, read in a fresh process with the benchmark's environment."""
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[var] = str(threads)  # as the workers had them
     probe = subprocess.run(
         [sys.executable, str(HERE / "machine.py")],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     facts = json.loads(probe.stdout)
     facts.update(

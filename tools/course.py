@@ -41,6 +41,12 @@ TORCH_PIN = "torch==2.13.0"
 #: and pulls gigabytes of CUDA libraries; from this index pip prefers ``2.13.0+cpu``. On macOS
 #: and Windows PyPI's torch is already the CPU build.
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+#: Exact versions of the optional benchmark packages (threadpoolctl and the numpy peers chainer
+#: and numpy-ml), installed by ``bench`` only, never by ``venv``/``test``. chainer 7.8.1 ships as
+#: source whose setup.py imports pkg_resources, which setuptools 81 removed: BENCH_BUILD
+#: constrains the setuptools pip builds it with.
+BENCH_LOCK = "requirements-bench.txt"
+BENCH_BUILD = "benchmarks/build-constraints.txt"
 ROOT_NOTICE = "Running as root (a container or a cloud VM?): starting JupyterLab with --allow-root."
 
 
@@ -109,6 +115,34 @@ def ensure_venv(venv: Path, install: bool = True) -> Path:
     return python
 
 
+def _name(pin: str) -> str:
+    return pin.split("==")[0].strip().lower().replace("_", "-")
+
+
+def split_pins(frozen: list[str], bench_lock: list[str]) -> tuple[list[str], list[str]]:
+    """``pip freeze`` lines split into the course's lock and the benchmark's lock.
+
+    A package goes to the benchmark's lock when that lock already names it; the benchmark's
+    pins that ``pip freeze`` does not list (setuptools) are kept as they are.
+    """
+    bench = {_name(line): line for line in bench_lock if line.strip() and line[0] != "#"}
+    main = [pin for pin in frozen if _name(pin) not in bench]
+    fresh = {_name(pin): pin for pin in frozen if _name(pin) in bench}
+    return main, [fresh.get(name, line) for name, line in bench.items()]
+
+
+def install_bench(python: str) -> None:
+    """Install the benchmark's optional packages (the exact versions of BENCH_LOCK)."""
+    env = dict(os.environ, PIP_CONSTRAINT=str(ROOT / BENCH_BUILD))
+    cmd = [python, "-m", "pip", "install", "--quiet", "-r", BENCH_LOCK]
+    if subprocess.call(cmd, cwd=ROOT, env=env):
+        print(
+            f"Could not install the benchmark's optional packages ({BENCH_LOCK}); "
+            "the benchmark runs without the peers it could not import.",
+            flush=True,
+        )
+
+
 def run(cmd: list[str]) -> None:
     """Run ``cmd`` in the repository; stop with its exit code if it fails."""
     code = subprocess.call(cmd, cwd=ROOT)
@@ -156,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "site":
         run([py, "tools/build_site.py", *extra])
     elif args.command == "bench":
+        if not args.no_install:
+            install_bench(py)
         run([py, "benchmarks/run.py", *extra])
     elif args.command == "outputs":
         run([py, "tools/nav_links.py"])
@@ -172,13 +208,12 @@ def main(argv: list[str] | None = None) -> None:
             capture_output=True,
             text=True,
         ).stdout
-        header = [
-            line
-            for line in (ROOT / "requirements-lock.txt").read_text().splitlines()
-            if line.startswith("#")
-        ]
         pins = [line for line in frozen.splitlines() if not line.startswith("cnnkit")]
-        (ROOT / "requirements-lock.txt").write_text("\n".join(header + pins) + "\n")
+        main_pins, bench_pins = split_pins(pins, (ROOT / BENCH_LOCK).read_text().splitlines())
+        for name, chosen in (("requirements-lock.txt", main_pins), (BENCH_LOCK, bench_pins)):
+            old = (ROOT / name).read_text().splitlines()
+            header = [line for line in old if line.startswith("#")]
+            (ROOT / name).write_text("\n".join(header + chosen) + "\n")
 
 
 if __name__ == "__main__":
