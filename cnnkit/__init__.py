@@ -16,6 +16,12 @@ from .conv import (
     conv2d_im2col,
     conv2d_naive,
 )
+from .conv_transpose import (
+    ConvTranspose2D,
+    conv_transpose2d,
+    conv_transpose2d_backward,
+    conv_transpose2d_naive,
+)
 from .data import load_digits, sample_image, train_test_split
 from .early_stopping import BestWeights, best_epoch
 from .filters import KERNELS, get_kernel, stack_kernels
@@ -56,7 +62,12 @@ from .pool import (
     max_pool2d_windows,
 )
 from .receptive import node_window, receptive_field, receptive_field_sizes
-from .shapes import conv_output_size, explain_output_size, pool_output_size
+from .shapes import (
+    conv_output_size,
+    conv_transpose_output_size,
+    explain_output_size,
+    pool_output_size,
+)
 from .strokes import BAR_ANGLES, bars_cnn, make_bars, small_digits_cnn
 from .train import History, evaluate, fit, predict, predict_proba
 
@@ -74,6 +85,12 @@ __all__ = [
     "conv2d_backward_im2col",
     "conv2d_forward",
     "ConvCache",
+    # transposed convolution
+    "conv_transpose_output_size",
+    "conv_transpose2d",
+    "conv_transpose2d_naive",
+    "conv_transpose2d_backward",
+    "ConvTranspose2D",
     "max_pool2d",
     "max_pool2d_backward",
     "max_pool2d_naive",

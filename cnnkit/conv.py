@@ -11,6 +11,10 @@ Like ``torch.nn.functional.conv2d`` this is a cross-correlation: the kernel is n
 For the first notebooks, ``x`` may also be one 2-D image with a 2-D ``weight``, and a 3-D
 ``x`` of shape (C, H, W) is one unbatched image.
 
+``groups=g`` (PyTorch's argument, see :mod:`cnnkit.groups`) cuts the channels into g groups:
+``weight`` is then (F, C/g, KH, KW) and kernel f reads only its group's C/g channels. The loop
+versions show this in their loops; the others run one ordinary convolution per group.
+
 The ladder, each rung giving the same numbers (a test holds them equal):
 
 1. :func:`conv2d_naive` / :func:`conv2d_backward_naive`: one sum of products per node, in
@@ -29,7 +33,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._tuned_conv import tuned_backward, tuned_forward
+from ._validate import check_dout
 from .arguments import ConvArgs, conv_args
+from .groups import grouped_conv_args, split_groups
 from .shapes import Padding
 
 __all__ = [
@@ -75,16 +81,19 @@ def conv2d_naive(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
+    groups: int = 1,
 ) -> np.ndarray:
     """2-D convolution written as plain loops: one sum of products per output node.
 
     Parameters
     ----------
     x : ndarray, shape (N, C, H, W), (C, H, W) or (H, W)
-    weight : ndarray, shape (F, C, KH, KW), or (KH, KW) with a 2-D ``x``
+    weight : ndarray, shape (F, C/groups, KH, KW), or (KH, KW) with a 2-D ``x``
     bias : ndarray, shape (F,), optional
     stride, dilation : int or (int, int)
     padding : int, (int, int), "valid" or "same"
+    groups : int, default 1
+        Kernel f reads only the C/groups input channels of its group, ``f // (F/groups)``.
 
     Returns
     -------
@@ -95,22 +104,27 @@ def conv2d_naive(
     --------
     >>> conv2d_naive(np.ones((5, 5)), np.ones((3, 3))).shape
     (3, 3)
+    >>> conv2d_naive(np.ones((1, 4, 5, 5)), np.ones((6, 2, 3, 3)), groups=2).shape
+    (1, 6, 3, 3)
     """
-    a = conv_args(x, weight, bias, stride, padding, dilation)
+    a, groups = grouped_conv_args(x, weight, bias, stride, padding, dilation, groups)
     xp = pad_input(a.x, a.pads)
     (sh, sw), (dh, dw) = a.stride, a.dilation
-    n_kernels, _, kh, kw = a.weight.shape
+    n_kernels, depth, kh, kw = a.weight.shape  # depth = C/groups channels per kernel
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # pixels a (dilated) window spans
     bias = np.zeros(n_kernels, a.x.dtype) if a.bias is None else a.bias
     out = np.empty((len(a.x), n_kernels, *a.out_hw), dtype=a.x.dtype)
     for n in range(len(a.x)):
         for f in range(n_kernels):
+            group = f // (n_kernels // groups)  # kernel f belongs to this group...
+            channels = slice(group * depth, (group + 1) * depth)  # ...and reads only these
             for i in range(a.out_hw[0]):
                 for j in range(a.out_hw[1]):
                     top, left = i * sh, j * sw
                     rows = slice(top, top + span_h, dh)  # every dh-th row of the window
                     cols = slice(left, left + span_w, dw)
-                    out[n, f, i, j] = np.sum(xp[n, :, rows, cols] * a.weight[f]) + bias[f]
+                    window = xp[n, channels, rows, cols]
+                    out[n, f, i, j] = np.sum(window * a.weight[f]) + bias[f]
     return a.restore(out)
 
 
@@ -121,6 +135,7 @@ def conv2d_backward_naive(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
+    groups: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The gradients of :func:`conv2d_naive`, written as the same loops over output nodes.
 
@@ -132,7 +147,7 @@ def conv2d_backward_naive(
     ----------
     dout : ndarray, shape (N, F, OH, OW)
         Gradient of the loss with respect to the convolution's output.
-    x, weight, stride, padding, dilation
+    x, weight, stride, padding, dilation, groups
         As given to :func:`conv2d`.
 
     Returns
@@ -147,23 +162,25 @@ def conv2d_backward_naive(
     >>> conv2d_backward_naive(np.ones((1, 1, 2, 2)), x, w)[0][0, 0, 0]
     array([1., 2., 2., 1.])
     """
-    a = conv_args(x, weight, None, stride, padding, dilation)
+    a, groups = grouped_conv_args(x, weight, None, stride, padding, dilation, groups)
     dout = a.dout(dout)
     xp = pad_input(a.x, a.pads)
     dxp, dweight = np.zeros_like(xp), np.zeros_like(a.weight)
     dbias = np.zeros(len(a.weight), dtype=a.x.dtype)
     (sh, sw), (dh, dw) = a.stride, a.dilation
-    n_kernels, _, kh, kw = a.weight.shape
+    n_kernels, depth, kh, kw = a.weight.shape
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     for n in range(len(a.x)):
         for f in range(n_kernels):
+            group = f // (n_kernels // groups)
+            ch = slice(group * depth, (group + 1) * depth)  # the channels kernel f reads
             for i in range(a.out_hw[0]):
                 for j in range(a.out_hw[1]):
                     top, left = i * sh, j * sw
                     rows, cols = slice(top, top + span_h, dh), slice(left, left + span_w, dw)
                     g = dout[n, f, i, j]
-                    dweight[f] += g * xp[n, :, rows, cols]  # d node / d weight = window
-                    dxp[n, :, rows, cols] += g * a.weight[f]  # d node / d window = weight
+                    dweight[f] += g * xp[n, ch, rows, cols]  # d node / d weight = window
+                    dxp[n, ch, rows, cols] += g * a.weight[f]  # d node / d window = weight
                     dbias[f] += g  # d node / d bias = 1
     return _gradients(a, _unpad(dxp, a), dweight, dbias)
 
@@ -212,6 +229,7 @@ def conv2d_im2col(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
+    groups: int = 1,
 ) -> np.ndarray:
     """2-D convolution as one matrix product: every window becomes one row (im2col).
 
@@ -220,13 +238,16 @@ def conv2d_im2col(
     node's window (N*OH*OW rows of C*KH*KW pixels), ``weight`` every kernel (F rows), and
     all the dot products are ``rows @ weight.T``.
 
-    Parameters and returns as :func:`conv2d_naive`.
+    Parameters and returns as :func:`conv2d_naive`; with ``groups`` > 1, one such product
+    per group.
 
     Examples
     --------
     >>> conv2d_im2col(np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3)), stride=2).shape
     (2, 4, 3, 3)
     """
+    if type(groups) is not int or groups != 1:
+        return _each_group(conv2d_im2col, x, weight, bias, stride, padding, dilation, groups)
     a = conv_args(x, weight, bias, stride, padding, dilation)
     xp = pad_input(a.x, a.pads)
     windows = window_view(xp, a.weight.shape[2:], a.stride, a.dilation, a.out_hw)
@@ -247,6 +268,7 @@ def conv2d_backward_im2col(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
+    groups: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The gradients of :func:`conv2d_im2col`, as matrix products on the same rows.
 
@@ -261,6 +283,9 @@ def conv2d_backward_im2col(
     >>> [g.shape for g in conv2d_backward_im2col(np.ones((2, 4, 3, 3)), x, w)]
     [(2, 3, 5, 5), (4, 3, 3, 3), (4,)]
     """
+    if type(groups) is not int or groups != 1:
+        backward = conv2d_backward_im2col
+        return _each_group_backward(backward, dout, x, weight, stride, padding, dilation, groups)
     a = conv_args(x, weight, None, stride, padding, dilation)
     dout = a.dout(dout)
     xp = pad_input(a.x, a.pads)
@@ -291,7 +316,8 @@ class ConvCache:
     Attributes
     ----------
     cols : ndarray, shape (C*KH*KW, N*OH*OW)
-        Every window of the padded input as one column.
+        Every window of the padded input as one column; with ``groups`` > 1, the columns
+        of every group, shape (groups, C/groups*KH*KW, N*OH*OW).
     key : tuple
         The input's shape and dtype, the weight's shape, stride, padding and dilation the
         columns were made for; :func:`conv2d_backward` refuses a cache of another call.
@@ -312,6 +338,7 @@ def conv2d_forward(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
+    groups: int = 1,
     reuse: ConvCache | None = None,
 ) -> tuple[np.ndarray, ConvCache]:
     """:func:`conv2d`, also returning the :class:`ConvCache` that :func:`conv2d_backward`
@@ -331,6 +358,8 @@ def conv2d_forward(
             f"reuse must be a ConvCache from an earlier conv2d_forward call, or None, not "
             f"{type(reuse).__name__}"
         )
+    if type(groups) is not int or groups != 1:
+        return _grouped_forward(x, weight, bias, stride, padding, dilation, groups, reuse)
     a = conv_args(x, weight, bias, stride, padding, dilation)
     out, cols = tuned_forward(a, None if reuse is None else reuse.cols)
     return a.restore(out), ConvCache(cols, _cache_key(a))
@@ -343,6 +372,7 @@ def conv2d(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
+    groups: int = 1,
 ) -> np.ndarray:
     """2-D convolution, vectorised and tuned: the same numbers as :func:`conv2d_naive`.
 
@@ -352,11 +382,14 @@ def conv2d(
     Parameters
     ----------
     x : ndarray, shape (N, C, H, W), (C, H, W) or (H, W)
-    weight : ndarray, shape (F, C, KH, KW), or (KH, KW) with a 2-D ``x``
+    weight : ndarray, shape (F, C/groups, KH, KW), or (KH, KW) with a 2-D ``x``
     bias : ndarray, shape (F,), optional
     stride, dilation : int or (int, int)
     padding : int, (int, int), "valid" or "same"
         Zeros on each side; "same" (stride 1 only) puts an odd extra pixel bottom/right.
+    groups : int, default 1
+        Cut the channels into this many groups, each convolved on its own (one tuned
+        convolution per group); ``groups=C`` with F = C is a depthwise convolution.
 
     Returns
     -------
@@ -367,7 +400,11 @@ def conv2d(
     --------
     >>> conv2d(np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3)), padding=1).shape
     (2, 4, 8, 8)
+    >>> conv2d(np.ones((2, 3, 8, 8)), np.ones((3, 1, 3, 3)), groups=3).shape  # depthwise
+    (2, 3, 6, 6)
     """
+    if type(groups) is not int or groups != 1:
+        return _each_group(conv2d, x, weight, bias, stride, padding, dilation, groups)
     a = conv_args(x, weight, bias, stride, padding, dilation)
     return a.restore(tuned_forward(a)[0])
 
@@ -379,6 +416,7 @@ def conv2d_backward(
     stride: IntPair = 1,
     padding: Padding = 0,
     dilation: IntPair = 1,
+    groups: int = 1,
     cache: ConvCache | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of a convolution with respect to its input, weight and bias.
@@ -387,7 +425,7 @@ def conv2d_backward(
     ----------
     dout : ndarray, shape (N, F, OH, OW)
         Gradient of the loss with respect to the convolution's output.
-    x, weight, stride, padding, dilation
+    x, weight, stride, padding, dilation, groups
         As given to :func:`conv2d`.
     cache : ConvCache, optional
         What :func:`conv2d_forward` returned for these arguments, so the columns are not
@@ -410,12 +448,90 @@ def conv2d_backward(
             f"cache must be the ConvCache that conv2d_forward returned, or None, not "
             f"{type(cache).__name__}"
         )
+    if type(groups) is not int or groups != 1:
+        return _each_group_backward(
+            conv2d_backward, dout, x, weight, stride, padding, dilation, groups, cache
+        )
     a = conv_args(x, weight, None, stride, padding, dilation)
     dout = a.dout(dout)
     if cache is not None and cache.key != _cache_key(a):
-        raise ValueError(
-            "cache was made by conv2d_forward for other arguments (input, weight shape, "
-            "stride, padding or dilation); pass the cache of this very forward call"
-        )
+        raise _wrong_cache()
     dx, dweight, dbias = tuned_backward(dout, a, None if cache is None else cache.cols)
     return _gradients(a, dx, dweight, dbias)
+
+
+def _wrong_cache() -> ValueError:
+    return ValueError(
+        "cache was made by conv2d_forward for other arguments (input, weight shape, "
+        "stride, padding, dilation or groups); pass the cache of this very forward call"
+    )
+
+
+# --------------------------------------------------------------------- groups, any rung
+# A grouped convolution is ``groups`` ordinary ones side by side: group k's kernels
+# (F/groups of them) read group k's channels (C/groups of them), and their outputs are
+# channels k*F/groups ... (k+1)*F/groups - 1 of the result. Each rung runs itself per group.
+
+
+def _each_group(forward, x, weight, bias, stride, padding, dilation, groups) -> np.ndarray:
+    """``forward`` (a rung with groups=1) run on every group, outputs side by side."""
+    p = split_groups(x, weight, bias, groups)
+    outs = [forward(*part, stride, padding, dilation) for part in zip(p.x, p.weight, p.bias)]
+    return np.concatenate(outs, axis=-3) if p.groups > 1 else outs[0]
+
+
+def _grouped_dout(dout, p, stride, padding, dilation) -> tuple[ConvArgs, list[np.ndarray]]:
+    """The first group's arguments, and ``dout`` checked against the whole output's shape
+    and cut into one part per group."""
+    first = conv_args(p.x[0], p.weight[0], None, stride, padding, dilation)
+    shape = (len(first.x), len(first.weight) * p.groups, *first.out_hw)
+    dout = check_dout(dout, shape[4 - first.input_ndim :], first.x.dtype)
+    return first, np.split(dout, p.groups, axis=-3)
+
+
+def _each_group_backward(
+    backward, dout, x, weight, stride, padding, dilation, groups, cache=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``backward`` (a rung with groups=1) run on every group; gradients side by side."""
+    p = split_groups(x, weight, None, groups)
+    if p.groups == 1:
+        kwargs = {} if cache is None else {"cache": cache}
+        return backward(dout, x, weight, stride, padding, dilation, **kwargs)
+    first, douts = _grouped_dout(dout, p, stride, padding, dilation)
+    caches = [{}] * p.groups
+    if cache is not None:
+        if cache.key != ("groups", p.groups, _cache_key(first)):
+            raise _wrong_cache()
+        caches = [{"cache": ConvCache(cols, _cache_key(first))} for cols in cache.cols]
+    grads = [
+        backward(d, xg, wg, stride, padding, dilation, **c)
+        for d, xg, wg, c in zip(douts, p.x, p.weight, caches)
+    ]
+    dx, dweight, dbias = zip(*grads)
+    return np.concatenate(dx, axis=-3), np.concatenate(dweight), np.concatenate(dbias)
+
+
+def _grouped_forward(
+    x, weight, bias, stride, padding, dilation, groups, reuse
+) -> tuple[np.ndarray, ConvCache]:
+    """:func:`conv2d_forward` per group; the cache keeps every group's columns, stacked."""
+    p = split_groups(x, weight, bias, groups)
+    if p.groups == 1:
+        return conv2d_forward(x, weight, bias, stride, padding, dilation, reuse=reuse)
+    old = reuse.cols if reuse is not None and reuse.cols.ndim == 3 else None
+    old = old if old is not None and len(old) == p.groups else None
+    stack, outs = None, []
+    for k in range(p.groups):
+        memory = old if stack is None else stack  # where group k's columns may be written
+        lend = None if memory is None else ConvCache(memory[k], ())
+        out, cache = conv2d_forward(
+            p.x[k], p.weight[k], p.bias[k], stride, padding, dilation, reuse=lend
+        )
+        if stack is None:  # the first group tells the columns' shape
+            fits = old is not None and old.shape[1:] == cache.cols.shape
+            fits = fits and old.dtype == cache.cols.dtype
+            stack = old if fits else np.empty((p.groups, *cache.cols.shape), cache.cols.dtype)
+        if not np.may_share_memory(cache.cols, stack[k]):  # not written in place
+            stack[k] = cache.cols
+        outs.append(out)
+    return np.concatenate(outs, axis=-3), ConvCache(stack, ("groups", p.groups, cache.key))

@@ -19,6 +19,7 @@ import numpy as np
 from . import _validate as _check
 from ._validate import as_float_array, as_image_batch, check_dout, check_ndim, pair, positive_int
 from .conv import ConvCache, conv2d_backward, conv2d_forward
+from .groups import check_groups
 from .pool import PoolCache, max_pool2d_backward, max_pool2d_forward
 from .shapes import Padding, conv_output_size, pool_output_size, resolve_padding
 
@@ -69,15 +70,19 @@ class Layer:
 
 
 class Conv2D(Layer):
-    """A convolution layer: ``out_channels`` kernels of shape (in_channels, KH, KW).
+    """A convolution layer: ``out_channels`` kernels of shape (in_channels/groups, KH, KW).
 
-    Weights start He-normal (std ``sqrt(2 / fan_in)``, suited to ReLU), biases at 0.
+    Weights start He-normal (std ``sqrt(2 / fan_in)``, suited to ReLU, with fan_in the
+    in_channels/groups*KH*KW inputs of one node), biases at 0.
 
     Parameters
     ----------
     in_channels, out_channels : int
     kernel_size, stride, dilation : int or (int, int)
     padding : int, (int, int), "valid" or "same"
+    groups : int, default 1
+        Must divide both channel counts; each kernel reads in_channels/groups channels
+        (see :mod:`cnnkit.groups`), so the weight is (out, in/groups, KH, KW) as in PyTorch.
     rng : None, int or numpy Generator
         Seed for the initial weights.
     dtype : numpy dtype, default float64
@@ -86,6 +91,8 @@ class Conv2D(Layer):
     --------
     >>> Conv2D(1, 8, 3, padding=1, rng=0).forward(np.zeros((2, 1, 8, 8))).shape
     (2, 8, 8, 8)
+    >>> Conv2D(4, 4, 3, groups=4, rng=0).params["weight"].shape  # depthwise
+    (4, 1, 3, 3)
     """
 
     def __init__(
@@ -96,6 +103,7 @@ class Conv2D(Layer):
         stride: int | tuple[int, int] = 1,
         padding: Padding = 0,
         dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
         rng: RNG = None,
         dtype: np.dtype | type = np.float64,
     ) -> None:
@@ -107,8 +115,10 @@ class Conv2D(Layer):
         self.dilation = pair(dilation, "dilation")
         self.padding = padding
         resolve_padding(padding, self.kernel_size, self.stride, self.dilation)  # validate now
-        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self.groups = check_groups(groups, self.in_channels, self.out_channels)
+        depth = self.in_channels // self.groups  # channels each kernel reads
+        fan_in = depth * self.kernel_size[0] * self.kernel_size[1]
+        shape = (self.out_channels, depth, *self.kernel_size)
         _check.weight_shape(
             shape,
             f"in_channels={self.in_channels}, out_channels="
@@ -132,6 +142,8 @@ class Conv2D(Layer):
             text += f", padding={_short(self.padding)}"
         if self.dilation != (1, 1):
             text += f", dilation={_short(self.dilation)}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         return text + ")"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -145,6 +157,7 @@ class Conv2D(Layer):
             self.stride,
             self.padding,
             self.dilation,
+            self.groups,
             reuse=self._cache,
         )
         self._x = x
@@ -161,6 +174,7 @@ class Conv2D(Layer):
             self.stride,
             self.padding,
             self.dilation,
+            self.groups,
             cache=self._cache,
         )
         self.grads["weight"], self.grads["bias"] = dweight, dbias

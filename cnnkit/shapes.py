@@ -26,6 +26,8 @@ __all__ = [
     "axis_padding",
     "window_starts",
     "uncovered_pixels",
+    "conv_transpose_output_size",
+    "check_output_padding",
 ]
 
 Padding = int | tuple[int, int] | str
@@ -330,3 +332,82 @@ def _how_to_fit(n: int, k: int, s: int, p: int, d: int, out: int, rest: int) -> 
         f"to fit: {symmetric}; or pad only the end by {s - rest} "
         f"({out + 1} outputs), or crop the input to {n - rest} ({out} outputs)"
     )
+
+
+# ----------------------------------------------------------------- transposed convolution
+
+
+def check_output_padding(output_padding: int, stride: int, dilation: int) -> int:
+    """``output_padding`` as an int, refused unless it is smaller than ``stride`` or
+    ``dilation`` (PyTorch's rule).
+
+    A stride-s convolution maps s neighbouring input sizes to one output size (the floor),
+    so going back from that size is ambiguous: ``output_padding`` (0 ... s-1) picks one.
+    """
+    op = (
+        output_padding
+        if _plain(output_padding, 0)
+        else nonnegative_int(output_padding, "output_padding")
+    )
+    if op >= stride and op >= dilation:
+        raise ValueError(
+            f"output_padding={op} must be smaller than stride={stride} or dilation={dilation} "
+            f"(PyTorch's rule: it only picks one of the sizes a stride-{stride} convolution "
+            f"takes to the same output); use output_padding={max(stride, dilation) - 1} or less"
+        )
+    return op
+
+
+def conv_transpose_output_size(
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """Size of a transposed convolution's output along one axis (PyTorch's rule).
+
+    Each of the ``n`` input pixels stamps the (dilated) kernel into the output, ``stride``
+    pixels after the one before, so the stamps cover ``(n-1)*stride + dilation*(k-1) + 1``
+    pixels; ``padding`` crops that many from each side, and ``output_padding`` adds that
+    many at the end::
+
+        out = (n - 1)*stride - 2*padding + dilation*(kernel_size - 1) + output_padding + 1
+
+    It is the input size of the convolution with the same kernel_size, stride, padding and
+    dilation that maps ``out`` pixels back to ``n``: the sizes invert each other.
+
+    Parameters
+    ----------
+    n : int
+        Input size along the axis (height or width).
+    kernel_size, stride, dilation : int
+    padding : int
+        Pixels cropped from each side of the stamped output (the convolution's padding).
+    output_padding : int
+        Pixels added at the end; smaller than ``stride`` or ``dilation``.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(4, 3, stride=2, padding=1, output_padding=1)
+    8
+    >>> conv_output_size(8, 3, stride=2, padding=1)
+    4
+    """
+    n, k = _positive(n, "n"), _positive(kernel_size, "kernel_size")
+    s, d = _positive(stride, "stride"), _positive(dilation, "dilation")
+    p = padding if _plain(padding, 0) else nonnegative_int(padding, "padding")
+    op = check_output_padding(output_padding, s, d)
+    stamped = (n - 1) * s + d * (k - 1) + 1 + op
+    if stamped - 2 * p < 1:
+        raise ValueError(
+            f"padding={p} crops 2*{p} = {2 * p} pixels from the {stamped} the transposed "
+            f"convolution makes ((n-1)*stride + dilation*(k-1) + 1 + output_padding), leaving "
+            f"none; use padding={(stamped - 1) // 2} or less"
+        )
+    return stamped - 2 * p

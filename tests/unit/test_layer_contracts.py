@@ -42,7 +42,7 @@ def private_imports(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", ["layers.py", "model.py"])
+@pytest.mark.parametrize("module", ["layers.py", "model.py", "conv_transpose.py"])
 def test_layers_and_model_import_no_private_name(module):
     assert private_imports(PACKAGE / module) == []
 
@@ -71,6 +71,8 @@ def _layers_and_inputs():
     yield ck.MaxPool2D(2), images
     yield ck.Flatten(), images
     yield ck.Dense(5, 3, rng=0), rng.normal(size=(2, 5))
+    yield ck.Conv2D(3, 6, 3, groups=3, rng=0), images  # depthwise, channel multiplier 2
+    yield ck.ConvTranspose2D(3, 4, 3, stride=2, padding=1, output_padding=1, rng=0), images
 
 
 @pytest.mark.parametrize("layer, x", list(_layers_and_inputs()), ids=lambda v: type(v).__name__)

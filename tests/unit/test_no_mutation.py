@@ -74,6 +74,36 @@ def test_convolutions_do_not_change_their_inputs(x, data):
         _unchanged(lambda f=fn: f(dout, x, w, stride, padding), dout, x, w)
 
 
+@given(images(elements=ANY, c=(1, 3)), st.data())
+def test_grouped_convolutions_do_not_change_their_inputs(x, data):
+    groups = x.shape[1]  # depthwise with a drawn channel multiplier
+    f = groups * data.draw(st.integers(1, 2))
+    w = data.draw(hnp.arrays(np.float64, (f, 1, 2, 2), elements=ANY))
+    b = data.draw(hnp.arrays(np.float64, (f,), elements=ANY))
+    stride, padding = data.draw(st.integers(1, 3)), data.draw(st.integers(0, 2))
+    for fn in (ck.conv2d, ck.conv2d_naive, ck.conv2d_im2col):
+        _unchanged(lambda f=fn: f(x, w, b, stride, padding, groups=groups), x, w, b)
+    out = ck.conv2d_naive(np.nan_to_num(x), w, None, stride, padding, groups=groups)
+    dout = data.draw(hnp.arrays(np.float64, out.shape, elements=ANY))
+    for fn in (ck.conv2d_backward, ck.conv2d_backward_naive, ck.conv2d_backward_im2col):
+        _unchanged(lambda f=fn: f(dout, x, w, stride, padding, groups=groups), dout, x, w)
+
+
+@given(images(elements=ANY, hw=(2, 4)), st.data())
+def test_transposed_convolutions_do_not_change_their_inputs(x, data):
+    c = x.shape[1]
+    w = data.draw(hnp.arrays(np.float64, (c, 2, 2, 3), elements=ANY))
+    b = data.draw(hnp.arrays(np.float64, (2,), elements=ANY))
+    stride, padding = data.draw(st.integers(1, 3)), data.draw(st.integers(0, 1))
+    output_padding = data.draw(st.integers(0, stride - 1))
+    args = (stride, padding, output_padding)
+    for fn in (ck.conv_transpose2d, ck.conv_transpose2d_naive):
+        _unchanged(lambda f=fn: f(x, w, b, *args), x, w, b)
+    out = ck.conv_transpose2d_naive(np.nan_to_num(x), np.nan_to_num(w), None, *args)
+    dout = data.draw(hnp.arrays(np.float64, out.shape, elements=ANY))
+    _unchanged(lambda: ck.conv_transpose2d_backward(dout, x, w, *args), dout, x, w)
+
+
 @given(images(elements=ANY, hw=(2, 7)), st.integers(1, 2), st.data())
 def test_poolings_do_not_change_their_inputs(x, k, data):
     for kind in ("max", "avg"):

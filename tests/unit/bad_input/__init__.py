@@ -14,6 +14,7 @@ from . import (  # noqa: F401  # noqa: F401
     images,
     interpret,
     layers_model,
+    modern_conv,
     shapes_labels,
     training,
 )
