@@ -1,8 +1,8 @@
 """Figures for the modern-building-blocks notebook (09): a 1x1 convolution mixing channels,
 the footprint of dilated layers (gridding holes hatched), which channels a grouped
 convolution connects, what convolutions cost, the overlap of a transposed convolution's
-kernel copies (the checkerboard), training curves side by side, and gradient sizes layer by
-layer. Each returns a Figure or draws on a given Axes; none calls ``plt.show()``.
+kernel copies (the checkerboard), and training curves side by side. Each returns a Figure
+or draws on a given Axes; none calls ``plt.show()``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ __all__ = [
     "plot_costs",
     "plot_overlap",
     "plot_curves_side_by_side",
-    "plot_gradient_sizes",
     "plot_channel_statistics",
+    "plot_upsampled",
 ]
 
 COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7")  # Okabe-Ito: told apart by everyone
+MARKERS = ("o", "s", "^", "D")  # and a marker and a line style each, for print too
+LINES = ("-", "--", "-.", ":")
 
 
 def plot_channel_mixing(
@@ -197,24 +199,21 @@ def plot_curves_side_by_side(
 ) -> plt.Figure:
     """One line per training run: ``what`` (a History attribute) against the epoch."""
     fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    longest = 1
     for i, (name, history) in enumerate(histories.items()):
         values = list(getattr(history, what))
-        ax.plot(range(1, len(values) + 1), values, marker="o", color=COLORS[i % 4], label=name)
+        longest = max(longest, len(values))
+        ax.plot(
+            range(1, len(values) + 1),
+            values,
+            marker=MARKERS[i % 4],
+            linestyle=LINES[i % 4],
+            color=COLORS[i % 4],
+            label=name,
+        )
+    ax.set_xticks(range(1, longest + 1))
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_gradient_sizes(sizes: Mapping[str, Sequence[float]], title: str) -> plt.Figure:
-    """Gradient size (log scale) of each layer's weights, from the first layer to the last."""
-    fig, ax = plt.subplots(figsize=(5.2, 3.2))
-    for i, (name, values) in enumerate(sizes.items()):
-        ax.semilogy(range(1, len(values) + 1), values, marker="o", color=COLORS[i % 4], label=name)
-    ax.set_xlabel("conv layer (1 = nearest the input)")
-    ax.set_ylabel("gradient size (RMS)")
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -229,10 +228,32 @@ def plot_channel_statistics(
     for ax, values, name in ((axes[0], before, "before"), (axes[1], after, "after")):
         data = [np.ravel(values[:, c]) for c in range(min(channels, values.shape[1]))]
         ax.boxplot(data, showfliers=False)
+        ax.set_xticks(range(1, len(data) + 1), [str(c) for c in range(len(data))])
         ax.set_xlabel("channel")
         ax.set_ylabel("value")
         ax.set_title(f"{name} batch normalisation", fontsize=9)
         ax.axhline(0, color="gray", linewidth=0.8)
     fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_upsampled(
+    images: Sequence[np.ndarray], titles: Sequence[str], suptitle: str, size: float = 2.2
+) -> plt.Figure:
+    """Panels of different sizes side by side (outputs of transposed convolutions), each on
+    its own colour scale from 0 (dark) to its largest value (bright)."""
+    if not images:
+        raise ValueError("images is empty; give at least one image to draw")
+    fig, axes = plt.subplots(
+        1, len(images), figsize=(size * len(images), size + 0.7), squeeze=False
+    )
+    for ax, image, title in zip(axes[0], images, titles):
+        image = np.asarray(image, dtype=np.float64)
+        ax.imshow(image, cmap="viridis", vmin=0, vmax=max(float(image.max()), 1e-12))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{title}\n{image.shape[0]}x{image.shape[1]}", fontsize=9)
+    fig.suptitle(suptitle, fontsize=10)
     fig.tight_layout()
     return fig

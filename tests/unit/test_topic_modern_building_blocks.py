@@ -300,8 +300,10 @@ def test_curve_and_gradient_figures():
 
     fig = viz.plot_curves_side_by_side({"a": H(), "b": H()}, "title")
     assert len(fig.axes[0].lines) == 2 and fig.axes[0].get_title() == "title"
-    fig = viz.plot_gradient_sizes({"plain": [1e-3, 1e-2], "residual": [0.1, 0.1]}, "g")
-    assert fig.axes[0].get_yscale() == "log"
+    with pytest.raises(ValueError):
+        viz.plot_upsampled([], [], "s")
+    fig = viz.plot_upsampled([np.ones((3, 3)), np.zeros((5, 5))], ["a", "b"], "s")
+    assert "5x5" in fig.axes[1].get_title()
     rng = np.random.default_rng(0)
     fig = viz.plot_channel_statistics(
         rng.normal(size=(8, 4, 3, 3)), rng.normal(size=(8, 4, 3, 3)), "b"
