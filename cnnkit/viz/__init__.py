@@ -11,6 +11,7 @@ from . import (
     index,
     kernels_feature_maps_nodes,
     layers,
+    modern_building_blocks,
     pooling_and_receptive_fields,
     stride_padding_output_size,
     training_a_cnn,
@@ -25,6 +26,7 @@ from .from_cnnkit_to_pytorch import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .kernels_feature_maps_nodes import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
+from .modern_building_blocks import *  # noqa: F401,F403
 from .pooling_and_receptive_fields import *  # noqa: F401,F403
 from .stride_padding_output_size import *  # noqa: F401,F403
 from .training_a_cnn import *  # noqa: F401,F403
@@ -42,6 +44,7 @@ _TOPICS = (
     pooling_and_receptive_fields,
     cnn_versus_dense,
     what_the_network_learned,
+    modern_building_blocks,
     fast_convolution,
     from_cnnkit_to_pytorch,
 )
