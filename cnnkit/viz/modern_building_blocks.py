@@ -19,7 +19,7 @@ __all__ = [
     "plot_channel_mixing",
     "plot_footprints",
     "plot_group_connections",
-    "plot_costs",
+    "plot_block_costs",
     "plot_overlap",
     "plot_curves_side_by_side",
     "plot_channel_statistics",
@@ -154,7 +154,7 @@ def plot_group_connections(ax: plt.Axes, in_channels: int, out_channels: int, gr
     )
 
 
-def plot_costs(
+def plot_block_costs(
     ax: plt.Axes, names: Sequence[str], params: Sequence[int], multiplications: Sequence[int]
 ) -> None:
     """Parameters and multiplications as bars, each as a share of the first (the full conv)."""

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._validate import positive_int
 from ..viz.modern_building_blocks import (
-    plot_costs,
+    plot_block_costs,
     plot_footprints,
     plot_group_connections,
     plot_overlap,
@@ -377,7 +377,7 @@ def draw_groups(
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.4))
     plot_group_connections(left, in_channels, out_channels, groups)
-    plot_costs(
+    plot_block_costs(
         right,
         ["full", f"groups={groups}", "depthwise\n+ 1x1"],
         [full.params, grouped.params, separable.params],

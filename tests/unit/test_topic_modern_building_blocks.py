@@ -288,7 +288,7 @@ def test_figures_have_titles_and_panels():
     viz.plot_group_connections(ax, 8, 4, 4)
     assert ax.images[0].get_array().sum() == 8 * 4 / 4
     fig, ax = plt.subplots()
-    viz.plot_costs(ax, ["a", "b"], [10, 5], [100, 20])
+    viz.plot_block_costs(ax, ["a", "b"], [10, 5], [100, 20])
     assert sorted(round(p.get_height()) for p in ax.patches) == [20, 50, 100, 100]
     fig = viz.plot_overlap(wm.transposed_overlap(3, 3, 2), title="t")
     assert fig.get_suptitle() == "t"
