@@ -13,8 +13,9 @@ measured it worth while (ratios of Conv2D forward + backward, off / on):
   memory of its last batch's (fresh arrays of a few hundred KB cost page faults each call);
 - outputs 4 or fewer wide gather their columns by place (``np.take``) instead of copying
   rows of 4 through a strided view;
-- float32 stride-1 layers with rows shorter than 16 compute dx without strided col2im: on
-  the flat padded grid (one input channel) or on rows of the padded width (several).
+- outputs 8 or fewer wide gather dx from the columns' gradient (each pixel takes its KH*KW
+  shares by place, then one sum), float32 stride-1 ones up to 15 wide add it on the flat
+  padded grid, the others use strided col2im.
 
 Tried and dropped, as it gained nothing measurable (0.95x-1.07x, within the noise):
 computing every padded column for narrow stride-1 outputs (a "flat grid"; it also let a
@@ -24,7 +25,8 @@ by KH*KW contiguous copies (1.07x) or as KH*KW accumulated products W_tap @ shif
 (1.06x); dx as ONE product with the KH*KW shifted copies of dout stacked (1.46x); the
 products transposed or cut into blocks of columns (0.97x-1.02x, noise: OpenBLAS runs thin
 products at about 110 GFLOP/s in every layout, half its 1024x1024 rate); gathering
-columns by place for rows of 8 (1.2x) or 14 (2.2x).
+columns by place for rows of 8 (1.2x) or 14 (2.2x); dx on rows of the padded width, one
+product per image (no better than the flat grid on C, than the gather on narrow rows).
 """
 
 from __future__ import annotations
@@ -138,12 +140,16 @@ def tuned_backward(
     # Short rows (OW < 16) make the strided col2im below slow; there, in float32, the flat
     # grid wins: fwd+bwd 0.91x on A (OW 8), backward 0.84x-0.97x on C (OW 14). Measured
     # not worth it: B (OW 24) 1.04x, and float64 (C 1.04x, B 1.30x: dearer products).
+    # Rows of 8 or fewer: dx gathered, not added (fwd+bwd, float32 / float64): A 0.92x /
+    # 0.84x, digits layers 0.84x / 0.86x, 1.01x / 0.87x, 0.85x / 0.82x; measured slower
+    # for wider rows (C 1.23x, B 1.32x, D 3.6x), so those keep col2im.
+    if a.out_hw[1] <= _GATHER_DX_MAX_OW:
+        dcols = scratch.empty("conv dcols", cols.shape, a.x.dtype)  # (C*KH*KW, N*OH*OW)
+        np.matmul(a.weight.reshape(f, -1).T, dgrid, out=dcols)
+        return _dx_gather(dcols, a), dweight, dbias
     flat = a.stride == a.dilation == (1, 1) and a.out_hw[1] < 16 and a.x.dtype == np.float32
     if flat and np.isfinite(a.weight).all():
-        # Rows of the padded width instead of the whole flat grid when there are several
-        # channels: fwd+bwd 0.83x on 32x32x4x4 (with the gather), 0.975x on 32x16x8x8,
-        # 1.005x on C (noise); one channel keeps the flat grid (rows: dx 1.14x-1.25x).
-        return _DX[a.x.shape[1] > 1](dout, a), dweight, dbias
+        return _dx_flat(dout, a), dweight, dbias
     dcols = scratch.empty("conv dcols", cols.shape, a.x.dtype)  # (C*KH*KW, N*OH*OW)
     np.matmul(a.weight.reshape(f, -1).T, dgrid, out=dcols)
     # col2im into a writeable strided view of the padded gradient: 1.11x-1.18x on A and D
@@ -199,44 +205,53 @@ def _dx_flat(dout: np.ndarray, a: ConvArgs) -> np.ndarray:
     return dx
 
 
-def _dx_rows(dout: np.ndarray, a: ConvArgs) -> np.ndarray:
-    """dx of a stride-1, dilation-1 convolution: col2im on rows of the padded width.
-
-    Each image's channel is a flat block of Hp*Wp padded pixels, and node (r, s)'s tap
-    (i, j) lands at ``r*Wp + s + i*Wp + j`` of it. With ``dout`` laid out on OH rows of Wp
-    places (zero beyond OW), one product per image gives every tap's share on that layout,
-    and tap (i, j)'s share of the whole batch's dx is ONE add, shifted by ``i*Wp + j``.
-    A node's taps never leave its own block; the zero places past OW may reach the next
-    block, adding exactly 0 there (the caller checks the weights are finite).
-    """
-    (n, c, h, w), ((pt, pb), (pl, pr)) = a.x.shape, a.pads
-    f, _, kh, kw = a.weight.shape
-    hp, wp, (oh, ow) = h + pt + pb, w + pl + pr, a.out_hw
-    hw, rows, taps = hp * wp, oh * wp, kh * kw
-    key = f"{a.out_hw} {a.weight.shape}"  # fixes which places stay 0 below
-    dgrid = scratch.zeros_once(f"conv rows dgrid {key}", (n, f, oh, wp), a.x.dtype)
-    dgrid[..., :ow] = dout  # no transpose: dout's own (N, F) order
-    # Rows ordered (tap, channel) so that each tap's share of an image is contiguous;
-    # the product writes only the first OH*Wp places of each row, the rest stay 0.
-    shares = scratch.zeros_once(f"conv rows shares {key}", (n, taps, c, hw), a.x.dtype)
-    weight_t = a.weight.transpose(2, 3, 1, 0).reshape(taps * c, f)
-    np.matmul(weight_t, dgrid.reshape(n, f, rows), out=shares.reshape(n, taps * c, hw)[..., :rows])
-    shares = shares.reshape(n, taps, c * hw)
-    size = n * c * hw
-    # The last taps of the last image reach past the batch: room for them after it.
-    dbuf = scratch.empty("conv rows dx", (size + (kh - 1) * wp + kw - 1,), a.x.dtype)
-    dbuf[:size].reshape(n, c * hw)[...] = shares[:, 0]  # tap (0, 0) sets: no zeroing pass
-    dbuf[size:] = 0
-    for t in range(1, taps):
-        i, j = divmod(t, kw)
-        part = dbuf[i * wp + j : i * wp + j + size].reshape(n, c * hw)
-        np.add(part, shares[:, t], out=part)
-    dx = np.empty(a.x.shape, dtype=a.x.dtype)
-    dx[...] = dbuf[:size].reshape(n, c, hp, wp)[:, :, pt : pt + h, pl : pl + w]
-    return dx
-
-
-#: dx path of the stride-1 float32 layers with short rows, by "more than one channel"
-_DX = {False: _dx_flat, True: _dx_rows}
-#: outputs this wide or narrower have their columns gathered by place
+#: outputs this wide or narrower have their columns gathered by place (forward) and
+#: their dx gathered from the columns' gradient (backward)
 _GATHER_MAX_OW = 4
+_GATHER_DX_MAX_OW = 8
+
+
+def _dx_gather(dcols: np.ndarray, a: ConvArgs) -> np.ndarray:
+    """dx from the columns' gradient ``dcols`` (C*KH*KW, N*OH*OW) by gathering, not adding.
+
+    Pixel (n, c, y, x) takes from row (c, i, j) the node whose tap (i, j) reads it, or a
+    zero placed after the last column where no node does; the KH*KW gathered layers are
+    then summed. Nothing is multiplied by a zero place, so NaN and inf go where the loops
+    send them.
+    """
+    n, c, h, w = a.x.shape
+    taps = a.weight.shape[2] * a.weight.shape[3]
+    nodes = dcols.shape[1]
+    key = f"conv dx places {a.x.shape} {a.weight.shape} {a.pads} {a.stride} {a.dilation}"
+    places = scratch.empty(key, (taps, n, c, h, w), np.intp, fill=-1)
+    if places.size and places.flat[0] < 0:  # new: filled in once
+        places[...] = _dx_places(a, nodes)
+    padded = scratch.empty("conv dx gather", (c * taps, nodes + 1), a.x.dtype)
+    padded[:, :nodes] = dcols
+    padded[:, nodes] = 0
+    shares = scratch.empty("conv dx shares", places.shape, a.x.dtype)
+    np.take(padded, places, out=shares, mode="clip")
+    return np.add.reduce(shares, axis=0)
+
+
+def _dx_places(a: ConvArgs, nodes: int) -> np.ndarray:
+    """For :func:`_dx_gather`: place in the (C*KH*KW, N*OH*OW + 1) array of each share."""
+    n, c, h, w = a.x.shape
+    kh, kw = a.weight.shape[2:]
+    (pt, _), (pl, _) = a.pads
+    (sh, sw), (dh, dw), (oh, ow) = a.stride, a.dilation, a.out_hw
+    i, j = np.divmod(np.arange(kh * kw), kw)
+    # node row r reads padded row r*sh + i*dh, i.e. pixel row y = r*sh + i*dh - pt
+    r_top = np.arange(h)[None, :] + pt - i[:, None] * dh  # (taps, H): r * sh
+    s_left = np.arange(w)[None, :] + pl - j[:, None] * dw  # (taps, W): s * sw
+    r, s = r_top // sh, s_left // sw
+    r_ok = (r_top % sh == 0) & (r >= 0) & (r < oh)
+    s_ok = (s_left % sw == 0) & (s >= 0) & (s < ow)
+    node = (
+        np.arange(n)[None, :, None, None] * (oh * ow)
+        + (r * ow)[:, None, :, None]
+        + s[:, None, None, :]
+    )  # (taps, N, H, W)
+    node = np.where(r_ok[:, None, :, None] & s_ok[:, None, None, :], node, nodes)
+    row = np.arange(c)[None, :] * (kh * kw) + np.arange(kh * kw)[:, None]  # (taps, C)
+    return row[:, None, :, None, None] * (nodes + 1) + node[:, :, None]

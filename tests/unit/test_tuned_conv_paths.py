@@ -1,11 +1,11 @@
 """Each path the tuned convolution chooses per shape gives the loop version's numbers.
 
-``_tuned_conv.tuned_backward`` computes dx for float32 stride-1 layers with short rows on
-the flat padded grid (one input channel) or on rows of the padded width (several), and with
-strided col2im otherwise; ``tuned_forward`` gathers the columns by their places for outputs
-4 or fewer wide. Every path must agree with the loop versions, also where a weight or a
-pixel is NaN or infinite (the zero places of the flat grid and the rows would turn into NaN,
-so they must not be used then).
+``_tuned_conv.tuned_forward`` gathers the columns by place for outputs 4 or fewer wide and
+copies them through a strided view otherwise. ``tuned_backward`` gathers dx from the
+columns' gradient for outputs 8 or fewer wide, adds it on the flat padded grid for float32
+stride-1 layers up to 15 wide, and uses strided col2im otherwise. Every path must agree with
+the loop versions, also where a weight or a pixel is NaN or infinite (the flat grid's zero
+places would turn into NaN with a non-finite weight, so it must not be used then).
 """
 
 from __future__ import annotations
@@ -17,23 +17,24 @@ import cnnkit
 from cnnkit import _tuned_conv
 
 CASES = [
-    # (N, C, H, W), (F, KH, KW), stride, padding, dilation: which dx path they take
-    pytest.param((3, 2, 6, 5), (4, 3, 3), 1, 1, 1, id="rows: stride 1, OW 5"),
-    pytest.param((2, 3, 7, 9), (2, 2, 4), 1, (2, 0), 1, id="rows: uneven padding"),
-    pytest.param((2, 2, 5, 5), (3, 5, 5), 1, 2, 1, id="rows: kernel as large as x"),
-    pytest.param((3, 1, 6, 5), (4, 3, 3), 1, 1, 1, id="flat: one channel, OW 5"),
-    pytest.param((2, 1, 7, 9), (2, 2, 4), 1, (2, 0), 1, id="flat: uneven padding"),
-    pytest.param((2, 1, 5, 5), (3, 5, 5), 1, 2, 1, id="flat: kernel as large as x"),
-    pytest.param((3, 4, 4, 4), (5, 3, 3), 1, 1, 1, id="gather + rows: OW 4"),
-    pytest.param((2, 2, 9, 7), (3, 3, 2), 2, (1, 0), 1, id="gather + strided: stride 2"),
+    # (N, C, H, W), (F, KH, KW), stride, padding, dilation: the id names the paths taken
+    pytest.param((3, 2, 10, 10), (4, 3, 3), 1, 1, 1, id="flat: stride 1, OW 10"),
+    pytest.param((2, 3, 9, 12), (2, 2, 4), 1, (2, 0), 1, id="flat: uneven padding"),
+    pytest.param((2, 1, 11, 11), (3, 5, 5), 1, 2, 1, id="flat: kernel as large as x"),
+    pytest.param((3, 2, 6, 5), (4, 3, 3), 1, 1, 1, id="gather dx: OW 5"),
+    pytest.param((2, 2, 9, 9), (3, 3, 3), 1, 1, 2, id="gather dx: dilation 2"),
+    pytest.param((2, 3, 7, 7), (2, 2, 4), 1, (2, 0), 1, id="gather + gather dx: uneven pads"),
+    pytest.param((3, 4, 4, 4), (5, 3, 3), 1, 1, 1, id="gather + gather dx: OW 4"),
+    pytest.param((2, 2, 9, 7), (3, 3, 2), 2, (1, 0), 1, id="gather + gather dx: stride 2"),
+    pytest.param((2, 2, 5, 5), (3, 5, 5), 1, 2, 1, id="gather dx: kernel as large as x"),
     pytest.param((2, 2, 20, 20), (3, 3, 3), 1, 0, 1, id="strided: OW 18"),
-    pytest.param((2, 2, 9, 9), (3, 3, 3), 2, 1, 1, id="strided: stride 2"),
-    pytest.param((2, 2, 9, 9), (3, 3, 3), 1, 1, 2, id="strided: dilation 2"),
+    pytest.param((2, 2, 20, 20), (3, 3, 3), 2, 1, 1, id="strided: stride 2"),
+    pytest.param((2, 2, 20, 20), (3, 3, 3), 1, 1, 2, id="strided: dilation 2"),
 ]
 
 
 def _path_spy(monkeypatch):
-    """Names of the paths each call took: 'flat', 'rows', 'gather'."""
+    """Names of the paths each call took: 'gather', 'gather dx', 'flat'."""
     taken = []
 
     def spy(name, f):
@@ -43,9 +44,9 @@ def _path_spy(monkeypatch):
 
         return wrapped
 
-    dx_paths = {False: spy("flat", _tuned_conv._dx_flat), True: spy("rows", _tuned_conv._dx_rows)}
-    monkeypatch.setattr(_tuned_conv, "_DX", dx_paths)
-    monkeypatch.setattr(_tuned_conv, "_window_places", spy("gather", _tuned_conv._window_places))
+    for name, attr in (("gather", "_window_places"), ("gather dx", "_dx_gather")):
+        monkeypatch.setattr(_tuned_conv, attr, spy(name, getattr(_tuned_conv, attr)))
+    monkeypatch.setattr(_tuned_conv, "_dx_flat", spy("flat", _tuned_conv._dx_flat))
     return taken
 
 
@@ -69,11 +70,11 @@ def test_every_path_matches_the_loops(
     dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
     got = cnnkit.conv2d_backward(dout, x, w, stride, padding, dilation, cache=cache)
     want = cnnkit.conv2d_backward_naive(dout, x, w, stride, padding, dilation)
-    # the case's id names the paths it is meant to take (the dx paths in float32 only)
+    # the case's id names the paths it is meant to take (the flat grid in float32 only)
     meant = request.node.callspec.id.split(":")[0].split(" + ")
-    meant = [p for p in meant if p in ("gather", "rows", "flat")]
+    meant = [p for p in meant if p in ("gather", "gather dx", "flat")]
     if dtype == "float64":
-        meant = [p for p in meant if p == "gather"]
+        meant = [p for p in meant if p != "flat"]
     assert sorted(taken) == sorted(meant), f"took {taken}, meant {meant}"
     for name, g, ref in zip(("dx", "dweight", "dbias"), got, want):
         scale = max(np.abs(ref).max(), 1.0)
@@ -81,12 +82,12 @@ def test_every_path_matches_the_loops(
         assert np.abs(g - ref).max() <= tol * scale, f"{name} differs from the loop version"
 
 
-@pytest.mark.parametrize("channels", [1, 2], ids=["flat", "rows"])
+@pytest.mark.parametrize("size", [(6, 5), (10, 10), (18, 18)], ids=["gather dx", "flat", "strided"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_a_non_finite_weight_reaches_only_the_pixels_its_tap_reads(bad, channels):
-    x, w = _inputs((2, channels, 6, 5), (3, 3, 3), "float32")
+def test_a_non_finite_weight_reaches_only_the_pixels_its_tap_reads(bad, size):
+    x, w = _inputs((2, 2, *size), (3, 3, 3), "float32")
     w[1, 0, 0, 0] = bad  # tap (0, 0): never reads the last two rows or columns
-    dout = np.ones((2, 3, 6, 5), dtype=np.float32)
+    dout = np.ones((2, 3, *size), dtype=np.float32)
     with np.errstate(invalid="ignore"):
         dx = cnnkit.conv2d_backward(dout, x, w, 1, 1)[0]
         want = cnnkit.conv2d_backward_naive(dout, x, w, 1, 1)[0]
@@ -95,7 +96,7 @@ def test_a_non_finite_weight_reaches_only_the_pixels_its_tap_reads(bad, channels
     assert finite.any() and np.allclose(dx[finite], want[finite], atol=1e-5)
 
 
-@pytest.mark.parametrize("size", [4, 6], ids=["gather", "strided copy"])
+@pytest.mark.parametrize("size", [4, 6, 10, 18], ids=["gather", "gather dx", "flat", "strided"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_a_non_finite_pixel_reaches_the_same_places_as_in_the_loops(bad, size):
     # a pixel next to the padding: read by the windows of the edge only
