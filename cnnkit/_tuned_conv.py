@@ -10,11 +10,23 @@ measured it worth while (ratios of Conv2D forward + backward, off / on):
 - col2im adds into a writeable strided view of the padded gradient, in blocks of taps.
 
 - temporaries live in scratch buffers kept between calls, and a layer's columns reuse the
-  memory of its last batch's (fresh arrays of a few hundred KB cost page faults each call).
+  memory of its last batch's (fresh arrays of a few hundred KB cost page faults each call);
+- outputs 4 or fewer wide gather their columns by place (``np.take``) instead of copying
+  rows of 4 through a strided view;
+- outputs 8 or fewer wide gather dx from the columns' gradient (each pixel takes its KH*KW
+  shares by place, then one sum), float32 stride-1 ones up to 15 wide add it on the flat
+  padded grid, the others use strided col2im.
 
 Tried and dropped, as it gained nothing measurable (0.95x-1.07x, within the noise):
 computing every padded column for narrow stride-1 outputs (a "flat grid"; it also let a
-NaN in a pixel no window reads reach dweight as 0 * NaN).
+NaN in a pixel no window reads reach dweight as 0 * NaN). Measured no faster on C
+(64x16x14x14, 32 kernels 3x3, float32, one thread): a flat-grid forward, its columns made
+by KH*KW contiguous copies (1.07x) or as KH*KW accumulated products W_tap @ shifted x
+(1.06x); dx as ONE product with the KH*KW shifted copies of dout stacked (1.46x); the
+products transposed or cut into blocks of columns (0.97x-1.02x, noise: OpenBLAS runs thin
+products at about 110 GFLOP/s in every layout, half its 1024x1024 rate); gathering
+columns by place for rows of 8 (1.2x) or 14 (2.2x); dx on rows of the padded width, one
+product per image (no better than the flat grid on C, than the gather on narrow rows).
 """
 
 from __future__ import annotations
@@ -66,6 +78,17 @@ def _padded_channels_first(
     return buf, image
 
 
+def _window_places(buf: np.ndarray, a: ConvArgs) -> np.ndarray:
+    """Where each element of :func:`_tap_view` sits in the flattened ``buf`` (kept per shape)."""
+    key = f"conv window places {a.x.shape} {a.weight.shape} {a.pads} {a.stride} {a.dilation}"
+    places = scratch.empty(
+        key, (buf.shape[0], *a.weight.shape[2:], a.x.shape[0], *a.out_hw), np.intp, fill=-1
+    )
+    if places.size and places.flat[0] < 0:  # new: filled in once
+        places[...] = _tap_view(np.arange(buf.size).reshape(buf.shape), a)
+    return places
+
+
 def tuned_forward(a: ConvArgs, reuse: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Convolution output (N, F, OH, OW), and the columns (C*KH*KW, N*OH*OW) for backward.
 
@@ -79,7 +102,12 @@ def tuned_forward(a: ConvArgs, reuse: np.ndarray | None = None) -> tuple[np.ndar
     # D in float32 (new memory costs page faults).
     fits = reuse is not None and reuse.size == windows.size and reuse.dtype == a.x.dtype
     cols = reuse.reshape(windows.shape) if fits else np.empty(windows.shape, a.x.dtype)
-    cols[...] = windows  # the one copy of the input
+    if a.out_hw[1] <= _GATHER_MAX_OW:
+        # Rows of 4 or fewer make the strided copy mostly loop overhead; a gather with the
+        # windows' places, kept per shape, is 0.47x its time on 32x32x4x4 (digits layer 3).
+        np.take(buf, _window_places(buf, a), out=cols, mode="clip")
+    else:
+        cols[...] = windows  # the one copy of the input
     cols = cols.reshape(a.weight[0].size, -1)  # (C*KH*KW, N*OH*OW)
     f = a.weight.shape[0]
     # (F, N*OH*OW): every node of the batch. Temporaries live in scratch buffers kept
@@ -112,6 +140,11 @@ def tuned_backward(
     # Short rows (OW < 16) make the strided col2im below slow; there, in float32, the flat
     # grid wins: fwd+bwd 0.91x on A (OW 8), backward 0.84x-0.97x on C (OW 14). Measured
     # not worth it: B (OW 24) 1.04x, and float64 (C 1.04x, B 1.30x: dearer products).
+    # Rows of 8 or fewer: dx gathered, not added (fwd+bwd, float32 / float64): A 0.92x /
+    # 0.84x, digits layers 0.84x / 0.86x, 1.01x / 0.87x, 0.85x / 0.82x; measured slower
+    # for wider rows (C 1.23x, B 1.32x, D 3.6x), so those keep col2im.
+    if a.out_hw[1] <= _GATHER_DX_MAX_OW:
+        return _dx_gather(dgrid, a), dweight, dbias
     flat = a.stride == a.dilation == (1, 1) and a.out_hw[1] < 16 and a.x.dtype == np.float32
     if flat and np.isfinite(a.weight).all():
         return _dx_flat(dout, a), dweight, dbias
@@ -168,3 +201,56 @@ def _dx_flat(dout: np.ndarray, a: ConvArgs) -> np.ndarray:
     image = dbuf[:, :flat].reshape(c, n, hp, wp)[:, :, pt : pt + h, pl : pl + w]
     dx[...] = image.transpose(1, 0, 2, 3)
     return dx
+
+
+#: outputs this wide or narrower have their columns gathered by place (forward) and
+#: their dx gathered from the columns' gradient (backward)
+_GATHER_MAX_OW = 4
+_GATHER_DX_MAX_OW = 8
+
+
+def _dx_gather(dgrid: np.ndarray, a: ConvArgs) -> np.ndarray:
+    """dx from ``dgrid``, dout as (F, N*OH*OW), by gathering the columns' gradient.
+
+    The columns' gradient ``weight.T @ dgrid`` is (C*KH*KW, N*OH*OW). Pixel (n, c, y, x)
+    takes from its row (c, i, j) the node whose tap (i, j) reads the pixel, or a zero placed
+    after the last column where no node does; the KH*KW gathered layers are then summed.
+    Nothing is multiplied by a zero place, so NaN and inf go where the loops send them.
+    """
+    n, c, h, w = a.x.shape
+    f, _, kh, kw = a.weight.shape
+    taps, nodes = kh * kw, dgrid.shape[1]
+    key = f"conv dx places {a.x.shape} {a.weight.shape} {a.pads} {a.stride} {a.dilation}"
+    places = scratch.empty(key, (taps, n, c, h, w), np.intp, fill=-1)
+    if places.size and places.flat[0] < 0:  # new: filled in once
+        places[...] = _dx_places(a, nodes)
+    padded = scratch.empty("conv dx gather", (c * taps, nodes + 1), a.x.dtype)
+    # written in place, next to its zero column: fwd+bwd 0.97x-0.98x (A, digits layers)
+    np.matmul(a.weight.reshape(f, -1).T, dgrid, out=padded[:, :nodes])
+    padded[:, nodes] = 0
+    shares = scratch.empty("conv dx shares", places.shape, a.x.dtype)
+    np.take(padded, places, out=shares, mode="clip")
+    return np.add.reduce(shares, axis=0)
+
+
+def _dx_places(a: ConvArgs, nodes: int) -> np.ndarray:
+    """For :func:`_dx_gather`: place in the (C*KH*KW, N*OH*OW + 1) array of each share."""
+    n, c, h, w = a.x.shape
+    kh, kw = a.weight.shape[2:]
+    (pt, _), (pl, _) = a.pads
+    (sh, sw), (dh, dw), (oh, ow) = a.stride, a.dilation, a.out_hw
+    i, j = np.divmod(np.arange(kh * kw), kw)
+    # node row r reads padded row r*sh + i*dh, i.e. pixel row y = r*sh + i*dh - pt
+    r_top = np.arange(h)[None, :] + pt - i[:, None] * dh  # (taps, H): r * sh
+    s_left = np.arange(w)[None, :] + pl - j[:, None] * dw  # (taps, W): s * sw
+    r, s = r_top // sh, s_left // sw
+    r_ok = (r_top % sh == 0) & (r >= 0) & (r < oh)
+    s_ok = (s_left % sw == 0) & (s >= 0) & (s < ow)
+    node = (
+        np.arange(n)[None, :, None, None] * (oh * ow)
+        + (r * ow)[:, None, :, None]
+        + s[:, None, None, :]
+    )  # (taps, N, H, W)
+    node = np.where(r_ok[:, None, :, None] & s_ok[:, None, None, :], node, nodes)
+    row = np.arange(c)[None, :] * (kh * kw) + np.arange(kh * kw)[:, None]  # (taps, C)
+    return row[:, None, :, None, None] * (nodes + 1) + node[:, :, None]
