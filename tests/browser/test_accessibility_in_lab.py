@@ -47,8 +47,8 @@ EXCLUDE: list[tuple[str, str]] = [
     # with no handleAttributes, so the handle has no aria-label, and the slider's <label>
     # cannot label a <div>. No widget trait reaches the handle (description,
     # description_allow_html, style and layout all act on other elements), and the kernel
-    # cannot change a view's DOM: the fix belongs in ipywidgets' slider view
-    # (jupyter-widgets/ipywidgets#2650, "ARIA labels, and more accessibility features").
+    # cannot change a view's DOM: the fix belongs in ipywidgets' slider view (noUiSlider
+    # takes a handleAttributes option for exactly this; ipywidgets does not pass one).
     # The handle's value is read out (aria-valuetext) and the label is drawn beside it.
     (".widget-slider .noUi-handle", "ipywidgets' slider handle has no accessible name"),
 ]
