@@ -65,32 +65,35 @@ def check_pointwise_parameters(answer: object) -> tuple[bool, str]:
     "09.2",
     solution="""
 # Each 3x3 layer adds dilation * (3 - 1) pixels to the field:
-# 1 + 1*2 + 2*2 + 4*2 = 15.
-answer = 15     # = cnnkit.widgets.dilated_footprint(3, [1, 2, 4]).shape[0]
+# 1 + 1*2 + 2*2 + 4*2 + 8*2 = 31.
+answer = 31     # = cnnkit.widgets.dilated_footprint(3, [1, 2, 4, 8]).shape[0]
 """,
     expects=WHOLE,
 )
 def check_dilated_field(answer: object) -> tuple[bool, str]:
-    """Receptive-field side of three 3x3 layers with dilations 1, 2 and 4 (stride 1)."""
+    """Receptive-field side of four 3x3 layers with dilations 1, 2, 4 and 8 (stride 1)."""
     value = as_whole_number(answer, "the side of the receptive field")
-    right = dilated_footprint(3, [1, 2, 4]).shape[0]
-    holes = int(np.count_nonzero(dilated_footprint(3, [1, 2, 4]) == 0))
+    dilations = [1, 2, 4, 8]
+    right = dilated_footprint(3, dilations).shape[0]
+    holes = int(np.count_nonzero(dilated_footprint(3, dilations) == 0))
     if value == right:
         return True, (
-            f"1 + 2 + 4 + 8 = {right}, and with dilations 1, 2, 4 there are {holes} holes: "
-            "every pixel of the 15x15 field is seen."
+            f"1 + 2 + 4 + 8 + 16 = {right}, and with dilations 1, 2, 4, 8 there are {holes} "
+            f"holes: every pixel of the {right}x{right} field is seen."
         )
-    if value == 7:
-        return False, "that is three plain 3x3 layers; dilation d spreads each kernel to d*2+1."
-    if value == 3 + 5 + 9:
+    if value == 1 + 2 * len(dilations):
+        return False, "that is four plain 3x3 layers; dilation d spreads each kernel to d*2+1."
+    if value == sum(2 * d + 1 for d in dilations):
         return False, (
-            "the spans are 3, 5 and 9, but they overlap by one pixel at each join: each "
+            "the spans are 3, 5, 9 and 17, but they overlap by one pixel at each join: each "
             "layer adds d * (k - 1), not its whole span."
         )
-    if value == 9:
-        return False, "that is the last layer alone; the field grows through all three layers."
-    if value == 1 + 2 * 2 * 3 or value == 13:
-        return False, "add the layers' own dilations, 1, 2 and 4, each times (3 - 1)."
+    if value == 2 * dilations[-1] + 1:
+        return False, "that is the last layer alone; the field grows through all four layers."
+    if value == 1 + 2 * 2 * len(dilations):
+        return False, "add the layers' own dilations, 1, 2, 4 and 8, each times (3 - 1)."
+    if value == 1 + 2 * sum(dilations[:-1]):
+        return False, "that is the first three layers; add the fourth, dilation 8."
     return False, (
         "start from 1 and add d * (kernel_size - 1) for every layer, with its own dilation d."
     )
@@ -99,38 +102,39 @@ def check_dilated_field(answer: object) -> tuple[bool, str]:
 @exercise(
     "09.3",
     solution="""
-# depthwise 3x3: 32 kernels of 3*3*1 weights, 32 biases:  288 + 32   =  320
-# pointwise 1x1: 64 kernels of 32 weights, 64 biases:    2048 + 64   = 2112
-answer = 320 + 2112     # = 2432, against 3*3*32*64 + 64 = 18,496 for the full 3x3 conv
+# depthwise 3x3: 16 kernels of 3*3*1 weights, 16 biases:  144 + 16  = 160
+# pointwise 1x1: 48 kernels of 16 weights, 48 biases:     768 + 48  = 816
+answer = 160 + 816     # = 976, against 3*3*16*48 + 48 = 6,960 for the full 3x3 conv
 """,
     expects=WHOLE,
 )
 def check_separable_parameters(answer: object) -> tuple[bool, str]:
-    """Parameters of a depthwise 3x3 (32 channels) then a 1x1 from 32 to 64, with biases."""
+    """Parameters of a depthwise 3x3 (16 channels) then a 1x1 from 16 to 48, with biases."""
     value = as_whole_number(answer, "the number of parameters")
-    right = separable_cost(32, 64, 3).params
-    full = conv_cost(32, 64, 3).params
-    depthwise = conv_cost(32, 32, 3, groups=32).params
-    pointwise = conv_cost(32, 64, 1).params
+    c, f = 16, 48
+    right = separable_cost(c, f, 3).params
+    full = conv_cost(c, f, 3).params
+    depthwise = conv_cost(c, c, 3, groups=c).params
+    pointwise = conv_cost(c, f, 1).params
     if value == right:
         return True, (
             f"{depthwise} (depthwise) + {pointwise:,} (1x1) = {right:,}, "
             f"{right / full:.0%} of the {full:,} of a full 3x3 convolution."
         )
-    if value == separable_cost(32, 64, 3, bias=False).params:
+    if value == separable_cost(c, f, 3, bias=False).params:
         return False, "the weights are right; both layers have one bias per output channel."
     if value == full:
         return False, "that is the full 3x3 convolution; the question asks for the pair."
     if value in (depthwise, pointwise):
         return False, "that is one of the two layers; add the other."
-    if value == conv_cost(32, 32, 3).params + pointwise:
+    if value == conv_cost(c, c, 3).params + pointwise:
         return False, (
-            "the depthwise layer gives each channel its own 3x3 kernel (groups=32): "
-            "3*3*1 weights per kernel, not 3*3*32."
+            "the depthwise layer gives each channel its own 3x3 kernel (groups=16): "
+            "3*3*1 weights per kernel, not 3*3*16."
         )
     return False, (
-        "count the two layers apart: depthwise, 32 kernels of 3x3x1 plus 32 biases; "
-        "then 1x1, 64 kernels of 32 weights plus 64 biases."
+        "count the two layers apart: depthwise, 16 kernels of 3x3x1 plus 16 biases; "
+        "then 1x1, 48 kernels of 16 weights plus 48 biases."
     )
 
 
@@ -214,25 +218,28 @@ def check_batchnorm_eval(answer: object) -> tuple[bool, str]:
 @exercise(
     "09.6",
     solution="""
-# Global average pooling turns each of the 64 maps into one number: 64 inputs.
-answer = 64 * 10 + 10     # = 650, against 64*2*2*10 + 10 = 2570 after Flatten
+# Global average pooling turns each of the 128 maps into one number: 128 inputs.
+answer = 128 * 10 + 10     # = 1290, against 128*4*4*10 + 10 = 20,490 after Flatten
 """,
     expects=WHOLE,
 )
 def check_gap_dense_parameters(answer: object) -> tuple[bool, str]:
-    """Parameters of Dense(?, 10) after global average pooling of 64 maps of 2x2."""
+    """Parameters of Dense(?, 10) after global average pooling of 128 maps of 4x4."""
     value = as_whole_number(answer, "the number of parameters")
-    right = Dense(64, 10).n_params
-    flat = Dense(64 * 2 * 2, 10).n_params
+    maps, side = 128, 4
+    right = Dense(maps, 10).n_params
+    flat = Dense(maps * side * side, 10).n_params
     if value == right:
         return True, (
-            f"64 averages in, 10 scores out: {right} parameters, against {flat:,} when "
-            "Flatten hands all 256 values to the Dense layer."
+            f"{maps} averages in, 10 scores out: {right:,} parameters, against {flat:,} when "
+            f"Flatten hands all {maps * side * side:,} values to the Dense layer."
         )
     if value == flat:
-        return False, "that is after Flatten (64*2*2 inputs); pooling leaves one per map."
-    if value == 64 * 10:
+        return False, "that is after Flatten (128*4*4 inputs); pooling leaves one per map."
+    if value == maps * side * side:
+        return False, "that is the number of values after Flatten; pooling leaves one per map."
+    if value == maps * 10:
         return False, "the weights are right; add the 10 biases."
     if value == 0:
         return False, "the pooling has no parameters, but the Dense layer after it has."
-    return False, "global average pooling leaves one number per map: count Dense(64, 10)."
+    return False, "global average pooling leaves one number per map: count Dense(128, 10)."
