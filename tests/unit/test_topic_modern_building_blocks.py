@@ -385,7 +385,7 @@ def test_dilated_field():
             (34, "overlap"),  # spans added: 3 + 5 + 9 + 17
             (17, "last layer"),
             (17.0, "last layer"),
-            (15, "first three"),  # the 1, 2, 4 stack of the notebook
+            (15, "leaves out the last"),  # the 1, 2, 4 stack of the notebook
             (32, "start from 1"),
         ],
     )
