@@ -28,33 +28,46 @@ __all__ = [
 
 WHOLE = "one whole number, such as 42"
 
+# The questions' constants: each question, solution and check is written from them.
+_PW_IN, _PW_OUT = 64, 16  # 09.1: a 1x1 convolution
+_DILATIONS = (1, 2, 4, 8)  # 09.2: 3x3 layers, stride 1
+_SEP_C, _SEP_F = 16, 48  # 09.3: depthwise 3x3 on _SEP_C channels, then 1x1 to _SEP_F
+_T_N, _T_K, _T_S, _T_P, _T_OP = 7, 3, 2, 1, 1  # 09.4: input, kernel, stride, padding, o.p.
+_GAP_MAPS, _GAP_SIDE = 128, 4  # 09.6: maps of _GAP_SIDE x _GAP_SIDE before the pooling
+_COUNT = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
+_ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}
+_DIL_TEXT = ", ".join(str(d) for d in _DILATIONS[:-1]) + f" and {_DILATIONS[-1]}"
+
 
 @exercise(
     "09.1",
-    solution="""
-# A 1x1 kernel has one weight per input channel: 64 weights, and a bias.
-# 16 such kernels: 16 * (64 * 1 * 1) + 16 = 1040 parameters.
-answer = 16 * 64 + 16     # = cnnkit.Conv2D(64, 16, 1).n_params
+    question=f"""How many parameters (weights and biases) does a 1x1 convolution from {_PW_IN}
+channels to {_PW_OUT} channels have?""",
+    solution=f"""
+# A 1x1 kernel has one weight per input channel: {_PW_IN} weights, and a bias.
+# {_PW_OUT} such kernels: {_PW_OUT} * ({_PW_IN} * 1 * 1) + {_PW_OUT} parameters.
+answer = {_PW_OUT} * {_PW_IN} + {_PW_OUT}     # = cnnkit.Conv2D({_PW_IN}, {_PW_OUT}, 1).n_params
 """,
     expects=WHOLE,
 )
 def check_pointwise_parameters(answer: object) -> tuple[bool, str]:
-    """Parameters of a 1x1 convolution from 64 channels to 16 (weights and biases)."""
+    """09.1: parameters of a 1x1 convolution from _PW_IN channels to _PW_OUT."""
+    c, f = _PW_IN, _PW_OUT
     value = as_whole_number(answer, "the number of parameters")
-    right = Conv2D(64, 16, 1).n_params
+    right = Conv2D(c, f, 1).n_params
     if value == right:
         return True, (
-            f"16 kernels of 64 weights each, plus 16 biases: {right:,}. A 3x3 layer "
-            f"would need {Conv2D(64, 16, 3).n_params:,}."
+            f"{f} kernels of {c} weights each, plus {f} biases: {right:,}. A 3x3 layer "
+            f"would need {Conv2D(c, f, 3).n_params:,}."
         )
-    if value == 64 * 16:
-        return False, "the weights are right; each of the 16 kernels also has a bias."
-    if value == Conv2D(64, 16, 3).n_params or value == 64 * 16 * 9:
+    if value == c * f:
+        return False, f"the weights are right; each of the {f} kernels also has a bias."
+    if value == Conv2D(c, f, 3).n_params or value == c * f * 9:
         return False, "that is a 3x3 layer; a 1x1 kernel has one weight per input channel."
-    if value in (64 + 1, 64, 16 + 1, 16):
-        return False, "that is one kernel (or one weight per channel); there are 16 kernels."
-    if value == 64 * 64 + 64:
-        return False, "the layer goes from 64 channels to 16: it has 16 kernels, not 64."
+    if value in (c + 1, c, f + 1, f):
+        return False, f"that is one kernel (or one weight per channel); there are {f} kernels."
+    if value == c * c + c:
+        return False, f"the layer goes from {c} channels to {f}: it has {f} kernels, not {c}."
     return False, (
         "count the kernels (one per output channel) times the weights of one kernel "
         "(in_channels * 1 * 1), then add one bias per kernel."
@@ -63,34 +76,40 @@ def check_pointwise_parameters(answer: object) -> tuple[bool, str]:
 
 @exercise(
     "09.2",
-    solution="""
-# Each 3x3 layer adds dilation * (3 - 1) pixels to the field:
-# 1 + 1*2 + 2*2 + 4*2 = 15.
-answer = 15     # = cnnkit.widgets.dilated_footprint(3, [1, 2, 4]).shape[0]
+    question=f"""{_COUNT.get(len(_DILATIONS), len(_DILATIONS))} 3x3 conv layers with stride 1 and
+dilations {_DIL_TEXT} (in that order): how many pixels wide is the receptive field of one
+node of the {_ORDINAL.get(len(_DILATIONS), "last")} layer?""",
+    solution=f"""
+# Each 3x3 layer adds dilation * (3 - 1) pixels to the field, starting from 1 pixel:
+answer = 1 + {" + ".join(f"{d}*2" for d in _DILATIONS)}
+# = cnnkit.widgets.dilated_footprint(3, {list(_DILATIONS)}).shape[0]
 """,
     expects=WHOLE,
 )
 def check_dilated_field(answer: object) -> tuple[bool, str]:
-    """Receptive-field side of three 3x3 layers with dilations 1, 2 and 4 (stride 1)."""
+    """09.2: receptive-field side of 3x3 layers with dilations _DILATIONS (stride 1)."""
     value = as_whole_number(answer, "the side of the receptive field")
-    right = dilated_footprint(3, [1, 2, 4]).shape[0]
-    holes = int(np.count_nonzero(dilated_footprint(3, [1, 2, 4]) == 0))
+    dilations = list(_DILATIONS)
+    right = dilated_footprint(3, dilations).shape[0]
+    holes = int(np.count_nonzero(dilated_footprint(3, dilations) == 0))
     if value == right:
         return True, (
-            f"1 + 2 + 4 + 8 = {right}, and with dilations 1, 2, 4 there are {holes} holes: "
-            "every pixel of the 15x15 field is seen."
+            f"1 + {' + '.join(str(2 * d) for d in dilations)} = {right}, and with dilations "
+            f"{_DIL_TEXT} there are {holes} holes in the {right}x{right} field."
         )
-    if value == 7:
-        return False, "that is three plain 3x3 layers; dilation d spreads each kernel to d*2+1."
-    if value == 3 + 5 + 9:
+    if value == 1 + 2 * len(dilations):
+        return False, "that is plain 3x3 layers; dilation d spreads each kernel to d*2+1."
+    if value == sum(2 * d + 1 for d in dilations):
         return False, (
-            "the spans are 3, 5 and 9, but they overlap by one pixel at each join: each "
-            "layer adds d * (k - 1), not its whole span."
+            "you added the layers' whole spans, but they overlap by one pixel at each join: "
+            "each layer adds d * (k - 1), not its whole span."
         )
-    if value == 9:
-        return False, "that is the last layer alone; the field grows through all three layers."
-    if value == 1 + 2 * 2 * 3 or value == 13:
-        return False, "add the layers' own dilations, 1, 2 and 4, each times (3 - 1)."
+    if value == 2 * dilations[-1] + 1:
+        return False, "that is the last layer alone; the field grows through all the layers."
+    if value == 1 + 2 * 2 * len(dilations):
+        return False, f"add the layers' own dilations, {_DIL_TEXT}, each times (3 - 1)."
+    if len(dilations) > 1 and value == 1 + 2 * sum(dilations[:-1]):
+        return False, f"that leaves out the last layer; add it, dilation {dilations[-1]}."
     return False, (
         "start from 1 and add d * (kernel_size - 1) for every layer, with its own dilation d."
     )
@@ -98,39 +117,44 @@ def check_dilated_field(answer: object) -> tuple[bool, str]:
 
 @exercise(
     "09.3",
-    solution="""
-# depthwise 3x3: 32 kernels of 3*3*1 weights, 32 biases:  288 + 32   =  320
-# pointwise 1x1: 64 kernels of 32 weights, 64 biases:    2048 + 64   = 2112
-answer = 320 + 2112     # = 2432, against 3*3*32*64 + 64 = 18,496 for the full 3x3 conv
+    question=f"""A depthwise 3x3 convolution on {_SEP_C} channels (`groups={_SEP_C}`), followed
+by a 1x1 convolution from {_SEP_C} to {_SEP_F} channels, both with biases: how many parameters in
+all?""",
+    solution=f"""
+# depthwise 3x3: {_SEP_C} kernels of 3*3*1 weights and {_SEP_C} biases
+# pointwise 1x1: {_SEP_F} kernels of {_SEP_C} weights and {_SEP_F} biases
+answer = ({_SEP_C} * 9 + {_SEP_C}) + ({_SEP_F} * {_SEP_C} + {_SEP_F})
+# = cnnkit.widgets.separable_cost({_SEP_C}, {_SEP_F}, 3).params
 """,
     expects=WHOLE,
 )
 def check_separable_parameters(answer: object) -> tuple[bool, str]:
-    """Parameters of a depthwise 3x3 (32 channels) then a 1x1 from 32 to 64, with biases."""
+    """09.3: a depthwise 3x3 on _SEP_C channels then a 1x1 to _SEP_F, with biases."""
     value = as_whole_number(answer, "the number of parameters")
-    right = separable_cost(32, 64, 3).params
-    full = conv_cost(32, 64, 3).params
-    depthwise = conv_cost(32, 32, 3, groups=32).params
-    pointwise = conv_cost(32, 64, 1).params
+    c, f = _SEP_C, _SEP_F
+    right = separable_cost(c, f, 3).params
+    full = conv_cost(c, f, 3).params
+    depthwise = conv_cost(c, c, 3, groups=c).params
+    pointwise = conv_cost(c, f, 1).params
     if value == right:
         return True, (
             f"{depthwise} (depthwise) + {pointwise:,} (1x1) = {right:,}, "
             f"{right / full:.0%} of the {full:,} of a full 3x3 convolution."
         )
-    if value == separable_cost(32, 64, 3, bias=False).params:
+    if value == separable_cost(c, f, 3, bias=False).params:
         return False, "the weights are right; both layers have one bias per output channel."
     if value == full:
         return False, "that is the full 3x3 convolution; the question asks for the pair."
     if value in (depthwise, pointwise):
         return False, "that is one of the two layers; add the other."
-    if value == conv_cost(32, 32, 3).params + pointwise:
+    if value == conv_cost(c, c, 3).params + pointwise:
         return False, (
-            "the depthwise layer gives each channel its own 3x3 kernel (groups=32): "
-            "3*3*1 weights per kernel, not 3*3*32."
+            f"the depthwise layer gives each channel its own 3x3 kernel (groups={c}): "
+            f"3*3*1 weights per kernel, not 3*3*{c}."
         )
     return False, (
-        "count the two layers apart: depthwise, 32 kernels of 3x3x1 plus 32 biases; "
-        "then 1x1, 64 kernels of 32 weights plus 64 biases."
+        f"count the two layers apart: depthwise, {c} kernels of 3x3x1 plus {c} biases; "
+        f"then 1x1, {f} kernels of {c} weights plus {f} biases."
     )
 
 
@@ -140,27 +164,30 @@ def _transposed_size(n: int, k: int, s: int, p: int, op: int) -> int:
 
 @exercise(
     "09.4",
-    solution="""
+    question=f"""What is the output size of `ConvTranspose2d(kernel_size={_T_K}, stride={_T_S},
+padding={_T_P}, output_padding={_T_OP})` on an input of size {_T_N} (along one axis)?""",
+    solution=f"""
 # out = (n - 1) * stride - 2 * padding + (kernel_size - 1) + output_padding + 1
-answer = (7 - 1) * 2 - 2 * 1 + (3 - 1) + 1 + 1     # = 14
+answer = ({_T_N} - 1) * {_T_S} - 2 * {_T_P} + ({_T_K} - 1) + {_T_OP} + 1
 """,
     expects=WHOLE,
 )
 def check_transposed_size(answer: object) -> tuple[bool, str]:
-    """Output size of ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1)
-    on an input of size 7."""
+    """09.4: output size of a transposed convolution (the _T_ constants)."""
     value = as_whole_number(answer, "the output size")
-    right = _transposed_size(7, 3, 2, 1, 1)
+    n, k, s, p, op = _T_N, _T_K, _T_S, _T_P, _T_OP
+    right = _transposed_size(n, k, s, p, op)
     if value == right:
         return True, (
-            f"{right}: the convolution it undoes (kernel 3, stride 2, padding 1) maps both "
-            f"{right - 1} and {right} to 7; output_padding=1 picks {right}."
+            f"{right}: (n - 1) * stride - 2 * padding + (kernel_size - 1) + output_padding "
+            f"+ 1 with n = {n}; output_padding={op} picks it among the sizes that a "
+            f"convolution (kernel {k}, stride {s}, padding {p}) maps to {n}."
         )
-    if value == _transposed_size(7, 3, 2, 1, 0):
-        return False, "right without output_padding; it adds 1 to the output side."
-    if value == _transposed_size(7, 3, 2, -1, 1):
+    if op and value == _transposed_size(n, k, s, p, 0):
+        return False, f"right without output_padding; it adds {op} to the output side."
+    if p and value == _transposed_size(n, k, s, -p, op):
         return False, "padding is taken away from a transposed convolution's output, not added."
-    if value == (7 + 2 * 1 - 3) // 2 + 1:
+    if value == (n + 2 * p - k) // s + 1:
         return False, "that is the ordinary convolution's rule; a transposed one runs it backwards."
     return False, ("use (n - 1) * stride - 2 * padding + (kernel_size - 1) + output_padding + 1.")
 
@@ -171,13 +198,17 @@ BATCHNORM_EVAL = dict(x=6.0, running_mean=2.0, running_var=4.0, weight=3.0, bias
 
 @exercise(
     "09.5",
+    question=f"""A `BatchNorm2D` layer in evaluation mode has, for one channel, the running
+statistics and learned numbers `running_mean={BATCHNORM_EVAL["running_mean"]:g}`,
+`running_var={BATCHNORM_EVAL["running_var"]:g}`, `weight={BATCHNORM_EVAL["weight"]:g}`,
+`bias={BATCHNORM_EVAL["bias"]:g}` and `eps={BATCHNORM_EVAL["eps"]:g}` (all in
+`BATCHNORM_EVAL`). What does it output for the value `x={BATCHNORM_EVAL["x"]:g}`?""",
     solution="""
 # In evaluation mode batch normalisation uses the running statistics, not the batch's:
 # (x - running_mean) / sqrt(running_var + eps) * weight + bias
 q = BATCHNORM_EVAL
 z = (q["x"] - q["running_mean"]) / np.sqrt(q["running_var"] + q["eps"])
 answer = z * q["weight"] + q["bias"]
-# = (6 - 2) / 2 * 3 + 1 = 7 (to five decimals)
 """,
     expects="one number, such as 2.5",
 )
@@ -213,26 +244,36 @@ def check_batchnorm_eval(answer: object) -> tuple[bool, str]:
 
 @exercise(
     "09.6",
-    solution="""
-# Global average pooling turns each of the 64 maps into one number: 64 inputs.
-answer = 64 * 10 + 10     # = 650, against 64*2*2*10 + 10 = 2570 after Flatten
+    question=f"""A network's last conv layer gives {_GAP_MAPS} maps of {_GAP_SIDE}x{_GAP_SIDE}.
+With global average pooling after it, how many parameters does the Dense layer to the 10
+classes have?""",
+    solution=f"""
+# Global average pooling turns each of the {_GAP_MAPS} maps into one number: {_GAP_MAPS} inputs.
+answer = {_GAP_MAPS} * 10 + 10
+# against {_GAP_MAPS}*{_GAP_SIDE}*{_GAP_SIDE}*10 + 10 = \
+{Dense(_GAP_MAPS * _GAP_SIDE**2, 10).n_params:,} after Flatten
 """,
     expects=WHOLE,
 )
 def check_gap_dense_parameters(answer: object) -> tuple[bool, str]:
-    """Parameters of Dense(?, 10) after global average pooling of 64 maps of 2x2."""
+    """09.6: parameters of Dense(?, 10) after global average pooling of _GAP_MAPS maps."""
     value = as_whole_number(answer, "the number of parameters")
-    right = Dense(64, 10).n_params
-    flat = Dense(64 * 2 * 2, 10).n_params
+    maps, side = _GAP_MAPS, _GAP_SIDE
+    right = Dense(maps, 10).n_params
+    flat = Dense(maps * side * side, 10).n_params
     if value == right:
         return True, (
-            f"64 averages in, 10 scores out: {right} parameters, against {flat:,} when "
-            "Flatten hands all 256 values to the Dense layer."
+            f"{maps} averages in, 10 scores out: {right:,} parameters, against {flat:,} when "
+            f"Flatten hands all {maps * side * side:,} values to the Dense layer."
         )
     if value == flat:
-        return False, "that is after Flatten (64*2*2 inputs); pooling leaves one per map."
-    if value == 64 * 10:
+        return False, (
+            f"that is after Flatten ({maps}*{side}*{side} inputs); pooling leaves one per map."
+        )
+    if value == maps * side * side:
+        return False, "that is the number of values after Flatten; pooling leaves one per map."
+    if value == maps * 10:
         return False, "the weights are right; add the 10 biases."
     if value == 0:
         return False, "the pooling has no parameters, but the Dense layer after it has."
-    return False, "global average pooling leaves one number per map: count Dense(64, 10)."
+    return False, f"global average pooling leaves one number per map: count Dense({maps}, 10)."

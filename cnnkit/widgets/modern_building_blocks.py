@@ -339,7 +339,8 @@ def separable_cost(
 def describe_costs(
     in_channels: int, out_channels: int, kernel_size: int, groups: int, size: int
 ) -> str:
-    """The three costs side by side, as a small table with their share of the full conv."""
+    """The three costs side by side, as a small table with their share of the full conv's
+    multiplications."""
     full = conv_cost(in_channels, out_channels, kernel_size, 1, size)
     grouped = conv_cost(in_channels, out_channels, kernel_size, groups, size)
     separable = separable_cost(in_channels, out_channels, kernel_size, size)
@@ -348,11 +349,11 @@ def describe_costs(
         (f"groups={groups}", grouped),
         ("depthwise + 1x1", separable),
     ]
-    lines = [f"{'layer':<18}{'parameters':>12}{'multiplications':>17}{'share':>8}"]
+    lines = [f"{'layer':<18}{'parameters':>12}{'multiplications':>17}{'mult. share':>13}"]
     for name, cost in rows:
         lines.append(
             f"{name:<18}{cost.params:>12,}{cost.multiplications:>17,}"
-            f"{cost.multiplications / full.multiplications:>8.1%}"
+            f"{cost.multiplications / full.multiplications:>13.1%}"
         )
     lines.append(
         f"{in_channels} -> {out_channels} channels, {kernel_size}x{kernel_size} kernels, "

@@ -377,30 +377,31 @@ def test_pointwise_parameters():
 
 
 def test_dilated_field():
-    assert ex.check_dilated_field(15)
+    assert ex.check_dilated_field(31)
     _diagnoses(
         ex.check_dilated_field,
         [
-            (7, "plain 3x3"),  # dilation ignored
-            (17, "overlap"),  # spans added: 3 + 5 + 9
-            (9, "last layer"),
-            (13, "own dilations"),  # as if all dilations were 2
-            (16, "start from 1"),
+            (9, "plain 3x3"),  # dilation ignored
+            (34, "overlap"),  # spans added: 3 + 5 + 9 + 17
+            (17, "last layer"),
+            (17.0, "last layer"),
+            (15, "leaves out the last"),  # the 1, 2, 4 stack of the notebook
+            (32, "start from 1"),
         ],
     )
 
 
 def test_separable_parameters():
-    assert ex.check_separable_parameters(2432)
+    assert ex.check_separable_parameters(976)
     _diagnoses(
         ex.check_separable_parameters,
         [
-            (2336, "bias"),  # no biases
-            (18496, "full 3x3"),
-            (320, "one of the two"),
-            (2112, "one of the two"),
-            (9248 + 2112, "groups=32"),  # a full 3x3 on 32 channels then 1x1
-            (2400, "count the two layers"),
+            (912, "bias"),  # no biases: 144 + 768
+            (6960, "full 3x3"),  # 3*3*16*48 + 48
+            (160, "one of the two"),
+            (816, "one of the two"),
+            (2320 + 816, "groups=16"),  # a full 3x3 on 16 channels then 1x1
+            (2432, "count the two layers"),  # the notebook's 32 -> 64 pair
         ],
     )
 
@@ -458,14 +459,16 @@ def test_batchnorm_eval_matches_torch():
 
 
 def test_gap_dense_parameters():
-    assert ex.check_gap_dense_parameters(650)
+    assert ex.check_gap_dense_parameters(1290)
     _diagnoses(
         ex.check_gap_dense_parameters,
         [
-            (2570, "after Flatten"),
-            (640, "biases"),
+            (20490, "after Flatten"),  # 128*4*4*10 + 10
+            (2048, "values after Flatten"),
+            (1280, "biases"),
             (0, "Dense layer after it"),
-            (74, "count Dense(64, 10)"),
+            (650, "count Dense(128, 10)"),  # the notebook's 64 maps
+            (138, "count Dense(128, 10)"),
         ],
     )
 
