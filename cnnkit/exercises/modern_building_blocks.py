@@ -29,30 +29,39 @@ __all__ = [
 WHOLE = "one whole number, such as 42"
 
 # The questions' constants: each question, solution and check is written from them.
-_PW_IN, _PW_OUT = 64, 16  # 09.1: a 1x1 convolution
-_DILATIONS = (1, 2, 4, 8)  # 09.2: 3x3 layers, stride 1
-_SEP_C, _SEP_F = 16, 48  # 09.3: depthwise 3x3 on _SEP_C channels, then 1x1 to _SEP_F
-_T_N, _T_K, _T_S, _T_P, _T_OP = 7, 3, 2, 1, 1  # 09.4: input, kernel, stride, padding, o.p.
-_GAP_MAPS, _GAP_SIDE = 128, 4  # 09.6: maps of _GAP_SIDE x _GAP_SIDE before the pooling
+PW_IN = 64  # 09.1: a 1x1 convolution from PW_IN channels
+PW_OUT = 16  # to PW_OUT
+DILATIONS = (1, 2, 4, 8)  # 09.2: 3x3 layers, stride 1
+SEP_IN = 16  # 09.3: depthwise 3x3 on SEP_IN channels,
+SEP_OUT = 48  # then 1x1 to SEP_OUT
+# 09.4: a transposed convolution's input size, kernel, stride, padding, output_padding
+T_N = 7
+T_K = 3
+T_S = 2
+T_P = 1
+T_OP = 1
+GAP_MAPS = 128  # 09.6: GAP_MAPS maps of GAP_SIDE x GAP_SIDE before the pooling
+GAP_SIDE = 4
+GAP_CLASSES = 10
 _COUNT = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}
-_DIL_TEXT = ", ".join(str(d) for d in _DILATIONS[:-1]) + f" and {_DILATIONS[-1]}"
+_DIL_TEXT = ", ".join(str(d) for d in DILATIONS[:-1]) + f" and {DILATIONS[-1]}"
 
 
 @exercise(
     "09.1",
-    question=f"""How many parameters (weights and biases) does a 1x1 convolution from {_PW_IN}
-channels to {_PW_OUT} channels have?""",
+    question=f"""How many parameters (weights and biases) does a 1x1 convolution from {PW_IN}
+channels to {PW_OUT} channels have?""",
     solution=f"""
-# A 1x1 kernel has one weight per input channel: {_PW_IN} weights, and a bias.
-# {_PW_OUT} such kernels: {_PW_OUT} * ({_PW_IN} * 1 * 1) + {_PW_OUT} parameters.
-answer = {_PW_OUT} * {_PW_IN} + {_PW_OUT}     # = cnnkit.Conv2D({_PW_IN}, {_PW_OUT}, 1).n_params
+# A 1x1 kernel has one weight per input channel: {PW_IN} weights, and a bias.
+# {PW_OUT} such kernels: {PW_OUT} * ({PW_IN} * 1 * 1) + {PW_OUT} parameters.
+answer = {PW_OUT} * {PW_IN} + {PW_OUT}     # = cnnkit.Conv2D({PW_IN}, {PW_OUT}, 1).n_params
 """,
     expects=WHOLE,
 )
 def check_pointwise_parameters(answer: object) -> tuple[bool, str]:
-    """09.1: parameters of a 1x1 convolution from _PW_IN channels to _PW_OUT."""
-    c, f = _PW_IN, _PW_OUT
+    """09.1: parameters of a 1x1 convolution from PW_IN channels to PW_OUT."""
+    c, f = PW_IN, PW_OUT
     value = as_whole_number(answer, "the number of parameters")
     right = Conv2D(c, f, 1).n_params
     if value == right:
@@ -76,20 +85,20 @@ def check_pointwise_parameters(answer: object) -> tuple[bool, str]:
 
 @exercise(
     "09.2",
-    question=f"""{_COUNT.get(len(_DILATIONS), len(_DILATIONS))} 3x3 conv layers with stride 1 and
+    question=f"""{_COUNT.get(len(DILATIONS), len(DILATIONS))} 3x3 conv layers with stride 1 and
 dilations {_DIL_TEXT} (in that order): how many pixels wide is the receptive field of one
-node of the {_ORDINAL.get(len(_DILATIONS), "last")} layer?""",
+node of the {_ORDINAL.get(len(DILATIONS), "last")} layer?""",
     solution=f"""
 # Each 3x3 layer adds dilation * (3 - 1) pixels to the field, starting from 1 pixel:
-answer = 1 + {" + ".join(f"{d}*2" for d in _DILATIONS)}
-# = cnnkit.widgets.dilated_footprint(3, {list(_DILATIONS)}).shape[0]
+answer = 1 + {" + ".join(f"{d}*2" for d in DILATIONS)}
+# = cnnkit.widgets.dilated_footprint(3, {list(DILATIONS)}).shape[0]
 """,
     expects=WHOLE,
 )
 def check_dilated_field(answer: object) -> tuple[bool, str]:
-    """09.2: receptive-field side of 3x3 layers with dilations _DILATIONS (stride 1)."""
+    """09.2: receptive-field side of 3x3 layers with dilations DILATIONS (stride 1)."""
     value = as_whole_number(answer, "the side of the receptive field")
-    dilations = list(_DILATIONS)
+    dilations = list(DILATIONS)
     right = dilated_footprint(3, dilations).shape[0]
     holes = int(np.count_nonzero(dilated_footprint(3, dilations) == 0))
     if value == right:
@@ -117,21 +126,21 @@ def check_dilated_field(answer: object) -> tuple[bool, str]:
 
 @exercise(
     "09.3",
-    question=f"""A depthwise 3x3 convolution on {_SEP_C} channels (`groups={_SEP_C}`), followed
-by a 1x1 convolution from {_SEP_C} to {_SEP_F} channels, both with biases: how many parameters in
+    question=f"""A depthwise 3x3 convolution on {SEP_IN} channels (`groups={SEP_IN}`), followed
+by a 1x1 convolution from {SEP_IN} to {SEP_OUT} channels, both with biases: how many parameters in
 all?""",
     solution=f"""
-# depthwise 3x3: {_SEP_C} kernels of 3*3*1 weights and {_SEP_C} biases
-# pointwise 1x1: {_SEP_F} kernels of {_SEP_C} weights and {_SEP_F} biases
-answer = ({_SEP_C} * 9 + {_SEP_C}) + ({_SEP_F} * {_SEP_C} + {_SEP_F})
-# = cnnkit.widgets.separable_cost({_SEP_C}, {_SEP_F}, 3).params
+# depthwise 3x3: {SEP_IN} kernels of 3*3*1 weights and {SEP_IN} biases
+# pointwise 1x1: {SEP_OUT} kernels of {SEP_IN} weights and {SEP_OUT} biases
+answer = ({SEP_IN} * 9 + {SEP_IN}) + ({SEP_OUT} * {SEP_IN} + {SEP_OUT})
+# = cnnkit.widgets.separable_cost({SEP_IN}, {SEP_OUT}, 3).params
 """,
     expects=WHOLE,
 )
 def check_separable_parameters(answer: object) -> tuple[bool, str]:
-    """09.3: a depthwise 3x3 on _SEP_C channels then a 1x1 to _SEP_F, with biases."""
+    """09.3: a depthwise 3x3 on SEP_IN channels then a 1x1 to SEP_OUT, with biases."""
     value = as_whole_number(answer, "the number of parameters")
-    c, f = _SEP_C, _SEP_F
+    c, f = SEP_IN, SEP_OUT
     right = separable_cost(c, f, 3).params
     full = conv_cost(c, f, 3).params
     depthwise = conv_cost(c, c, 3, groups=c).params
@@ -164,18 +173,18 @@ def _transposed_size(n: int, k: int, s: int, p: int, op: int) -> int:
 
 @exercise(
     "09.4",
-    question=f"""What is the output size of `ConvTranspose2d(kernel_size={_T_K}, stride={_T_S},
-padding={_T_P}, output_padding={_T_OP})` on an input of size {_T_N} (along one axis)?""",
+    question=f"""What is the output size of `ConvTranspose2d(kernel_size={T_K}, stride={T_S},
+padding={T_P}, output_padding={T_OP})` on an input of size {T_N} (along one axis)?""",
     solution=f"""
 # out = (n - 1) * stride - 2 * padding + (kernel_size - 1) + output_padding + 1
-answer = ({_T_N} - 1) * {_T_S} - 2 * {_T_P} + ({_T_K} - 1) + {_T_OP} + 1
+answer = ({T_N} - 1) * {T_S} - 2 * {T_P} + ({T_K} - 1) + {T_OP} + 1
 """,
     expects=WHOLE,
 )
 def check_transposed_size(answer: object) -> tuple[bool, str]:
     """09.4: output size of a transposed convolution (the _T_ constants)."""
     value = as_whole_number(answer, "the output size")
-    n, k, s, p, op = _T_N, _T_K, _T_S, _T_P, _T_OP
+    n, k, s, p, op = T_N, T_K, T_S, T_P, T_OP
     right = _transposed_size(n, k, s, p, op)
     if value == right:
         return True, (
@@ -244,26 +253,26 @@ def check_batchnorm_eval(answer: object) -> tuple[bool, str]:
 
 @exercise(
     "09.6",
-    question=f"""A network's last conv layer gives {_GAP_MAPS} maps of {_GAP_SIDE}x{_GAP_SIDE}.
-With global average pooling after it, how many parameters does the Dense layer to the 10
-classes have?""",
+    question=f"""A network's last conv layer gives {GAP_MAPS} maps of {GAP_SIDE}x{GAP_SIDE}.
+With global average pooling after it, how many parameters does the Dense layer to the
+{GAP_CLASSES} classes have?""",
     solution=f"""
-# Global average pooling turns each of the {_GAP_MAPS} maps into one number: {_GAP_MAPS} inputs.
-answer = {_GAP_MAPS} * 10 + 10
-# against {_GAP_MAPS}*{_GAP_SIDE}*{_GAP_SIDE}*10 + 10 = \
-{Dense(_GAP_MAPS * _GAP_SIDE**2, 10).n_params:,} after Flatten
+# Global average pooling turns each of the {GAP_MAPS} maps into one number: {GAP_MAPS} inputs.
+answer = {GAP_MAPS} * {GAP_CLASSES} + {GAP_CLASSES}
+# against {GAP_MAPS}*{GAP_SIDE}*{GAP_SIDE}*{GAP_CLASSES} + {GAP_CLASSES} = \
+{Dense(GAP_MAPS * GAP_SIDE**2, GAP_CLASSES).n_params:,} after Flatten
 """,
     expects=WHOLE,
 )
 def check_gap_dense_parameters(answer: object) -> tuple[bool, str]:
-    """09.6: parameters of Dense(?, 10) after global average pooling of _GAP_MAPS maps."""
+    """09.6: parameters of Dense(?, GAP_CLASSES) after global average pooling of GAP_MAPS maps."""
     value = as_whole_number(answer, "the number of parameters")
-    maps, side = _GAP_MAPS, _GAP_SIDE
-    right = Dense(maps, 10).n_params
-    flat = Dense(maps * side * side, 10).n_params
+    maps, side, k = GAP_MAPS, GAP_SIDE, GAP_CLASSES
+    right = Dense(maps, k).n_params
+    flat = Dense(maps * side * side, k).n_params
     if value == right:
         return True, (
-            f"{maps} averages in, 10 scores out: {right:,} parameters, against {flat:,} when "
+            f"{maps} averages in, {k} scores out: {right:,} parameters, against {flat:,} when "
             f"Flatten hands all {maps * side * side:,} values to the Dense layer."
         )
     if value == flat:
@@ -272,8 +281,8 @@ def check_gap_dense_parameters(answer: object) -> tuple[bool, str]:
         )
     if value == maps * side * side:
         return False, "that is the number of values after Flatten; pooling leaves one per map."
-    if value == maps * 10:
-        return False, "the weights are right; add the 10 biases."
+    if value == maps * k:
+        return False, f"the weights are right; add the {k} biases."
     if value == 0:
         return False, "the pooling has no parameters, but the Dense layer after it has."
-    return False, f"global average pooling leaves one number per map: count Dense({maps}, 10)."
+    return False, f"global average pooling leaves one number per map: count Dense({maps}, {k})."
