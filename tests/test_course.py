@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -64,6 +65,17 @@ def test_readme_course_map_lists_every_notebook():
     readme = (ROOT / "README.md").read_text()
     missing = [p.name for p in NOTEBOOKS if f"(notebooks/{p.name})" not in readme]
     assert missing == [], f"README's course map does not link {missing}"
+
+
+def test_index_course_map_lists_every_notebook_in_order():
+    cells = json.loads((ROOT / "notebooks" / "00_index.ipynb").read_text())["cells"]
+    course_map = next(
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## The course map")
+    )
+    listed = re.findall(r"\]\(([0-9][0-9][a-z]?_\w+\.ipynb)\)", course_map)
+    assert listed == [p.name for p in NOTEBOOKS], "00_index's course map is not every notebook"
 
 
 def test_nav_links_are_current():
