@@ -14,7 +14,7 @@ import numpy as np
 from ..augment import shift_images
 from ..early_stopping import best_epoch
 from ..layers import Dense
-from ._core import exercise
+from ._core import as_whole_number, exercise
 
 __all__ = [
     "check_dense_parameters",
@@ -23,17 +23,6 @@ __all__ = [
     "check_which_overfits",
     "OVERFITTING_RUNS",
 ]
-
-
-def _integer(answer: object, what: str) -> int:
-    if isinstance(answer, (bool, np.bool_)):
-        raise TypeError(f"the answer should be one whole number ({what}), got {answer!r}")
-    if isinstance(answer, str):
-        raise TypeError(f"the answer should be a number ({what}), not the text {answer!r}")
-    value = float(np.asarray(answer, dtype=float).item())
-    if not np.isfinite(value) or not value.is_integer():
-        raise ValueError(f"the answer should be a whole number ({what}), got {answer!r}")
-    return int(value)
 
 
 @exercise(
@@ -46,7 +35,7 @@ answer = 64 * 256 + 256      # = cnnkit.Dense(64, 256).n_params = 16,640
 )
 def check_dense_parameters(answer: object) -> tuple[bool, str]:
     """Parameters of the dense network's first layer: 64 pixels to 256 hidden nodes."""
-    value = _integer(answer, "a number of parameters")
+    value = as_whole_number(answer, "the number of parameters")
     right = Dense(64, 256).n_params
     if value == right:
         return True, (
@@ -147,7 +136,7 @@ def check_best_epoch(answer: object) -> tuple[bool, str]:
                 "of validation losses and should return one epoch number."
             )
         try:
-            got = _integer(got, "an epoch number")
+            got = as_whole_number(got, "the epoch number")
         except (TypeError, ValueError):
             return False, f"return one epoch number (a whole number), got {got!r}."
         if got == right:

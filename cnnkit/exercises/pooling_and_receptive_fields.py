@@ -16,7 +16,7 @@ from ..networks import digits_cnn
 from ..pool import avg_pool2d_backward, max_pool2d_backward
 from ..receptive import receptive_field_sizes
 from ..shapes import pool_output_size
-from ._core import exercise
+from ._core import as_whole_number, exercise
 
 __all__ = [
     "check_ceil_mode_size",
@@ -25,17 +25,6 @@ __all__ = [
     "check_stack_parameters",
     "OVERLAP_X",
 ]
-
-
-def _integer(answer: object, what: str) -> int:
-    if isinstance(answer, (bool, np.bool_)):
-        raise TypeError(f"the answer should be one whole number ({what}), got {answer!r}")
-    if isinstance(answer, str):
-        raise TypeError(f"the answer should be a number ({what}), not the text {answer!r}")
-    value = float(np.asarray(answer, dtype=float).item())
-    if not np.isfinite(value) or not value.is_integer():
-        raise ValueError(f"the answer should be a whole number ({what}), got {answer!r}")
-    return int(value)
 
 
 @exercise(
@@ -49,7 +38,7 @@ answer = 3      # = cnnkit.pool_output_size(5, 2, stride=2, padding=1, ceil_mode
 )
 def check_ceil_mode_size(answer: object) -> tuple[bool, str]:
     """Output size of MaxPool2d(kernel_size=2, stride=2, padding=1, ceil_mode=True) on n=5."""
-    value = _integer(answer, "an output size")
+    value = as_whole_number(answer, "the output size")
     right = pool_output_size(5, 2, stride=2, padding=1, ceil_mode=True)
     if value == right:
         return True, (
@@ -132,7 +121,7 @@ answer = 10     # = cnnkit.receptive_field_sizes(cnnkit.digits_cnn().layers[:6])
 )
 def check_deep_receptive_field(answer: object) -> tuple[bool, str]:
     """Side of the receptive field of a node of the digits network's third conv layer."""
-    value = _integer(answer, "a receptive-field side")
+    value = as_whole_number(answer, "the receptive-field side")
     right = _digits_third_conv_field()
     if value == right:
         return True, (
@@ -166,7 +155,7 @@ answer = 3144 - 1752     # = 1392 parameters saved; both see 7x7
 )
 def check_stack_parameters(answer: object) -> tuple[bool, str]:
     """How many parameters three 3x3 conv layers (8 -> 8 channels) save over one 7x7."""
-    value = _integer(answer, "a number of parameters")
+    value = as_whole_number(answer, "the number of parameters")
     three = 3 * Conv2D(8, 8, 3).n_params
     one = Conv2D(8, 8, 7).n_params
     right = one - three
