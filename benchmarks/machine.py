@@ -113,6 +113,7 @@ if __name__ == "__main__":
         "python": platform.python_version(),
         "numpy": np.__version__,
         "numpy_blas": _numpy_blas(),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", ""),
         **_torch_facts(),
         **_thread_pools(),
     }

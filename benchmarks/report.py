@@ -95,7 +95,8 @@ def _header(machine: dict, rows: list[dict]) -> list[str]:
         "",
         f"- Machine: {machine['cpu']}, {machine['cores']} cores; load average "
         f"{machine['load']} (the machine was shared: ratios matter, not absolute times)",
-        f"- Python {machine['python']}; numpy {machine['numpy']} with {machine['numpy_blas']}",
+        f"- Python {machine['python']}; numpy {machine['numpy']} with {machine['numpy_blas']}"
+        + _coretype(machine),
         f"- PyTorch {machine['torch']} ({machine.get('torch_backends', '')})",
         f"- Thread pools loaded (threadpoolctl): {pools}",
     ]
@@ -128,6 +129,15 @@ def _header(machine: dict, rows: list[dict]) -> list[str]:
         "to the batch (its time grows linearly with the batch).",
         "",
     ]
+
+
+def _coretype(machine: dict) -> str:
+    chosen = machine.get("openblas_coretype")
+    if not chosen:
+        return " (OpenBLAS's own choice)"
+    return (
+        f" (chosen with OPENBLAS_CORETYPE={chosen}; `make bench` sets it on AMD CPUs with AVX-512)"
+    )
 
 
 def _peak_size() -> int:
@@ -265,6 +275,16 @@ def _verdict(measured: float, goal: float) -> str:
     return f"missed by {measured / goal:.2f}x ({measured - goal:.2f} over)"
 
 
+def _why(row: dict) -> str:
+    """Why a convolution target is missed: what its matrix products alone take."""
+    products, rest = row["products"]["median"], row["cnnkit"] - row["products"]["median"]
+    return (
+        f"; why: its three matrix products alone (numpy's, no copies) take "
+        f"{_ms(products)} ms, {row['products_ratio']:.2f}x PyTorch's whole step, and the "
+        f"copies around them {_ms(max(rest, 0.0))} ms"
+    )
+
+
 def _targets(rows: list[dict]) -> list[str]:
     lines = [
         "## Targets (float32)",
@@ -281,9 +301,12 @@ def _targets(rows: list[dict]) -> list[str]:
         goal = TARGETS.get((row["kind"], row["mode"], row["shape"]))
         if goal is not None:
             kind = {"conv": f"convolution {row['mode']}", "train": "training"}[row["kind"]]
+            verdict = _verdict(row["ratio"], goal)
+            if verdict != "met" and "products" in row:
+                verdict += _why(row)
             lines.append(
                 f"| {kind} {row['shape']}: cnnkit / PyTorch <= {goal:g} | {_ratio(row)} "
-                f"| {_verdict(row['ratio'], goal)} | {_best(row)} |"
+                f"| {verdict} | {_best(row)} |"
             )
         need = SPEEDUP_TARGETS.get(row["shape"])
         if row["kind"] == "conv" and row["mode"] == "fwd" and need is not None:

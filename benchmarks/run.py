@@ -191,6 +191,16 @@ def main() -> None:
                             errors=errors,
                         )
                     )
+                    if mode == "fwd+bwd":
+                        # The floor: cnnkit's three matrix products alone (median over
+                        # rounds), against the median of PyTorch's whole step above.
+                        floor = compare(
+                            {"cnnkit": workers["cnnkit"]}, ["products", shape, dtype], rounds
+                        )
+                        rows[-1]["products"] = _spread(floor["cnnkit"]["rounds"])
+                        rows[-1]["products_ratio"] = (
+                            rows[-1]["products"]["median"] / (rows[-1]["torch"])
+                        )
                     print(_progress(rows[-1]), flush=True)
                 errors = {}
                 with_peers = peers if dtype == "float32" else {}

@@ -9,7 +9,9 @@ line on stdin, and reads one JSON answer a line from stdout::
 
 Cases: ``["conv", shape, dtype, "fwd" | "fwd+bwd"]``, ``["pool", shape, dtype]`` (max-pool
 forward and backward), ``["train", dtype]`` (the digits network, see ``training.py``) and
-``["peak", dtype]`` (one large square matrix product, numpy's or PyTorch's). The peers
+``["peak", dtype]`` (one large square matrix product, numpy's or PyTorch's) and
+``["products", shape, dtype]`` (the three matrix products of cnnkit's forward + backward
+on that shape, alone: numpy's, whichever worker is asked). The peers
 (``chainer``, ``numpy-ml``, see ``peers.py``) answer ``{"error": ...}`` when they are not
 installed or their result differs from PyTorch's.
 
@@ -92,6 +94,31 @@ def _feature_maps(shape: str, dtype: str) -> tuple[np.ndarray, np.ndarray]:
     return maps.astype(dtype), dmaps.astype(dtype)
 
 
+def _cnnkit_products(shape: str, dtype: str) -> Timed:
+    """The three matrix products cnnkit's forward + backward does on ``shape``, alone.
+
+    ``W (F, K) @ cols (K, M)``, ``cols @ dout.T (M, F)`` and ``W.T @ dout (F, M)``, with K the
+    C*KH*KW numbers of a window and M the N*OH*OW nodes: the arithmetic of the convolution
+    with none of the copies around it, so its time is the floor any im2col on numpy's
+    matrix products can reach.
+    """
+    spec = CONV_SHAPES[shape]
+    rng = np.random.default_rng(3)
+    k = spec.in_channels * spec.kernel**2
+    m = spec.batch * spec.out_hw[0] * spec.out_hw[1]
+    weight = rng.standard_normal((spec.out_channels, k)).astype(dtype)
+    cols = rng.standard_normal((k, m)).astype(dtype)
+    dgrid = rng.standard_normal((spec.out_channels, m)).astype(dtype)
+    product, dcols = np.empty_like(dgrid), np.empty_like(cols)
+
+    def step():
+        np.matmul(weight, cols, out=product)
+        cols @ dgrid.T
+        np.matmul(weight.T, dgrid, out=dcols)
+
+    return step
+
+
 # --------------------------------------------------------------------------- PyTorch
 
 
@@ -170,6 +197,8 @@ def build(impl: str, case: list) -> Timed:
     if kind == "pool":
         shape, dtype = rest
         return _torch_pool(shape, dtype) if impl == "torch" else _cnnkit_pool(shape, dtype)
+    if kind == "products":  # cnnkit's matrix products alone (numpy's, whoever asks)
+        return _cnnkit_products(*rest)
     if kind == "train":
         from training import cnnkit_training, torch_training
 

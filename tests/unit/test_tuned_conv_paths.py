@@ -114,3 +114,25 @@ def test_a_non_finite_pixel_reaches_the_same_places_as_in_the_loops(bad, size):
         assert np.array_equal(np.isinf(g), np.isinf(ref)), f"{name}: inf in other places"
         ok = np.isfinite(ref)
         assert np.allclose(g[ok], ref[ok], atol=1e-4), f"{name} differs where finite"
+
+
+@pytest.mark.parametrize("dtype, tol", [("float32", 1e-5), ("float64", 1e-10)])
+@pytest.mark.parametrize("x_shape", [(4, 2, 10, 10), (2, 3, 20, 20)], ids=["flat", "strided"])
+def test_a_layer_reusing_its_padded_columns_follows_the_new_batch(x_shape, dtype, tol):
+    """Copied columns live in rows longer than the matrix (so that no two rows are a power
+    of two bytes apart); a layer's next batch of the same shape is written into that same
+    memory, and must be what the loop version computes for that batch, not the last one."""
+    layer = cnnkit.Conv2D(x_shape[1], 3, 3, padding=1, rng=0, dtype=np.dtype(dtype))
+    first, second = (_inputs(x_shape, (3, 3, 3), dtype, seed)[0] for seed in (1, 2))
+    layer.forward(first)
+    cols = layer._cache.cols
+    assert cols.strides[0] > cols.shape[1] * cols.itemsize  # rows padded in memory
+    out = layer.forward(second)
+    assert np.shares_memory(layer._cache.cols, cols)  # the same memory, overwritten
+    w, b = layer.params["weight"], layer.params["bias"]
+    np.testing.assert_allclose(out, cnnkit.conv2d_naive(second, w, b, 1, 1), atol=tol, rtol=tol)
+    dout = np.ones_like(out)
+    got = (layer.backward(dout), layer.grads["weight"], layer.grads["bias"])
+    want = cnnkit.conv2d_backward_naive(dout, second, w, 1, 1)
+    for g, e in zip(got, want):
+        np.testing.assert_allclose(g, e, atol=tol * np.abs(e).max(), rtol=tol)
