@@ -132,11 +132,13 @@ def _header(machine: dict, rows: list[dict]) -> list[str]:
 
 
 def _coretype(machine: dict) -> str:
+    """Who chose OpenBLAS's kernels: OpenBLAS itself, or OPENBLAS_CORETYPE in the environment."""
     chosen = machine.get("openblas_coretype")
     if not chosen:
-        return " (OpenBLAS's own choice)"
+        return " (OpenBLAS's own choice for this CPU)"
     return (
-        f" (chosen with OPENBLAS_CORETYPE={chosen}; `make bench` sets it on AMD CPUs with AVX-512)"
+        f" (forced by OPENBLAS_CORETYPE={chosen} in the environment; unset it, and "
+        "OPENBLAS_L2_SIZE, to time the kernels OpenBLAS picks for this CPU)"
     )
 
 

@@ -47,15 +47,6 @@ TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 #: constrains the setuptools pip builds it with.
 BENCH_LOCK = "requirements-bench.txt"
 BENCH_BUILD = "benchmarks/build-constraints.txt"
-#: OpenBLAS (numpy's matrix products) picks its kernels from the CPU's model number. On AMD
-#: CPUs newer than it knows (this machine's EPYC is family 26, Zen 5) it falls back to its
-#: AVX2 kernels, "Haswell", although the CPU runs AVX-512; its AVX-512 kernels, "SkylakeX",
-#: run the course's products 1.1x-1.9x faster there (float32, one thread: 1024x1024 at 239
-#: against 124 GFLOP/s; convolution C's forward product 0.69 against 1.05 ms). So on an AMD
-#: CPU with AVX-512, and unless OPENBLAS_CORETYPE is already set, the course's programs run
-#: with OPENBLAS_CORETYPE=SkylakeX. Intel CPUs with AVX-512 are recognised by OpenBLAS itself.
-AVX512_CORETYPE = "SkylakeX"
-AVX512_FLAGS = frozenset({"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"})
 ROOT_NOTICE = "Running as root (a container or a cloud VM?): starting JupyterLab with --allow-root."
 
 
@@ -152,42 +143,9 @@ def install_bench(python: str) -> None:
         )
 
 
-def read_cpuinfo() -> str:
-    """The text of /proc/cpuinfo, or "" where there is none (macOS, Windows)."""
-    try:
-        return Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return ""
-
-
-def blas_environment(environ: dict[str, str], cpuinfo: str) -> tuple[dict[str, str], str | None]:
-    """The environment for the course's programs, and a notice when it chose OpenBLAS's kernels.
-
-    Sets ``OPENBLAS_CORETYPE`` to :data:`AVX512_CORETYPE` on an AMD CPU whose flags include
-    every one of :data:`AVX512_FLAGS`, unless the variable is already set (yours wins).
-    """
-    env = dict(environ)
-    first_cpu = cpuinfo.split("\n\n", 1)[0]
-    fields = dict(
-        (key.strip(), value.strip())
-        for key, sep, value in (line.partition(":") for line in first_cpu.splitlines())
-        if sep
-    )
-    amd = fields.get("vendor_id") == "AuthenticAMD"
-    avx512 = AVX512_FLAGS <= set(fields.get("flags", "").split())
-    if "OPENBLAS_CORETYPE" in environ or not (amd and avx512):
-        return env, None
-    env["OPENBLAS_CORETYPE"] = AVX512_CORETYPE
-    notice = (
-        f"This AMD CPU runs AVX-512: numpy's OpenBLAS uses its AVX-512 kernels "
-        f"(OPENBLAS_CORETYPE={AVX512_CORETYPE}; set OPENBLAS_CORETYPE yourself to choose others)."
-    )
-    return env, notice
-
-
-def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
+def run(cmd: list[str]) -> None:
     """Run ``cmd`` in the repository; stop with its exit code if it fails."""
-    code = subprocess.call(cmd, cwd=ROOT, env=env)
+    code = subprocess.call(cmd, cwd=ROOT)
     if code:
         sys.exit(code)
 
@@ -220,29 +178,24 @@ def main(argv: list[str] | None = None) -> None:
     venv = venv if venv.is_absolute() else ROOT / venv
     python = ensure_venv(venv, install=not args.no_install)
     py = str(python)
-    env = None
-    if args.command in ("lab", "test", "test-fast", "site", "bench", "outputs"):
-        env, blas_notice = blas_environment(dict(os.environ), read_cpuinfo())
-        if blas_notice:
-            print(blas_notice, flush=True)
     if args.command == "lab":
         cmd, notice = lab_command(python, extra, is_root())
         if notice:
             print(notice, flush=True)
-        run(cmd, env)
+        run(cmd)
     elif args.command == "test":
-        run([py, "-m", "pytest", *PYTEST_ALL, *extra], env)
+        run([py, "-m", "pytest", *PYTEST_ALL, *extra])
     elif args.command == "test-fast":
-        run([py, "-m", "pytest", "tests/unit", "-q", *extra], env)
+        run([py, "-m", "pytest", "tests/unit", "-q", *extra])
     elif args.command == "site":
-        run([py, "tools/build_site.py", *extra], env)
+        run([py, "tools/build_site.py", *extra])
     elif args.command == "bench":
         if not args.no_install:
             install_bench(py)
-        run([py, "benchmarks/run.py", *extra], env)
+        run([py, "benchmarks/run.py", *extra])
     elif args.command == "outputs":
         run([py, "tools/nav_links.py"])
-        run([py, "tools/run_notebooks.py", *extra], env)
+        run([py, "tools/run_notebooks.py", *extra])
     elif args.command == "links":
         run([py, "tools/nav_links.py"])
     elif args.command == "torch":
