@@ -14,6 +14,10 @@ measured it worth while (ratios of Conv2D forward + backward, off / on):
 - the copied columns, the product and dout's layout live in rows 16 elements longer than
   the matrix: a batch of 32 or 64 maps of 8x8 or 16x16 makes rows a power of two bytes
   apart, which the matrix products read 1.1x-2x slower (see :func:`_padded_rows`);
+- float32 stride-1 outputs 5 to 8 wide (the digits network's first two layers) compute a
+  node at every column of the padded width and drop the extra ones (a "row grid"): the
+  column copy then moves runs of OH*Wp numbers, not rows of OW, and dx is added on the
+  flat grid (training the digits network 0.93x-0.97x with two threads and one);
 - outputs 4 or fewer wide gather their columns by place (``np.take``) instead of copying
   rows of 4 through a strided view;
 - outputs 8 or fewer wide gather dx from the columns' gradient (each pixel takes its KH*KW
@@ -26,10 +30,15 @@ NaN in a pixel no window reads reach dweight as 0 * NaN). Measured no faster on 
 (64x16x14x14, 32 kernels 3x3, float32, one thread): a flat-grid forward, its columns made
 by KH*KW contiguous copies (1.07x) or as KH*KW accumulated products W_tap @ shifted x
 (1.06x); dx as ONE product with the KH*KW shifted copies of dout stacked (1.46x); the
-products transposed or cut into blocks of columns (0.97x-1.02x, noise: OpenBLAS runs thin
-products at about 110 GFLOP/s in every layout, half its 1024x1024 rate); gathering
-columns by place for rows of 8 (1.2x) or 14 (2.2x); dx on rows of the padded width, one
-product per image (no better than the flat grid on C, than the gather on narrow rows).
+products transposed or cut into blocks of columns (0.97x-1.02x, noise: OpenBLAS's AVX2
+kernels run thin products at about 110 GFLOP/s in every layout, half their 1024x1024
+rate); gathering columns by place for rows of 8 (1.2x) or 14 (2.2x); dx on rows of the
+padded width, one product per image (no better than the flat grid on C, than the gather
+on narrow rows). The row grid, measured slower or no faster outside the rows it takes:
+C (OW 14) 1.03x with one thread, 0.94x-0.99x with two; B (OW 24) 0.94x-1.09x; float64
+1.03x-1.21x. On C what remains is memory traffic: a step moves about 25 MB of columns and
+gradients through a 1 MB cache, and each of its steps runs 1.3x-3x slower there than
+timed alone.
 """
 
 from __future__ import annotations
@@ -65,19 +74,22 @@ def _tap_view(buf: np.ndarray, a: ConvArgs, writeable: bool = False) -> np.ndarr
 
 
 def _padded_channels_first(
-    a: ConvArgs, name: str, once: bool = False
+    a: ConvArgs, name: str, once: bool = False, slack: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A zero buffer (C, N*Hp*Wp) and its (C, N, H, W) view of the input's pixels.
+    """A zero buffer (C, N*Hp*Wp + slack) and its (C, N, H, W) view of the input's pixels.
 
     ``once``: zeroed only when first made, for callers that write nothing but the pixels.
+    ``slack``: zeros after the last image, for reads that run past it.
     """
     (n, c, h, w), ((pt, pb), (pl, pr)) = a.x.shape, a.pads
-    shape = (c, n * (h + pt + pb) * (w + pl + pr))
+    size = n * (h + pt + pb) * (w + pl + pr)
+    shape = (c, size + slack)
     if once:  # the pixels' place is part of the key: a buffer never holds old pixels
         buf = scratch.zeros_once(f"{name} {a.x.shape} {a.pads}", shape, a.x.dtype)
     else:
         buf = scratch.zeros(name, shape, a.x.dtype)
-    image = buf.reshape(c, n, h + pt + pb, w + pl + pr)[:, :, pt : pt + h, pl : pl + w]
+    grid = buf[:, :size].reshape(c, n, h + pt + pb, w + pl + pr)
+    image = grid[:, :, pt : pt + h, pl : pl + w]
     return buf, image
 
 
@@ -97,6 +109,8 @@ def tuned_forward(a: ConvArgs, reuse: np.ndarray | None = None) -> tuple[np.ndar
 
     ``reuse``: columns of an earlier call, overwritten when their shape and dtype fit.
     """
+    if _row_grid(a):
+        return _row_grid_forward(a, reuse)
     # Only the pixels are written: the padding stays zero from the buffer's first use.
     buf, image = _padded_channels_first(a, "conv padded x", once=True)
     image[...] = a.x.transpose(1, 0, 2, 3)
@@ -151,6 +165,8 @@ def tuned_backward(
         cols = tuned_forward(a._replace(bias=None))[1]
     f = a.weight.shape[0]
     nodes = dout[:, 0].size
+    if _row_grid(a) and cols.shape[1] != nodes:  # columns on the row grid
+        return _row_grid_backward(dout, a, cols)
     dgrid = _padded_rows(scratch.empty("conv dgrid", (f, nodes + _ROW_SLACK), a.x.dtype), nodes)
     dgrid.reshape(f, *dout.shape[:1], *dout.shape[2:])[...] = dout.transpose(1, 0, 2, 3)
     dbias = dgrid.sum(axis=1)  # every node of kernel f added bias[f] once
@@ -200,18 +216,36 @@ def _dx_flat(dout: np.ndarray, a: ConvArgs) -> np.ndarray:
     places per image. The zero places add exactly 0 (the weights are finite: the caller
     checks), and with stride 1 and dilation 1 every pixel is read by some node anyway.
     """
+    rows, grid = _flat_dgrid(a)
+    oh, ow = a.out_hw
+    grid[:, :, :oh, :ow] = dout.transpose(1, 0, 2, 3)
+    return _dx_on_flat_grid(rows, a)
+
+
+def _flat_dgrid(a: ConvArgs) -> tuple[np.ndarray, np.ndarray]:
+    """A buffer (F, N*Hp*Wp + slack) for dout on the padded grid, and its (F, N, Hp, Wp) view.
+
+    Zeroed when made and kept per layout: its users write only the nodes' places, so it
+    is 0 wherever there is no node.
+    """
+    n, _, h, w = a.x.shape
+    (pt, pb), (pl, pr) = a.pads
+    f, hp, wp = a.weight.shape[0], h + pt + pb, w + pl + pr
+    # Rows longer than the grid (see _padded_rows): C's N*Hp*Wp is 16384 floats.
+    key = f"conv flat dgrid {a.out_hw} {(n, hp, wp)}"
+    rows = scratch.zeros_once(key, (f, n * hp * wp + _ROW_SLACK), a.x.dtype)
+    return rows, rows[:, : n * hp * wp].reshape(f, n, hp, wp)
+
+
+def _dx_on_flat_grid(rows: np.ndarray, a: ConvArgs) -> np.ndarray:
+    """dx from dout laid out on the padded grid: ``rows`` as :func:`_flat_dgrid` made it."""
     (n, c, h, w), ((pt, pb), (pl, pr)) = a.x.shape, a.pads
     f, _, kh, kw = a.weight.shape
-    hp, wp, (oh, ow) = h + pt + pb, w + pl + pr, a.out_hw
+    hp, wp = h + pt + pb, w + pl + pr
     flat = n * hp * wp
-    # 0 where there is no node, written when the buffer is made (the key fixes the layout).
-    # Rows longer than the grid (see _padded_rows): C's N*Hp*Wp is 16384 floats.
     row = flat + _ROW_SLACK
-    grid = scratch.zeros_once(f"conv flat dgrid {a.out_hw} {(n, hp, wp)}", (f, row), a.x.dtype)
-    dgrid = grid[:, :flat].reshape(f, n, hp, wp)
-    dgrid[:, :, :oh, :ow] = dout.transpose(1, 0, 2, 3)
     dcols = scratch.empty("conv flat dcols", (c * kh * kw, row), a.x.dtype)
-    np.matmul(a.weight.reshape(f, -1).T, grid, out=dcols)
+    np.matmul(a.weight.reshape(f, -1).T, rows, out=dcols)
     dcols = dcols[:, :flat].reshape(c, kh, kw, flat)
     # The last taps of the last image reach past the grid: room for them after it.
     dbuf = scratch.empty("conv flat dx", (c, flat + (kh - 1) * wp + kw - 1), a.x.dtype)
@@ -226,6 +260,91 @@ def _dx_flat(dout: np.ndarray, a: ConvArgs) -> np.ndarray:
     dx[...] = image.transpose(1, 0, 2, 3)
     return dx
 
+
+def _row_grid(a: ConvArgs) -> bool:
+    """Whether this convolution's nodes are computed on rows as wide as the padded input."""
+    wp = a.x.shape[3] + sum(a.pads[1])
+    return (
+        a.x.dtype == np.float32
+        and a.stride == a.dilation == (1, 1)
+        and _GATHER_MAX_OW < a.out_hw[1] <= _ROW_GRID_MAX_OW
+        and wp > a.out_hw[1]
+    )
+
+
+def _row_grid_forward(a: ConvArgs, reuse: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`tuned_forward` with the columns on the row grid, (C*KH*KW, N*OH*Wp).
+
+    With stride 1, the node at row r, column s reads tap (i, j) from padded place
+    ``(r + i)*Wp + s + j`` of its image. Computing a node at EVERY column s < Wp of the
+    OH rows (the last Wp - OW of each row are not nodes: computed, then dropped) makes tap
+    (i, j)'s columns for one image ONE contiguous run of OH*Wp places, starting at
+    ``i*Wp + j``: the column copy moves runs of OH*Wp numbers instead of rows of OW.
+    """
+    (n, c, h, w), ((pt, pb), (pl, pr)) = a.x.shape, a.pads
+    f, _, kh, kw = a.weight.shape
+    hp, wp, (oh, ow) = h + pt + pb, w + pl + pr, a.out_hw
+    # The last row's dropped columns read up to KW-1 places past the last image.
+    buf, image = _padded_channels_first(a, "conv row-grid x", once=True, slack=kw)
+    image[...] = a.x.transpose(1, 0, 2, 3)
+    s_c, s_x = buf.strides
+    windows = as_strided(  # (C, KH, KW, N, OH*Wp)
+        buf, shape=(c, kh, kw, n, oh * wp), strides=(s_c, wp * s_x, s_x, hp * wp * s_x, s_x)
+    )
+    k, nodes = c * kh * kw, n * oh * wp
+    if reuse is not None and reuse.shape == (k, nodes) and reuse.dtype == a.x.dtype:
+        cols = reuse
+    else:
+        cols = _padded_rows(np.empty((k, nodes + _ROW_SLACK), a.x.dtype), nodes)
+    cols.reshape(windows.shape)[...] = windows
+    product = scratch.empty("conv row-grid product", (f, nodes + _ROW_SLACK), a.x.dtype)
+    product = _padded_rows(product, nodes)
+    np.matmul(a.weight.reshape(f, -1), cols, out=product)
+    if a.bias is not None:
+        product += a.bias[:, None]
+    out = np.empty((n, f, oh, ow), dtype=a.x.dtype)
+    out[...] = product.reshape(f, n, oh, wp)[..., :ow].transpose(1, 0, 2, 3)
+    return out, cols
+
+
+def _row_grid_backward(
+    dout: np.ndarray, a: ConvArgs, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`tuned_backward` for columns on the row grid (see :func:`_row_grid_forward`)."""
+    (n, _, h, w), ((pt, pb), (pl, pr)) = a.x.shape, a.pads
+    f = a.weight.shape[0]
+    hp, wp, (oh, ow) = h + pt + pb, w + pl + pr, a.out_hw
+    nodes = n * oh * wp
+    # dout on the row grid: 0 at the dropped columns, which are never written
+    rows = scratch.zeros_once(
+        f"conv row-grid dgrid {(n, oh, ow, wp)}", (f, nodes + _ROW_SLACK), a.x.dtype
+    )
+    dgrid = _padded_rows(rows, nodes)
+    dgrid.reshape(f, n, oh, wp)[..., :ow] = dout.transpose(1, 0, 2, 3)
+    dbias = dgrid.sum(axis=1)
+    dweight = (cols @ dgrid.T).T.reshape(a.weight.shape)
+    if not np.isfinite(dweight).all():
+        # A dropped column reads real pixels (the ones just past a row's last node): its
+        # 0 times an inf or NaN pixel is NaN where the loops add nothing. Computed again
+        # from the nodes' columns alone.
+        k = cols.shape[0]
+        node_cols = cols.reshape(k, n, oh, wp)[..., :ow].reshape(k, -1)
+        node_dout = dgrid.reshape(f, n, oh, wp)[..., :ow].reshape(f, -1)
+        dweight = (node_cols @ node_dout.T).T.reshape(a.weight.shape)
+    if np.isfinite(a.weight).all():
+        # dx on the flat padded grid (see _dx_flat): dout's rows go in as whole runs
+        # of OH*Wp, the dropped columns' zeros with them.
+        flat_rows, grid = _flat_dgrid(a)
+        grid.reshape(f, n, hp * wp)[:, :, : oh * wp] = dgrid.reshape(f, n, oh * wp)
+        return _dx_on_flat_grid(flat_rows, a), dweight, dbias
+    # a non-finite weight would turn the flat grid's zeros into NaN: gathered instead
+    node_dout = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(f, -1)
+    return _dx_gather(node_dout, a), dweight, dbias
+
+
+#: the row grid (see _row_grid_forward) is used for float32, stride-1, dilation-1 outputs
+#: wider than _GATHER_MAX_OW and at most this wide
+_ROW_GRID_MAX_OW = 8
 
 #: elements added to the rows of the flat grid (see _dx_flat): one 64-byte cache line
 _ROW_SLACK = 16

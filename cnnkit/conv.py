@@ -317,7 +317,9 @@ class ConvCache:
     ----------
     cols : ndarray, shape (C*KH*KW, N*OH*OW)
         Every window of the padded input as one column; with ``groups`` > 1, the columns
-        of every group, shape (groups, C/groups*KH*KW, N*OH*OW).
+        of every group, shape (groups, C/groups*KH*KW, N*OH*OW). For float32 stride-1
+        outputs 5 to 8 wide the tuned path computes a node at every column of the padded
+        width Wp and drops the extra ones, and keeps (C*KH*KW, N*OH*Wp) columns.
     key : tuple
         The input's shape and dtype, the weight's shape, stride, padding and dilation the
         columns were made for; :func:`conv2d_backward` refuses a cache of another call.
