@@ -67,6 +67,11 @@ def check_winograd_multiplications(answer: Any) -> tuple[bool, str]:
         )
     if value == _DIRECT1:
         return False, "that is the direct method's count (9 per output); Winograd does 16 per tile."
+    if value == _WINO1 + _F1 * _C1 * 16 * 9:
+        return False, (
+            "that includes the kernel transforms (16 x 9 per kernel and channel, done once), "
+            "as count_multiplications does; the question asks for the element-wise ones only."
+        )
     if value == _S1 * _S1 * 16 * _C1 * _F1:
         return False, (
             "you counted one tile per output; each 4x4 tile gives a 2x2 block, so there are "
