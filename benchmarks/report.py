@@ -244,6 +244,11 @@ def _pool_table(rows: list[dict]) -> list[str]:
     return lines + [""]
 
 
+def _train_rounds(rows: list[dict]) -> str:
+    counts = sorted({len(r["round_times"]["cnnkit"]) for r in rows if r["kind"] == "train"})
+    return " or ".join(str(c) for c in counts) or "no"
+
+
 def _training_table(rows: list[dict]) -> list[str]:
     lines = [
         "## Training the course's digits network",
@@ -251,7 +256,8 @@ def _training_table(rows: list[dict]) -> list[str]:
         "`cnnkit.digits_cnn(0)` trained with `cnnkit.DIGITS_TRAINING` on 80% of the digits "
         "(`train_test_split(X, y, test_size=0.2, seed=0)`), accuracy on the other 20%. "
         "PyTorch trains the same network from the same initial weights with the same "
-        "minibatch order (`benchmarks/training.py`).",
+        "minibatch order (`benchmarks/training.py`). Each training run is one round: "
+        f"{_train_rounds(rows)} rounds, so its range rests on that many values.",
         "",
         "| dtype | cnnkit (s) | PyTorch (s) | cnnkit / PyTorch | best runs "
         "| test accuracy cnnkit | test accuracy PyTorch "
@@ -277,13 +283,21 @@ def _verdict(measured: float, goal: float) -> str:
     return f"missed by {measured / goal:.2f}x ({measured - goal:.2f} over)"
 
 
+def _rounds_over(row: dict, goal: float) -> str:
+    """For a met goal: how many rounds were over it (a median can hide them)."""
+    ratios = [a / b for a, b in zip(row["round_times"]["cnnkit"], row["round_times"]["torch"])]
+    over = sum(r > goal for r in ratios)
+    return f" ({over} of {len(ratios)} rounds over the goal)" if over else ""
+
+
 def _why(row: dict) -> str:
     """Why a convolution target is missed: what its matrix products alone take."""
     products, rest = row["products"]["median"], row["cnnkit"] - row["products"]["median"]
     return (
-        f"; why: its three matrix products alone (numpy's, no copies) take "
-        f"{_ms(products)} ms, {row['products_ratio']:.2f}x PyTorch's whole step, and the "
-        f"copies around them {_ms(max(rest, 0.0))} ms (numpy runs those on one thread)"
+        f"; why: its three matrix products alone (the same sizes, timed on their own) take "
+        f"{_ms(products)} ms, {row['products_ratio']:.2f}x PyTorch's whole step; the rest "
+        f"of the step (total minus products: column copy, col2im, layouts) takes "
+        f"{_ms(max(rest, 0.0))} ms, in numpy's element-wise steps, which run on one thread"
     )
 
 
@@ -304,7 +318,9 @@ def _targets(rows: list[dict]) -> list[str]:
         if goal is not None:
             kind = {"conv": f"convolution {row['mode']}", "train": "training"}[row["kind"]]
             verdict = _verdict(row["ratio"], goal)
-            if verdict != "met" and "products" in row:
+            if verdict == "met":
+                verdict += _rounds_over(row, goal)
+            elif "products" in row:
                 verdict += _why(row)
             lines.append(
                 f"| {kind} {row['shape']}: cnnkit / PyTorch <= {goal:g} | {_ratio(row)} "
@@ -401,15 +417,12 @@ def write_report(rows: list[dict], machine: dict, out: Path) -> str:
     lines += [
         "Where the time goes: cnnkit's convolution is one column copy (im2col) and one "
         "matrix product per pass (forward, dweight, dx), numpy's OpenBLAS doing the "
-        "products; PyTorch runs oneDNN's convolution kernels. When the products dominate "
-        "(the forward passes of B and C, everything on C) the ratio is mostly the two "
-        "libraries' matrix kernels (see the BLAS line above). numpy's element-wise steps "
-        "(column copy, col2im, pooling) run on one thread whatever the thread count, so "
-        "a second thread helps PyTorch more than cnnkit. On a loaded machine OpenBLAS's two "
-        "threads wait for each other whenever the system takes one of them off a core, so "
-        "cnnkit's larger products (B, C, training) slow down far more than PyTorch's: there "
-        "the ranges are wide, and the one-thread run, whose ranges are tight, is the one to "
-        "read.",
+        "products; PyTorch runs oneDNN's convolution kernels. The targets table's \"why\" "
+        "splits a missed step into its matrix products, timed alone on the same sizes, and "
+        "the rest (the step's time minus the products). numpy's element-wise steps (column "
+        "copy, col2im, pooling) run on one thread whatever the thread count, so a second "
+        "thread helps PyTorch more than cnnkit. On a loaded machine every range widens: "
+        "compare ratios within one run, and read a range that crosses a goal as not settled.",
         "",
     ]
     others = sorted(p.parent.name for p in out.glob("*/README.md"))
@@ -417,7 +430,7 @@ def write_report(rows: list[dict], machine: dict, out: Path) -> str:
         lines += [
             "Other runs: "
             + ", ".join(f"[{name}]({name}/README.md)" for name in others)
-            + " (`python benchmarks/run.py --threads 1 --out "
+            + " (one thread: `python benchmarks/run.py --threads 1 --no-peers --out "
             "benchmarks/results/one-thread`).",
             "",
         ]
