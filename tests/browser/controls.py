@@ -194,17 +194,42 @@ def _label(element: Any, fallback: str) -> str:
     return f"{fallback} {text!r}" if text and text != "\u200b" else fallback
 
 
+#: Where a control sits in a grid of like buttons (a GridBox, like the drawing pad's 64 cells):
+#: "place/count", or null outside a grid.
+_GRID_PLACE = """(e) => {
+    const grid = e.closest('.widget-gridbox');
+    if (!grid) return null;
+    const cells = Array.from(grid.querySelectorAll('button.widget-button'));
+    return cells.indexOf(e) + '/' + cells.length;
+}"""
+
+
 def find_controls(explorer: Any) -> list[Control]:
-    """Every control of one explorer (a locator), kind by kind in the order of DRIVERS."""
+    """Every control of one explorer (a locator), kind by kind in the order of DRIVERS.
+
+    A grid of like buttons is one control repeated: only its first, middle and last cell
+    are kept (the drawing pad's own test, test_drawing_pad.py, paints its cells).
+    """
     found: list[Control] = []
     for kind, (selector, driver) in DRIVERS.items():
         elements = explorer.locator(selector)
         for k in range(elements.count()):
             element = elements.nth(k)
+            if kind == "button" and not _grid_sample(element):
+                continue
             control = driver(element, _label(element, f"{kind} {k + 1}"))
             control.element = element
             found.append(control)
     return found
+
+
+def _grid_sample(element: Any) -> bool:
+    """True for a button outside any grid, and for a grid's first, middle and last cell."""
+    place = element.evaluate(_GRID_PLACE)
+    if place is None:
+        return True
+    index, count = (int(n) for n in place.split("/"))
+    return index in (0, count // 2, count - 1)
 
 
 # --------------------------------------------------------------------------- keyboard only

@@ -1,8 +1,9 @@
 """Notebook 08 in JupyterLab: paint the drawing pad with the mouse and with the keyboard, and
 upload files through the FileUpload button (a picture, and a file that is not a picture).
 
-The general harness (test_notebooks_in_lab.py) clicks every button of every explorer; this
-test checks what those clicks and an upload do: the view (probabilities and feature maps)
+The general harness (test_notebooks_in_lab.py) clicks every button of every explorer, of the
+pad's 64 cells the first, middle and last (the unit tests click all 64 in Python); this test
+checks what those clicks and an upload do: the view (probabilities and feature maps)
 changes, a pad cell takes the brush's colour, and a file that is not a picture gets a
 message in words, not a traceback.
 """

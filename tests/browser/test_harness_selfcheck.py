@@ -120,3 +120,23 @@ def test_harness_reports_each_planted_fault(chromium, tmp_path, timings):
     assert lh.file_state(notebook) != before  # the save did write: the bytes check can fail
     with pytest.raises(AssertionError, match="5 problem"):
         report.raise_for_problems()
+
+
+class _FakeButton:
+    """Stands in for a Playwright element: answers the grid-place query with ``place``."""
+
+    def __init__(self, place):
+        self.place = place
+
+    def evaluate(self, script):
+        assert "widget-gridbox" in script
+        return self.place
+
+
+def test_a_grid_of_like_buttons_is_sampled_at_its_first_middle_and_last_cell():
+    from controls import _grid_sample
+
+    kept = [k for k in range(64) if _grid_sample(_FakeButton(f"{k}/64"))]
+    assert kept == [0, 32, 63]
+    assert _grid_sample(_FakeButton(None))  # a button outside any grid is always kept
+    assert [k for k in range(2) if _grid_sample(_FakeButton(f"{k}/2"))] == [0, 1]
