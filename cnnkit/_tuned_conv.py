@@ -124,7 +124,7 @@ def tuned_forward(a: ConvArgs, reuse: np.ndarray | None = None) -> tuple[np.ndar
     elif gather:  # np.take writes straight into contiguous memory only
         cols = np.empty((k, nodes), a.x.dtype)
     else:
-        cols = _padded_rows(np.empty((k, nodes + _ROW_SLACK), a.x.dtype), nodes)
+        cols = _padded_rows(k, nodes, a.x.dtype)
     if gather:
         # Rows of 4 or fewer make the strided copy mostly loop overhead; a gather with the
         # windows' places, kept per shape, is 0.47x its time on 32x32x4x4 (digits layer 3).
@@ -134,7 +134,7 @@ def tuned_forward(a: ConvArgs, reuse: np.ndarray | None = None) -> tuple[np.ndar
     f = a.weight.shape[0]
     # (F, N*OH*OW): every node of the batch. Temporaries live in scratch buffers kept
     # between calls, 1.3x-1.7x on A in float64 (fresh ones cost page faults each call).
-    product = _padded_rows(scratch.empty("conv product", (f, nodes + _ROW_SLACK), a.x.dtype), nodes)
+    product = _padded_rows(f, nodes, a.x.dtype, "conv product")
     np.matmul(a.weight.reshape(f, -1), cols, out=product)
     if a.bias is not None:
         # Added before the output is laid out: one add on the contiguous product is 1.7x-2x
@@ -145,8 +145,13 @@ def tuned_forward(a: ConvArgs, reuse: np.ndarray | None = None) -> tuple[np.ndar
     return out, cols
 
 
-def _padded_rows(buf: np.ndarray, n: int) -> np.ndarray:
-    """The first ``n`` columns of ``buf`` (made ``_ROW_SLACK`` columns wider than needed).
+def _padded_rows(
+    rows: int, n: int, dtype: np.dtype, name: str | None = None, once: bool = False
+) -> np.ndarray:
+    """A (rows, n) matrix whose rows lie ``n + _ROW_SLACK`` elements apart in memory.
+
+    ``name``: kept in scratch under that name (zeroed only when made if ``once``), else new
+    memory (for columns handed to the caller's cache).
 
     A matrix whose rows are a power-of-two number of bytes apart (a batch of 32 or 64 maps
     of 8x8 or 16x16) has them all fall in the same few cache sets, and a matrix product
@@ -154,6 +159,13 @@ def _padded_rows(buf: np.ndarray, n: int) -> np.ndarray:
     1.53x on the digits network's second layer (W @ cols, 166 us against 108 us), 1.10x on
     C's forward product, 2.0x on C's dx product over the flat grid (1.45 ms against 0.73).
     """
+    shape = (rows, n + _ROW_SLACK)
+    if name is None:
+        buf = np.empty(shape, dtype)
+    elif once:
+        buf = scratch.zeros_once(name, shape, dtype)
+    else:
+        buf = scratch.empty(name, shape, dtype)
     return buf[:, :n]
 
 
@@ -167,7 +179,7 @@ def tuned_backward(
     nodes = dout[:, 0].size
     if _row_grid(a) and cols.shape[1] != nodes:  # columns on the row grid
         return _row_grid_backward(dout, a, cols)
-    dgrid = _padded_rows(scratch.empty("conv dgrid", (f, nodes + _ROW_SLACK), a.x.dtype), nodes)
+    dgrid = _padded_rows(f, nodes, a.x.dtype, "conv dgrid")
     dgrid.reshape(f, *dout.shape[:1], *dout.shape[2:])[...] = dout.transpose(1, 0, 2, 3)
     dbias = dgrid.sum(axis=1)  # every node of kernel f added bias[f] once
     # dweight = the columns correlated with dout; computed transposed, (C*KH*KW, F),
@@ -184,8 +196,7 @@ def tuned_backward(
     flat = a.stride == a.dilation == (1, 1) and a.out_hw[1] < 16 and a.x.dtype == np.float32
     if flat and np.isfinite(a.weight).all():
         return _dx_flat(dout, a), dweight, dbias
-    dcols = scratch.empty("conv dcols", (cols.shape[0], nodes + _ROW_SLACK), a.x.dtype)
-    dcols = _padded_rows(dcols, nodes)  # (C*KH*KW, N*OH*OW)
+    dcols = _padded_rows(cols.shape[0], nodes, a.x.dtype, "conv dcols")  # (C*KH*KW, N*OH*OW)
     np.matmul(a.weight.reshape(f, -1).T, dgrid, out=dcols)
     # col2im into a writeable strided view of the padded gradient: 1.11x-1.18x on A and D
     # (vs one sliced add per tap as in conv2d_backward_im2col).
@@ -295,10 +306,9 @@ def _row_grid_forward(a: ConvArgs, reuse: np.ndarray | None) -> tuple[np.ndarray
     if reuse is not None and reuse.shape == (k, nodes) and reuse.dtype == a.x.dtype:
         cols = reuse
     else:
-        cols = _padded_rows(np.empty((k, nodes + _ROW_SLACK), a.x.dtype), nodes)
+        cols = _padded_rows(k, nodes, a.x.dtype)
     cols.reshape(windows.shape)[...] = windows
-    product = scratch.empty("conv row-grid product", (f, nodes + _ROW_SLACK), a.x.dtype)
-    product = _padded_rows(product, nodes)
+    product = _padded_rows(f, nodes, a.x.dtype, "conv row-grid product")
     np.matmul(a.weight.reshape(f, -1), cols, out=product)
     if a.bias is not None:
         product += a.bias[:, None]
@@ -316,10 +326,7 @@ def _row_grid_backward(
     hp, wp, (oh, ow) = h + pt + pb, w + pl + pr, a.out_hw
     nodes = n * oh * wp
     # dout on the row grid: 0 at the dropped columns, which are never written
-    rows = scratch.zeros_once(
-        f"conv row-grid dgrid {(n, oh, ow, wp)}", (f, nodes + _ROW_SLACK), a.x.dtype
-    )
-    dgrid = _padded_rows(rows, nodes)
+    dgrid = _padded_rows(f, nodes, a.x.dtype, f"conv row-grid dgrid {(n, oh, ow, wp)}", once=True)
     dgrid.reshape(f, n, oh, wp)[..., :ow] = dout.transpose(1, 0, 2, 3)
     dbias = dgrid.sum(axis=1)
     dweight = (cols @ dgrid.T).T.reshape(a.weight.shape)

@@ -41,6 +41,7 @@ __all__ = [
     "show_error",
     "figure_output",
     "train_in_view",
+    "int_slider",
 ]
 
 
@@ -230,6 +231,18 @@ def train_in_view(
     }
     _snapshot.changed(explorer)
     return explorer.last_result
+
+
+def int_slider(value: int, low: int, high: int, description: str) -> widgets.IntSlider:
+    """A whole-number slider that updates on release, its label 90 px wide (shape explorers)."""
+    return widgets.IntSlider(
+        value=value,
+        min=low,
+        max=high,
+        description=description,
+        continuous_update=False,
+        style={"description_width": "90px"},
+    )
 
 
 def show(view: widgets.Output, result: Any) -> None:

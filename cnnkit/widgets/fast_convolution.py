@@ -24,7 +24,7 @@ from ..conv import conv2d_im2col, conv2d_naive
 from ..conv_algorithms import conv2d_fft, conv2d_winograd
 from ..shapes import conv_output_size
 from ..viz.fast_convolution import plot_costs
-from ._explorer import Explorer
+from ._explorer import Explorer, int_slider
 
 __all__ = [
     "ALGORITHMS",
@@ -400,22 +400,12 @@ def cost_explorer(
 ) -> Explorer:
     """Sliders for a layer's shape wired to :func:`draw_costs`."""
 
-    def slider(value: int, low: int, high: int, description: str) -> widgets.IntSlider:
-        return widgets.IntSlider(
-            value=value,
-            min=low,
-            max=high,
-            description=description,
-            continuous_update=False,
-            style={"description_width": "90px"},
-        )
-
     controls = {
-        "batch": slider(batch, 1, 16, "images N"),
-        "channels": slider(channels, 1, 64, "channels C"),
-        "kernels": slider(kernels, 1, 64, "kernels F"),
-        "size": slider(size, 4, 64, "image size"),
-        "kernel_size": slider(kernel_size, 1, 9, "kernel size"),
+        "batch": int_slider(batch, 1, 16, "images N"),
+        "channels": int_slider(channels, 1, 64, "channels C"),
+        "kernels": int_slider(kernels, 1, 64, "kernels F"),
+        "size": int_slider(size, 4, 64, "image size"),
+        "kernel_size": int_slider(kernel_size, 1, 9, "kernel size"),
         "padding": widgets.ToggleButtons(
             options=("valid", "same"), value=padding, description="padding"
         ),

@@ -26,7 +26,7 @@ from ..viz.stride_padding_output_size import (
     plot_windows_1d,
     plot_windows_2d,
 )
-from ._explorer import Explorer
+from ._explorer import Explorer, int_slider
 
 __all__ = [
     "PADDING_MODES",
@@ -185,22 +185,12 @@ def output_size_explorer(
         (``"number"``, ``"valid"`` or ``"same"``) and ``view`` (``"1-D"`` or ``"2-D"``).
     """
 
-    def slider(value: int, low: int, high: int, description: str) -> widgets.IntSlider:
-        return widgets.IntSlider(
-            value=value,
-            min=low,
-            max=high,
-            description=description,
-            continuous_update=False,
-            style={"description_width": "90px"},
-        )
-
     controls = {
-        "n": slider(n, 1, 16, "input size n"),
-        "kernel_size": slider(kernel_size, 1, 9, "kernel size k"),
-        "stride": slider(stride, 1, 6, "stride s"),
-        "padding": slider(padding, 0, 4, "padding p"),
-        "dilation": slider(dilation, 1, 3, "dilation d"),
+        "n": int_slider(n, 1, 16, "input size n"),
+        "kernel_size": int_slider(kernel_size, 1, 9, "kernel size k"),
+        "stride": int_slider(stride, 1, 6, "stride s"),
+        "padding": int_slider(padding, 0, 4, "padding p"),
+        "dilation": int_slider(dilation, 1, 3, "dilation d"),
         "view": widgets.ToggleButtons(
             options=["1-D", "2-D"],
             value="1-D",

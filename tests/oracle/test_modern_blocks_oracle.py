@@ -13,24 +13,14 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 F = torch.nn.functional
 
+from oracle_helpers import close, t  # noqa: E402
+
 import cnnkit as ck  # noqa: E402
 
 torch.set_num_threads(1)
 
 TOL = {np.float64: 1e-10, np.float32: 1e-5}
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
-
-
-def close(a, b, tol):
-    a = a.detach().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
-    b = b.detach().numpy() if isinstance(b, torch.Tensor) else np.asarray(b)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    err = ck.relative_error(a, b)
-    assert err < tol, f"relative error {err:.3g} >= {tol:g}"
-
-
-def t(a, grad=False):
-    return torch.tensor(np.array(a)).requires_grad_(grad)
 
 
 # ----------------------------------------------------------------- batch normalisation

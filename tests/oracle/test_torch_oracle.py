@@ -15,26 +15,14 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 nn = torch.nn
 
+from oracle_helpers import close, t  # noqa: E402
+
 import cnnkit as ck  # noqa: E402
 
 torch.set_num_threads(1)
 
 TOL64 = 1e-10
 TOL32 = 1e-5
-
-
-def t(a, grad=False):
-    """A torch tensor with the numpy array's dtype (a copy)."""
-    out = torch.tensor(np.array(a))
-    return out.requires_grad_(grad)
-
-
-def close(a, b, tol):
-    a = a.detach().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
-    b = b.detach().numpy() if isinstance(b, torch.Tensor) else np.asarray(b)
-    assert a.shape == b.shape
-    err = ck.relative_error(a, b)
-    assert err < tol, f"relative error {err:.3g} >= {tol:g}"
 
 
 def torch_conv(x, w, b, stride, padding, dilation):
